@@ -1,0 +1,145 @@
+"""The store: one Ibis connection plus the few writes that differ by engine.
+
+Reads (metrics, exports, info) go through ``store.con``, the Ibis backend, and never branch on the
+engine. Writes stage data in DuckDB (the ingestion engine on every backend) and hand it over the
+cheapest way each engine offers: the same DuckDB file, COPY for Postgres, Parquet for Spark. What an
+engine cannot do is a row in :data:`CAPABILITIES`, consulted before the work starts.
+
+>>> CAPABILITIES["spark"]["atomic_ingest"], CAPABILITIES["duckdb"]["atomic_ingest"]
+(False, True)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import ibis.expr.datatypes as dt
+import pyarrow as pa
+
+from gigsight.errors import BackendError
+from gigsight.model.schema import REJECTS_COLUMNS, SCHEMA, Kind, Table
+
+CAPABILITIES: dict[str, dict[str, bool]] = {
+    # atomic_ingest: every table of one ingest run lands in one transaction.
+    # count_distinct_window: COUNT(DISTINCT) over a window frame (DESIGN.md known traps).
+    "duckdb": {"atomic_ingest": True, "count_distinct_window": True},
+    "postgres": {"atomic_ingest": True, "count_distinct_window": False},
+    "spark": {"atomic_ingest": False, "count_distinct_window": False},
+}
+
+_IBIS_TYPES: dict[Kind, dt.DataType] = {
+    Kind.ID: dt.string, Kind.TEXT: dt.string, Kind.ENUM: dt.string, Kind.CURRENCY: dt.string,
+    Kind.MONEY: dt.Decimal(18, 2), Kind.TIMESTAMP: dt.Timestamp(), Kind.INT: dt.int64, Kind.BOOL: dt.boolean,
+}
+REJECTS = "rejects"
+STAGE_COLUMNS = ("_source", "_row", "_issues", "_record")
+
+
+def ibis_schema(table: Table) -> ibis.Schema:
+    """The Ibis schema of a canonical table (the same on every engine).
+
+    >>> ibis_schema(SCHEMA["payments"])["amount"]
+    Decimal(precision=18, scale=2, nullable=True)
+    """
+    return ibis.schema({c.name: _IBIS_TYPES[c.kind] for c in table.columns})
+
+
+def rejects_schema() -> ibis.Schema:
+    types = {"row_number": dt.int64, "rejected_at": dt.Timestamp()}
+    return ibis.schema({name: types.get(name, dt.string) for name, _ in REJECTS_COLUMNS})
+
+
+@dataclass
+class WriteResult:
+    inserted: int = 0
+    updated: int = 0
+
+
+@dataclass
+class Store:
+    """A connected store. ``con`` is the Ibis backend every later stage reads through."""
+
+    name: str
+    url: str
+    con: Any
+    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+
+    @property
+    def capabilities(self) -> dict[str, bool]:
+        return CAPABILITIES[self.name]
+
+    def tables(self) -> list[str]:
+        return list(self.con.list_tables())
+
+    def ensure_tables(self) -> None:
+        """Create every canonical table and the rejects table that does not exist yet."""
+        have = set(self.tables())
+        for t in SCHEMA.values():
+            if t.name not in have:
+                self.con.create_table(t.name, schema=ibis_schema(t))
+        if REJECTS not in have:
+            self.con.create_table(REJECTS, schema=rejects_schema())
+
+    def tmpdir(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="gigsight-")
+        return Path(self._tmp.name)
+
+    def stage(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection for staging and validating one ingest run (disk-backed, UTC)."""
+        con = duckdb.connect(str(self.tmpdir() / f"stage-{id(self)}.duckdb"))
+        con.execute("SET TimeZone = 'UTC'")
+        return con
+
+    def expose(self, stage: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> str:
+        """Make the store's ``table`` (these columns) queryable in ``stage``; returns the relation name."""
+        name = f"store_{table}"
+        data = self.con.table(table).select(*columns).to_pyarrow()
+        stage.register(f"{name}_arrow", data)
+        stage.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        stage.unregister(f"{name}_arrow")
+        return name
+
+    def write(self, stage: duckdb.DuckDBPyConnection, plan: list[tuple[str, str]], rejects: str,
+              sources: list[str]) -> dict[str, WriteResult]:
+        """Upsert each (table, stage relation) by key and replace the rejects of ``sources``."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        try:
+            disconnect = getattr(self.con, "disconnect", None)
+            if disconnect is not None:
+                disconnect()
+        finally:
+            if self._tmp is not None:
+                self._tmp.cleanup()
+                self._tmp = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def key_match(table: str, a: str, b: str) -> str:
+    return " AND ".join(f'{a}."{k}" = {b}."{k}"' for k in SCHEMA[table].key)
+
+
+def select_columns(table: str) -> str:
+    return ", ".join(f'"{c}"' for c in SCHEMA[table].names)
+
+
+def require(store: Store, capability: str, what: str) -> None:
+    """Raise a clear error when the store's engine lacks a capability."""
+    if not store.capabilities.get(capability, False):
+        raise BackendError(f"{what} is not supported on the {store.name} backend ({capability})")
+
+
+def arrow_of(stage: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+    return stage.sql(sql).to_arrow_table()

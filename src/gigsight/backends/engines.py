@@ -1,0 +1,143 @@
+"""The three engines' stores: how each opens, stages and writes. Reads never come here.
+
+>>> s = DuckDBStore.open(":memory:")
+>>> s.ensure_tables(); "payments" in s.tables() and "rejects" in s.tables()
+True
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+
+from gigsight.backends.base import REJECTS, Store, WriteResult, key_match, select_columns
+from gigsight.errors import BackendError
+from gigsight.model.schema import REJECTS_COLUMNS, SCHEMA
+
+_REJECT_COLS = ", ".join(name for name, _ in REJECTS_COLUMNS)
+
+
+def _count(stage: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = stage.sql(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _in_list(values: list[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values) or "NULL"
+
+
+class DuckDBStore(Store):
+    """The default: one DuckDB file. Staging happens inside the same database, so loading is one INSERT."""
+
+    @classmethod
+    def open(cls, path: str, read_only: bool = False) -> DuckDBStore:
+        if path != ":memory:":
+            p = Path(path)
+            if not p.parent.exists():
+                raise BackendError(f"cannot create {path}: folder {p.parent} does not exist")
+            if not read_only and p.exists() and not os.access(p, os.W_OK):
+                raise BackendError(f"cannot write {path}: permission denied")
+        try:
+            con = ibis.duckdb.connect(path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise BackendError(f"cannot open DuckDB database {path}: {exc}") from None
+        con.raw_sql("SET TimeZone = 'UTC'")
+        return cls("duckdb", f"duckdb://{path}", con)
+
+    def stage(self) -> duckdb.DuckDBPyConnection:
+        cur: duckdb.DuckDBPyConnection = self.con.con.cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        return cur
+
+    def expose(self, stage: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> str:
+        return f"main.{table}"
+
+    def write(self, stage: duckdb.DuckDBPyConnection, plan: list[tuple[str, str]], rejects: str,
+              sources: list[str]) -> dict[str, WriteResult]:
+        out: dict[str, WriteResult] = {}
+        stage.execute("BEGIN TRANSACTION")
+        try:
+            for table, rel in plan:
+                total = _count(stage, f"SELECT count(*) FROM {rel}")
+                updated = _count(stage, f"SELECT count(*) FROM main.{table} s SEMI JOIN {rel} r "
+                                        f"ON {key_match(table, 's', 'r')}") if total else 0
+                if updated:
+                    stage.execute(f"DELETE FROM main.{table} s WHERE EXISTS "
+                                  f"(SELECT 1 FROM {rel} r WHERE {key_match(table, 's', 'r')})")
+                cols = select_columns(table)
+                stage.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM {rel}")
+                out[table] = WriteResult(total - updated, updated)
+            stage.execute(f"DELETE FROM main.{REJECTS} WHERE source IN ({_in_list(sources)})")
+            stage.execute(f"INSERT INTO main.{REJECTS} ({_REJECT_COLS}) SELECT {_REJECT_COLS} FROM {rejects}")
+            stage.execute("COMMIT")
+        except BaseException:
+            stage.execute("ROLLBACK")
+            raise
+        return out
+
+
+class PostgresStore(Store):
+    """Postgres: staged rows travel by COPY into a temporary table, then one upsert per table,
+    all inside a single transaction."""
+
+    def write(self, stage: duckdb.DuckDBPyConnection, plan: list[tuple[str, str]], rejects: str,
+              sources: list[str]) -> dict[str, WriteResult]:
+        conn = self.con.con
+        out: dict[str, WriteResult] = {}
+        with conn.transaction(), conn.cursor() as cur:
+            for table, rel in plan:
+                tmp = f"_gs_stage_{table}"
+                cur.execute(f'CREATE TEMP TABLE {tmp} (LIKE "{table}") ON COMMIT DROP')
+                self._copy(stage, cur, f"SELECT {select_columns(table)} FROM {rel}", tmp, select_columns(table))
+                cur.execute(f'DELETE FROM "{table}" s USING {tmp} r WHERE {key_match(table, "s", "r")}')
+                updated = cur.rowcount
+                cur.execute(f'INSERT INTO "{table}" ({select_columns(table)}) '
+                            f"SELECT {select_columns(table)} FROM {tmp}")
+                out[table] = WriteResult(cur.rowcount - updated, updated)
+            cur.execute(f"DELETE FROM {REJECTS} WHERE source IN ({_in_list(sources)})")
+            self._copy(stage, cur, f"SELECT {_REJECT_COLS} FROM {rejects}", REJECTS, _REJECT_COLS)
+        return out
+
+    def _copy(self, stage: duckdb.DuckDBPyConnection, cur: Any, sql: str, target: str, cols: str) -> None:
+        path = self.tmpdir() / f"{target}.csv"
+        stage.execute(f"COPY ({sql}) TO '{path}' (FORMAT csv, HEADER false, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%f')")
+        with cur.copy(f"COPY {target} ({cols}) FROM STDIN (FORMAT csv)") as copy, path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+        path.unlink()
+
+
+class SparkStore(Store):
+    """Spark (local or a given session): staged rows travel as Parquet; each table is rebuilt as
+    (existing rows not re-sent) UNION (new rows) into a fresh table that then replaces the old one.
+    Spark has no multi-table transactions: every new table is built first and the swaps come last."""
+
+    def write(self, stage: duckdb.DuckDBPyConnection, plan: list[tuple[str, str]], rejects: str,
+              sources: list[str]) -> dict[str, WriteResult]:
+        spark = self.con._session
+        out: dict[str, WriteResult] = {}
+        swaps: list[str] = []
+        work = [(t, f"SELECT {select_columns(t)} FROM {rel}", list(SCHEMA[t].key)) for t, rel in plan]
+        work.append((REJECTS, f"SELECT {_REJECT_COLS} FROM {rejects}", []))
+        for table, sql, key in work:
+            path = self.tmpdir() / f"{table}.parquet"
+            stage.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet)")
+            old = spark.table(table)
+            new = spark.read.parquet(str(path))
+            new = new.select([new[f.name].cast(f.dataType).alias(f.name) for f in old.schema.fields])
+            if key:
+                updated = old.join(new.select(*key), on=key, how="left_semi").count()
+                kept = old.join(new.select(*key), on=key, how="left_anti")
+                out[table] = WriteResult(new.count() - updated, updated)
+            else:
+                kept = old.filter(~old["source"].isin(sources))
+            kept.unionByName(new).write.mode("overwrite").saveAsTable(f"{table}__next")
+            swaps.append(table)
+        for table in swaps:
+            spark.sql(f"DROP TABLE {table}")
+            spark.sql(f"ALTER TABLE {table}__next RENAME TO {table}")
+        return out

@@ -1,0 +1,167 @@
+"""The ``gigsight`` command: each command parses, calls one library function, prints.
+
+Exit codes: 0 success; 1 an error (one clear line, no traceback); 3 ingest loaded rows but rejected
+some (they are in the rejects table; ``--strict`` turns that into exit 1 with nothing loaded).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import gigsight
+from gigsight.errors import DataValidationError, GigsightError
+from gigsight.model.docs import schema_markdown
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Growth intelligence for freelance and talent marketplaces.")
+out = Console()
+err = Console(stderr=True)
+EXIT_REJECTS = 3
+
+DbOption = Annotated[str, typer.Option("--db", help="Store: a .duckdb path or a URL (postgres://..., pyspark://local).",
+                                       envvar="GIGSIGHT_DB")]
+
+
+class Fmt(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class FileFmt(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+FmtOption = Annotated[Fmt, typer.Option("--format", help="table for people, json for programs.")]
+
+
+def _url(db: str) -> str:
+    return db if "://" in db else f"duckdb://{db}"
+
+
+def _json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _rows(title: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        out.print(f"[dim]{title}: none[/dim]")
+        return
+    t = Table(title=title, title_justify="left")
+    for k in rows[0]:
+        t.add_column(k, justify="right" if isinstance(rows[0][k], int | float) else "left")
+    for r in rows:
+        t.add_row(*[f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v or "")
+                    for v in r.values()])
+    out.print(t)
+
+
+def _print_ingest(result: dict[str, Any]) -> None:
+    _rows("Ingest", [{"table": s["table"], "source": Path(s["source"]).name if "://" not in s["source"]
+                      else s["source"], "read": s["read"], "inserted": s["inserted"], "updated": s["updated"],
+                      "rejected": s["rejected"]} for s in result["sources"]])
+    for s in result["sources"]:
+        for w in s["warnings"]:
+            err.print(f"[yellow]warning:[/yellow] {w}")
+    if result["rejected"]:
+        _rows("First rejected values (all are in the rejects table; see `gigsight info`)",
+              [{"source": Path(i["source"]).name, "row": i["row"], "column": i["column"] or "",
+                "value": (i["value"] or "")[:40], "problem": i["message"]} for i in result["issues"][:15]])
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path | None, typer.Argument(help="A directory of table files, or one file with --table.")] = None,
+    db: DbOption = "gigsight.duckdb",
+    table: Annotated[str | None, typer.Option(help="Canonical table a single file holds.")] = None,
+    source: Annotated[str | None, typer.Option("--from", help="Read from a Postgres database URL.")] = None,
+    mapping: Annotated[str | None, typer.Option(help="Column mapping: a YAML path or a shipped name.")] = None,
+    rates: Annotated[Path | None, typer.Option(help="CSV of exchange rates (currency,rate).")] = None,
+    strict: Annotated[bool, typer.Option(help="Any rejected row makes the run fail with nothing loaded.")] = False,
+    fmt: FmtOption = Fmt.table,
+) -> None:
+    """Validate and load CSV, Parquet or JSON Lines files (or a Postgres database) into the store."""
+    result = gigsight.ingest(path, con=_url(db), table=table, source_url=source, mapping=mapping, rates=rates,
+                             strict=strict, progress=fmt is Fmt.table and err.is_terminal).to_dict()
+    _json(result) if fmt is Fmt.json else _print_ingest(result)
+    if result["rejected"]:
+        raise typer.Exit(EXIT_REJECTS)
+
+
+@app.command()
+def export(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the table files into.")],
+    db: DbOption = "gigsight.duckdb",
+    file_format: Annotated[FileFmt, typer.Option("--format", help="File format.")] = FileFmt.parquet,
+) -> None:
+    """Write the canonical tables back out, so anyone can check the numbers with their own tools."""
+    for p in gigsight.export(out_dir, file_format.value, con=_url(db)):
+        out.print(str(p))
+
+
+@app.command()
+def info(db: DbOption = "gigsight.duckdb", fmt: FmtOption = Fmt.table) -> None:
+    """Tables, row counts, date ranges and rejects."""
+    facts = gigsight.info(_url(db))
+    if fmt is Fmt.json:
+        _json(facts)
+        return
+    out.print(f"[bold]{facts['store']}[/bold] ({facts['backend']})")
+    _rows("Tables", facts["tables"])
+    _rows("Rejects", facts["rejects"])
+
+
+@app.command()
+def demo(
+    db: DbOption = "gigsight.duckdb",
+    clients: Annotated[int, typer.Option(help="Clients in the sample marketplace.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
+    replace: Annotated[bool, typer.Option(help="Overwrite a database that already holds data.")] = False,
+    fmt: FmtOption = Fmt.table,
+) -> None:
+    """Build a sample marketplace, ingest it with full validation and show what landed."""
+    if fmt is Fmt.table:
+        out.print(f"Sample marketplace: {clients:,} clients, seed {seed} -> {db}")
+    result = gigsight.demo(db, clients=clients, seed=seed, replace=replace,
+                           progress=fmt is Fmt.table and err.is_terminal)
+    if fmt is Fmt.json:
+        _json(result)
+        return
+    _print_ingest(result["ingest"])
+    _rows("GSV by quarter (client spend + client fees)", result["quarters"][-8:])
+    out.print(f"\nNext: [bold]gigsight info --db {db}[/bold], or "
+              f"[bold]gigsight export --db {db} --out export/ --format csv[/bold]")
+
+
+@app.command()
+def docs(out_dir: Annotated[Path, typer.Option("--out", help="Docs folder.")] = Path("docs")) -> None:
+    """Regenerate docs/schema.md from the schema."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "schema.md").write_text(schema_markdown(), encoding="utf-8")
+    out.print(str(out_dir / "schema.md"))
+
+
+def main() -> None:
+    try:
+        app()
+    except DataValidationError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except GigsightError as exc:
+        err.print(f"[red]error:[/red] {str(exc).splitlines()[0]}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written for the run in progress")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,225 @@
+"""Parse and validate one raw batch in one vectorised DuckDB query built from the schema.
+
+Every column gets a typed expression and the issues it can raise; row rules and currency conversion
+run on the typed values. The result has the canonical columns plus ``_row``, ``_issues`` (a list of
+located problems, empty when the row is valid) and ``_record`` (the raw row as JSON when rejected).
+
+>>> from gigsight.model.schema import SCHEMA
+>>> sql = batch_sql(SCHEMA["clients"], {"client_id": "id", "signup_at": "signup"},
+...                 {"id": "string", "signup": "string"}, ParseOptions())
+>>> "TRY_CAST" in sql and "_issues" in sql
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from gigsight.errors import SourceError
+from gigsight.model.currencies import ISO_4217
+from gigsight.model.schema import Column, Kind, Table
+
+SQL_TYPES = {Kind.ID: "VARCHAR", Kind.TEXT: "VARCHAR", Kind.ENUM: "VARCHAR", Kind.CURRENCY: "VARCHAR",
+             Kind.MONEY: "DECIMAL(18,2)", Kind.TIMESTAMP: "TIMESTAMP", Kind.INT: "BIGINT", Kind.BOOL: "BOOLEAN"}
+ISSUE_TYPE = "STRUCT(column_name VARCHAR, value VARCHAR, rule VARCHAR, message VARCHAR)[]"
+EARLIEST = "1990-01-01"
+VALUE_CHARS = 1000  # a rejected value is cut here in the rejects table; _record keeps it whole
+
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+_ISO_TS = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)?$"
+_MONEY = {
+    "en": (r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", "replace({m}, ',', '')"),
+    "de": (r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$", "replace(replace({m}, '.', ''), ',', '.')"),
+}
+_MONEY_HINT = {
+    "en": "not an amount to the cent (e.g. 1500.00 or $1,500.00); a decimal comma needs money_locale: de",
+    "de": "not an amount to the cent in the declared locale de (e.g. 1.500,00)",
+}
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    money_locale: str = "en"
+    timestamp_formats: tuple[str, ...] = ()
+    values: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # column -> (source value -> canonical)
+    base_currency: str = "USD"
+    now: datetime | None = None  # later timestamps are 'future'; fixed by the caller for one run
+
+
+def lit(s: str) -> str:
+    """A SQL string literal.
+
+    >>> lit("it's")
+    "'it''s'"
+    """
+    return "'" + s.replace("'", "''") + "'"
+
+
+def ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def issue_sql(col: str, value: str, rule: str, message: str, message_sql: str | None = None) -> str:
+    """A SQL struct literal for one issue; ``message_sql`` replaces the message by an expression."""
+    return (f"{{'column_name': {lit(col)}, 'value': left({value}, {VALUE_CHARS}), 'rule': {lit(rule)}, "
+            f"'message': {message_sql or lit(message)}}}")
+
+
+def _when(cond: str, col: str, value: str, rule: str, message: str) -> str:
+    return f"CASE WHEN {cond} THEN {issue_sql(col, value, rule, message)} END"
+
+
+def _numeric(t: str) -> bool:
+    return t.startswith(("int", "uint", "double", "float", "decimal", "halffloat"))
+
+
+def _column_sql(c: Column, src: str, arrow_type: str, opt: ParseOptions) -> tuple[str, list[str]]:
+    """(typed expression, issue expressions) for one canonical column read from source column ``src``."""
+    raw = ident(src)
+    text = f"CAST({raw} AS VARCHAR)"
+    v = f"NULLIF(TRIM({text}), '')"
+    issues: list[str] = []
+    string_src = arrow_type in ("string", "large_string", "string_view", "null")
+    if c.kind in (Kind.ID, Kind.TEXT):
+        typed = v if c.kind is Kind.ID else f"NULLIF({text}, '')"
+    elif c.kind is Kind.ENUM:
+        mapped = dict(next((m for col, m in opt.values if col == c.name), ()))
+        cases = " ".join(f"WHEN {lit(k.lower())} THEN {lit(val)}" for k, val in mapped.items())
+        low = f"lower({v})"
+        norm = f"CASE {low} {cases} ELSE {low} END" if cases else low
+        choices = ", ".join(lit(x) for x in c.choices)
+        typed = f"CASE WHEN ({norm}) IN ({choices}) THEN ({norm}) END"
+        issues.append(_when(f"{v} IS NOT NULL AND ({norm}) NOT IN ({choices})", c.name, text, "choice",
+                            f"must be one of {', '.join(c.choices)}"))
+    elif c.kind is Kind.CURRENCY:
+        codes = ", ".join(lit(x) for x in sorted(ISO_4217))
+        typed = f"CASE WHEN upper({v}) IN ({codes}) THEN upper({v}) END"
+        issues.append(_when(f"{v} IS NOT NULL AND {typed} IS NULL", c.name, text, "currency",
+                            "not an ISO 4217 currency code (e.g. USD, EUR)"))
+    elif c.kind is Kind.INT:
+        typed = f"TRY_CAST({v} AS BIGINT)" if string_src else f"TRY_CAST({raw} AS BIGINT)"
+        issues.append(_when(f"{v} IS NOT NULL AND {typed} IS NULL", c.name, text, "type", "not a whole number"))
+    elif c.kind is Kind.BOOL:
+        t_, f_ = ", ".join(map(lit, _TRUE)), ", ".join(map(lit, _FALSE))
+        typed = f"CASE WHEN lower({v}) IN ({t_}) THEN TRUE WHEN lower({v}) IN ({f_}) THEN FALSE END"
+        issues.append(_when(f"{v} IS NOT NULL AND {typed} IS NULL", c.name, text, "type",
+                            "not a yes/no value (true/false, yes/no, 1/0)"))
+    elif c.kind is Kind.MONEY:
+        typed, money_issues = _money_sql(c, raw, v, text, arrow_type, opt.money_locale)
+        issues += money_issues
+    elif c.kind is Kind.TIMESTAMP:
+        typed, ts_issues = _timestamp_sql(c, raw, v, text, arrow_type, opt)
+        issues += ts_issues
+    else:  # pragma: no cover - every Kind is handled above
+        raise AssertionError(c.kind)
+    if c.required:
+        issues.insert(0, _when(f"{v} IS NULL", c.name, text, "required", "a value is required"))
+    if c.max_length:
+        issues.append(_when(f"length({typed}) > {c.max_length}", c.name, text, "too_long",
+                            f"longer than {c.max_length:,} characters"))
+    if c.minimum is not None:
+        issues.append(_when(f"{typed} < {c.minimum}", c.name, text, "range", f"below the minimum {c.minimum:g}"))
+    if c.maximum is not None:
+        issues.append(_when(f"{typed} > {c.maximum}", c.name, text, "range", f"above the maximum {c.maximum:g}"))
+    return typed, issues
+
+
+def _money_sql(c: Column, raw: str, v: str, text: str, arrow_type: str, locale: str) -> tuple[str, list[str]]:
+    if _numeric(arrow_type):
+        # Binary floats carry noise below the cent; anything beyond that is a real fraction of a cent.
+        typed = f"CASE WHEN abs({raw} - round({raw}, 2)) < 1e-6 THEN TRY_CAST(round({raw}, 2) AS DECIMAL(18,2)) END"
+        return typed, [_when(f"{raw} IS NOT NULL AND {typed} IS NULL", c.name, text, "money",
+                             "not an amount to the cent (more than two decimals, or too large)")]
+    if arrow_type not in ("string", "large_string", "string_view", "null"):
+        raise SourceError(f"column for {c.name} holds {arrow_type} values where an amount is expected")
+    pattern, to_plain = _MONEY[locale]
+    # Accounting negatives "(12.00)", currency symbols and codes around the number are accepted.
+    m = (f"regexp_replace(regexp_replace(regexp_replace({v}, '^\\((.*)\\)$', '-\\1'), "
+         f"'[\\s$€£¥]|USD|EUR|GBP', '', 'g'), '^([+-]?)[+-]?', '\\1')")
+    typed = f"CASE WHEN regexp_matches({m}, {lit(pattern)}) THEN TRY_CAST({to_plain.format(m=m)} AS DECIMAL(18,2)) END"
+    ambiguous = r"^[+-]?\d{1,3}[.,]\d{3}$"
+    return typed, [
+        _when(f"{v} IS NOT NULL AND {typed} IS NULL AND regexp_matches({m}, {lit(ambiguous)})", c.name, text,
+              "money_ambiguous", "ambiguous: the separator could mean thousands or decimals; declare money_locale"),
+        _when(f"{v} IS NOT NULL AND {typed} IS NULL AND NOT regexp_matches({m}, {lit(ambiguous)})", c.name, text,
+              "money", _MONEY_HINT[locale]),
+    ]
+
+
+def _timestamp_sql(c: Column, raw: str, v: str, text: str, arrow_type: str,
+                   opt: ParseOptions) -> tuple[str, list[str]]:
+    now = (opt.now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S")
+    if arrow_type.startswith("timestamp"):
+        typed = f"timezone('UTC', {raw})" if "tz=" in arrow_type else f"CAST({raw} AS TIMESTAMP)"
+    elif arrow_type.startswith("date"):
+        typed = f"CAST({raw} AS TIMESTAMP)"
+    elif arrow_type in ("string", "large_string", "string_view", "null"):
+        iso = f"CASE WHEN regexp_matches({v}, {lit(_ISO_TS)}) THEN timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ)) END"
+        fmts = ", ".join(lit(f) for f in opt.timestamp_formats)
+        typed = f"COALESCE({iso}, try_strptime({v}, [{fmts}]))" if fmts else iso
+    else:
+        raise SourceError(f"column for {c.name} holds {arrow_type} values where a timestamp is expected")
+    hint = "not a timestamp: use ISO 8601 (2025-07-01, 2025-07-01T10:00:00Z)"
+    hint += f" or one of the mapping's formats {', '.join(opt.timestamp_formats)}" if opt.timestamp_formats else \
+        " or declare timestamp_formats in the mapping"
+    return typed, [
+        _when(f"{v} IS NOT NULL AND ({typed}) IS NULL", c.name, text, "type", hint),
+        _when(f"({typed}) > TIMESTAMP {lit(now)}", c.name, text, "future", "in the future (after this ingest ran)"),
+        _when(f"({typed}) < TIMESTAMP {lit(EARLIEST)}", c.name, text, "range", f"before {EARLIEST}"),
+    ]
+
+
+def batch_sql(table: Table, found: dict[str, str], arrow_types: dict[str, str], opt: ParseOptions,
+              relation: str = "batch", fx: str | None = None) -> str:
+    """The whole parse + validate query for one batch held in ``relation``.
+
+    ``found`` maps canonical to source columns; ``fx`` names a (currency, rate) table for conversion.
+    """
+    typed_cols, issues = [], []
+    for c in table.columns:
+        src = found.get(c.name)
+        if src is None:
+            typed_cols.append(f"CAST(NULL AS {SQL_TYPES[c.kind]}) AS {ident(c.name)}")
+            continue
+        expr, col_issues = _column_sql(c, src, arrow_types[src], opt)
+        typed_cols.append(f"CAST({expr} AS {SQL_TYPES[c.kind]}) AS {ident(c.name)}")
+        issues += col_issues
+    raws = sorted(set(found.values()))
+    raw_cols = [f"{ident(s)} AS {ident('__raw_' + s)}" for s in raws]
+    parsed = (f"SELECT _row, {', '.join(typed_cols + raw_cols)}, "
+              f"CAST(list_filter([{', '.join(issues) or 'NULL'}], lambda x: x IS NOT NULL) AS {ISSUE_TYPE}) AS _issues "
+              f"FROM {relation}")
+    checks = [_when(f"NOT ({ch.valid})", ch.column, f"CAST({ident(ch.column)} AS VARCHAR)", ch.name, ch.message)
+              for ch in table.checks]
+    money = [c.name for c in table.columns if c.kind is Kind.MONEY and not c.name.startswith("original_")]
+    if "currency" in table.names and fx:
+        checks.append(_when(f"p.currency IS NOT NULL AND p.currency <> {lit(opt.base_currency)} AND fx.rate IS NULL",
+                            "currency", "p.currency", "currency",
+                            f"no exchange rate to {opt.base_currency}: pass --rates FILE with columns currency,rate"))
+    checked = (f"SELECT p.* REPLACE (list_concat(_issues, list_filter([{', '.join(checks) or 'NULL'}], "
+               f"lambda x: x IS NOT NULL)) AS _issues)" + (", fx.rate AS __rate" if fx and "currency" in table.names
+                                                       else "")
+               + " FROM parsed p" + (f" LEFT JOIN {fx} fx ON fx.currency = p.currency"
+                                     if fx and "currency" in table.names else ""))
+    out = []
+    converting = fx is not None and "currency" in table.names
+    for c in table.columns:
+        name = ident(c.name)
+        if converting and c.name in money:
+            out.append(f"CAST(CASE WHEN __rate IS NULL THEN {name} ELSE round({name} * __rate, 2) END "
+                       f"AS DECIMAL(18,2)) AS {name}")
+        elif converting and c.name == "currency":
+            out.append(f"CASE WHEN __rate IS NULL THEN currency ELSE {lit(opt.base_currency)} END AS currency")
+        elif converting and c.name == "original_currency":
+            out.append("CASE WHEN __rate IS NULL THEN original_currency ELSE currency END AS original_currency")
+        elif converting and c.name == "original_amount":
+            out.append("CASE WHEN __rate IS NULL THEN original_amount ELSE amount END AS original_amount")
+        else:
+            out.append(name)
+    record = ", ".join(f"{lit(s)}: {ident('__raw_' + s)}" for s in raws)
+    return (f"WITH parsed AS ({parsed}), checked AS ({checked}) "
+            f"SELECT {', '.join(out)}, _row, _issues, "
+            f"CASE WHEN len(_issues) > 0 THEN CAST(to_json({{{record}}}) AS VARCHAR) END AS _record "
+            f"FROM checked")

@@ -1,0 +1,324 @@
+"""Readers turn one source into a stream of raw batches: Arrow tables plus a 1-based ``_row`` column.
+
+Every reader streams (memory is bounded by the batch size, never by the file) and reports structural
+problems (a CSV row with the wrong number of fields, invalid UTF-8, a broken JSON line) as located
+issues instead of failing, so the valid rows around them still load.
+
+CSV takes a fast path (pyarrow's multi-threaded parser). Clean files never leave it; a file with a
+structural fault is re-read by the exact path (Python's csv module), which knows every record's number.
+
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "clients.csv"
+>>> _ = p.write_text("client_id;signup_at\\nc1;2024-01-02\\n")
+>>> src = open_source(p)
+>>> [b.table.to_pylist() for b in src.batches(1000)]
+[[{'client_id': 'c1', 'signup_at': '2024-01-02', '_row': 1}]]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from gigsight.errors import Issue, SourceError
+
+ROW = "_row"
+_DELIMITERS = ",;\t|"
+
+
+@dataclass
+class RawBatch:
+    table: pa.Table  # source columns (strings for text formats) plus _row
+    issues: list[Issue] = field(default_factory=list)  # structural problems found while reading
+    restart: bool = False  # drop every earlier batch of this source: it is being re-read exactly
+    bytes_end: int = 0  # how far into the file this batch reaches, for progress
+
+
+class Source:
+    """One readable input. ``columns`` is known before the first batch; ``size`` drives the progress bar."""
+
+    label: str
+    columns: list[str]
+    size: int = 0  # bytes (or rows) to read, for progress
+
+    def batches(self, batch_rows: int, advance: Callable[[int], None] | None = None) -> Iterator[RawBatch]:
+        raise NotImplementedError
+
+
+def _with_rows(table: pa.Table, first: int) -> pa.Table:
+    return table.append_column(ROW, pa.array(range(first, first + table.num_rows), pa.int64()))
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or directory")
+    if path.is_dir():
+        raise SourceError(f"{path}: is a directory; pass a file, or the directory without --table")
+    if not os.access(path, os.R_OK):
+        raise SourceError(f"{path}: permission denied (check the file's owner and mode)")
+    if path.stat().st_size == 0:
+        raise SourceError(f"{path}: the file is empty (not even a header row)")
+
+
+class CsvSource(Source):
+    def __init__(self, path: Path, delimiter: str | None = None) -> None:
+        _check_file(path)
+        self.path, self.label, self.size = path, str(path), path.stat().st_size
+        with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+            sample = f.read(65536)
+        self.delimiter = delimiter or _sniff_delimiter(sample, path)
+        first = next(csv.reader(io.StringIO(sample), delimiter=self.delimiter), None)
+        if not first or not any(h.strip() for h in first):
+            raise SourceError(f"{path}: no header row found")
+        self.columns = [h.strip() for h in first]
+        dupes = sorted({h for h in self.columns if self.columns.count(h) > 1})
+        if dupes:
+            raise SourceError(f"{path}: header repeats column(s) {', '.join(dupes)}")
+
+    def batches(self, batch_rows: int, advance: Callable[[int], None] | None = None) -> Iterator[RawBatch]:
+        done = 0
+        try:
+            for b in self._fast(batch_rows):
+                yield b
+                if advance:
+                    pos = min(self.size, b.bytes_end)
+                    advance(pos - done)
+                    done = pos
+        except (_Structural, pa.ArrowInvalid):
+            # Batches already yielded are withdrawn: the consumer drops them and takes the exact re-read.
+            yield RawBatch(pa.table({ROW: pa.array([], pa.int64())}), restart=True)
+            yield from self._exact(batch_rows, None)
+        if advance:
+            advance(self.size - done)
+
+    def _fast(self, batch_rows: int) -> Iterator[RawBatch]:
+        def bad_row(_: object) -> str:
+            raise _Structural
+
+        f = self.path.open("rb")
+        reader = pacsv.open_csv(
+            f,
+            read_options=pacsv.ReadOptions(column_names=self.columns, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True,
+                                             invalid_row_handler=bad_row),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in self.columns},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+        row = 1
+        with f:
+            for rb in reader:
+                t = pa.Table.from_batches([rb])
+                yield RawBatch(_with_rows(t, row), bytes_end=f.tell())
+                row += t.num_rows
+
+    def _exact(self, batch_rows: int, advance: Callable[[int], None] | None) -> Iterator[RawBatch]:
+        n = len(self.columns)
+        cols: list[list[str | None]] = [[] for _ in range(n)]
+        rows: list[int] = []
+        issues: list[Issue] = []
+        for rec_no, rec, raw in _exact_records(self.path, self.delimiter):
+            if rec is None:
+                issues.append(Issue("", rec_no, None, raw[:200], "csv_structure",
+                                    "unbalanced quote or stray quote character: this record is rejected and reading resumes after it",
+                                    self.label))
+                continue
+            if len(rec) != n:
+                issues.append(Issue("", rec_no, None, raw[:200], "csv_structure",
+                                    f"expected {n} fields, found {len(rec)}", self.label))
+                continue
+            bad = next((i for i, v in enumerate(rec) if _has_surrogate(v)), None)
+            if bad is not None:
+                shown = rec[bad].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                issues.append(Issue("", rec_no, self.columns[bad], shown, "encoding",
+                                    "invalid UTF-8 (save the file as UTF-8)", self.label))
+                continue
+            for i, v in enumerate(rec):
+                cols[i].append(v)
+            rows.append(rec_no)
+            if len(rows) >= batch_rows:
+                yield self._batch(cols, rows, issues)
+                cols, rows, issues = [[] for _ in range(n)], [], []
+        if advance:
+            advance(self.size)
+        if rows or issues:
+            yield self._batch(cols, rows, issues)
+
+    def _batch(self, cols: list[list[str | None]], rows: list[int], issues: list[Issue]) -> RawBatch:
+        arrays = [pa.array(c, pa.string()) for c in cols] + [pa.array(rows, pa.int64())]
+        return RawBatch(pa.Table.from_arrays(arrays, names=[*self.columns, ROW]), issues)
+
+
+class _Structural(Exception):
+    """The fast CSV path met a row it cannot place exactly."""
+
+
+def _has_surrogate(s: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in s)
+
+
+def _sniff_delimiter(sample: str, path: Path) -> str:
+    header = sample.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0:
+        return ","  # a single-column file
+    return best
+
+
+_MAX_RECORD_LINES = 10_000
+
+
+def _exact_records(path: Path, delimiter: str) -> Iterator[tuple[int, list[str] | None, str]]:
+    """(record number, fields or None for a broken record, raw text), header skipped, streaming.
+
+    A record is complete once its quotes balance. An unbalanced quote would swallow the rest of the
+    file into one field; instead the line that opened it is rejected alone and reading resumes on the
+    next line, so the valid rows after it still load.
+    """
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+        lines = iter(f)
+        next(lines, None)
+        replay: deque[str] = deque()
+        rec_no = 0
+        while True:
+            line = replay.popleft() if replay else next(lines, None)
+            if line is None:
+                return
+            if not line.strip():
+                continue
+            consumed = [line]
+            quotes = line.count('"')
+            while quotes % 2 and len(consumed) < _MAX_RECORD_LINES:
+                more = replay.popleft() if replay else next(lines, None)
+                if more is None:
+                    break
+                consumed.append(more)
+                quotes += more.count('"')
+            rec_no += 1
+            if quotes % 2:
+                replay.extendleft(reversed(consumed[1:]))
+                yield rec_no, None, line
+                continue
+            text = "".join(consumed)
+            try:
+                rec = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+            except csv.Error:
+                yield rec_no, None, text
+                continue
+            yield rec_no, rec, text
+
+
+class ParquetSource(Source):
+    def __init__(self, path: Path) -> None:
+        _check_file(path)
+        try:
+            self.file = pq.ParquetFile(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise SourceError(f"{path}: not a readable Parquet file ({exc})") from None
+        self.path, self.label = path, str(path)
+        self.columns = list(self.file.schema_arrow.names)
+        self.size = self.file.metadata.num_rows
+
+    def batches(self, batch_rows: int, advance: Callable[[int], None] | None = None) -> Iterator[RawBatch]:
+        row = 1
+        for rb in self.file.iter_batches(batch_size=batch_rows):
+            t = pa.Table.from_batches([rb])
+            yield RawBatch(_with_rows(t, row))
+            row += t.num_rows
+            if advance:
+                advance(t.num_rows)
+
+
+class JsonLinesSource(Source):
+    def __init__(self, path: Path) -> None:
+        _check_file(path)
+        self.path, self.label, self.size = path, str(path), path.stat().st_size
+        keys: dict[str, None] = {}
+        with path.open("rb") as f:
+            for i, line in enumerate(f):
+                if i >= 1000:
+                    break
+                obj = _json_object(line)
+                if isinstance(obj, dict):
+                    keys.update(dict.fromkeys(obj))
+        if not keys:
+            raise SourceError(f"{path}: no JSON object found in the first lines (expected one object per line)")
+        self.columns = list(keys)
+
+    def batches(self, batch_rows: int, advance: Callable[[int], None] | None = None) -> Iterator[RawBatch]:
+        cols: dict[str, list[str | None]] = {c: [] for c in self.columns}
+        rows: list[int] = []
+        issues: list[Issue] = []
+        with self.path.open("rb") as f:
+            for line_no, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                obj = _json_object(line)
+                if not isinstance(obj, dict):
+                    why = "not valid JSON" if obj is None else "not a JSON object"
+                    text = line.decode("utf-8", "replace").strip()
+                    issues.append(Issue("", line_no, None, text[:200], "json", why, self.label))
+                    continue
+                for c in self.columns:
+                    v = obj.get(c)
+                    cols[c].append(None if v is None else v if isinstance(v, str) else json.dumps(v))
+                rows.append(line_no)
+                if len(rows) >= batch_rows:
+                    yield self._batch(cols, rows, issues)
+                    cols, rows, issues = {c: [] for c in self.columns}, [], []
+        if advance:
+            advance(self.size)
+        if rows or issues:
+            yield self._batch(cols, rows, issues)
+
+    def _batch(self, cols: dict[str, list[str | None]], rows: list[int], issues: list[Issue]) -> RawBatch:
+        arrays = [pa.array(v, pa.string()) for v in cols.values()] + [pa.array(rows, pa.int64())]
+        return RawBatch(pa.Table.from_arrays(arrays, names=[*cols, ROW]), issues)
+
+
+def _json_object(line: bytes) -> object:
+    try:
+        return json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+class ArrowSource(Source):
+    """Batches already in memory or streamed from a database (the Postgres source uses it)."""
+
+    def __init__(self, label: str, reader: pa.RecordBatchReader, size: int = 0) -> None:
+        self.label, self.reader, self.size = label, reader, size
+        self.columns = list(reader.schema.names)
+
+    def batches(self, batch_rows: int, advance: Callable[[int], None] | None = None) -> Iterator[RawBatch]:
+        row = 1
+        for rb in self.reader:
+            t = pa.Table.from_batches([rb])
+            yield RawBatch(_with_rows(t, row))
+            row += t.num_rows
+            if advance:
+                advance(t.num_rows)
+
+
+FORMATS = {".csv": CsvSource, ".tsv": CsvSource, ".txt": CsvSource, ".parquet": ParquetSource,
+           ".pq": ParquetSource, ".jsonl": JsonLinesSource, ".ndjson": JsonLinesSource, ".json": JsonLinesSource}
+
+
+def open_source(path: Path, delimiter: str | None = None) -> Source:
+    """Open a file by its extension (.csv/.tsv/.txt, .parquet, .jsonl/.ndjson/.json)."""
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise SourceError(f"{path}: unknown file type {path.suffix!r}; use one of {', '.join(sorted(FORMATS))}")
+    if kind is CsvSource:
+        return CsvSource(path, delimiter)
+    return kind(path)  # type: ignore[abstract, call-arg, no-any-return]
