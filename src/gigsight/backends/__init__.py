@@ -36,7 +36,7 @@ def connect(url: Any = None, *, read_only: bool = False, create: bool = True) ->
     if not isinstance(url, str):
         store = _spark(url, "pyspark://session")
     else:
-        scheme = urlparse(url).scheme.lower()
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
         if scheme == "duckdb" or (not scheme and url.endswith((".duckdb", ".db"))):
             path = url.split("://", 1)[1] if scheme else url
             store = DuckDBStore.open(path or ":memory:", read_only=read_only)
@@ -83,7 +83,6 @@ def _spark(session: Any, url: str) -> Store:
     except ImportError:
         raise BackendError("the spark backend needs the extra: pip install 'gigsight[spark]'") from None
     if session is None:
-        master = urlparse(url).netloc or "local"
         master = url.split("://", 1)[1] or "local"
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         warehouse = tempfile.mkdtemp(prefix="gigsight-spark-")

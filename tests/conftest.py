@@ -1,0 +1,93 @@
+"""Shared fixtures. ``store`` runs a test once per backend named in GIGSIGHT_TEST_BACKENDS
+(``./run test`` sets duckdb,postgres,spark and starts the Postgres server it needs)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import gigsight
+from gigsight.backends.base import Store
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+BACKENDS = [b.strip() for b in os.environ.get("GIGSIGHT_TEST_BACKENDS", "duckdb").split(",") if b.strip()]
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Iterator[Any]:
+    store = gigsight.connect("pyspark://local[2]", create=False)
+    session = store.con._session
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _postgres_store() -> Iterator[Store]:
+    import psycopg
+
+    admin = os.environ.get("GIGSIGHT_TEST_PG_URL")
+    if not admin:
+        pytest.fail("GIGSIGHT_TEST_PG_URL is not set: run the suite with ./run test, which starts Postgres")
+    name = f"gs_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as c:
+        c.execute(f"CREATE DATABASE {name}")
+    base = admin.rsplit("/", 1)[0]
+    store = gigsight.connect(f"{base}/{name}")
+    yield store
+    store.close()
+    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as c:
+        c.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh, empty store on each configured backend."""
+    if request.param == "duckdb":
+        s = gigsight.connect(f"duckdb://{tmp_path / 'store.duckdb'}")
+        yield s
+        s.close()
+    elif request.param == "postgres":
+        yield from _postgres_store()
+    elif request.param == "spark":
+        session = request.getfixturevalue("spark_session")
+        db = f"gs_{uuid.uuid4().hex[:10]}"
+        session.sql(f"CREATE DATABASE {db}")
+        session.catalog.setCurrentDatabase(db)
+        yield gigsight.connect(session)
+        session.catalog.setCurrentDatabase("default")
+        session.sql(f"DROP DATABASE {db} CASCADE")
+    else:
+        pytest.fail(f"unknown backend {request.param!r} in GIGSIGHT_TEST_BACKENDS")
+
+
+@pytest.fixture
+def duck(tmp_path: Path) -> Iterator[Store]:
+    """A DuckDB store, for tests about inputs rather than engines."""
+    s = gigsight.connect(f"duckdb://{tmp_path / 'duck.duckdb'}")
+    yield s
+    s.close()
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[Any]], delimiter: str = ",") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, delimiter=delimiter)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def table_rows(store: Store, table: str) -> list[dict[str, Any]]:
+    """All rows of a table as plain dicts, ordered by key (engine-neutral comparison)."""
+    from gigsight.model.schema import SCHEMA
+
+    t = SCHEMA[table]
+    df = store.con.table(table).select(*t.names).order_by(list(t.key)).to_pyarrow()
+    return [{k: (None if v is None else str(v)) for k, v in r.items()} for r in df.to_pylist()]
