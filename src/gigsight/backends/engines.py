@@ -35,15 +35,15 @@ class DuckDBStore(Store):
 
     @classmethod
     def open(cls, path: str, read_only: bool = False) -> DuckDBStore:
-        if path != ":memory:":
-            p = Path(path)
-            if not p.parent.exists():
-                raise BackendError(f"cannot create {path}: folder {p.parent} does not exist")
-            if not read_only and p.exists() and not os.access(p, os.W_OK):
-                raise BackendError(f"cannot write {path}: permission denied")
         try:
+            if path != ":memory:":
+                p = Path(path)
+                if not p.parent.exists():
+                    raise BackendError(f"cannot create {path}: folder {p.parent} does not exist")
+                if not read_only and p.exists() and not os.access(p, os.W_OK):
+                    raise BackendError(f"cannot write {path}: permission denied")
             con = ibis.duckdb.connect(path, read_only=read_only)
-        except duckdb.Error as exc:
+        except (duckdb.Error, OSError) as exc:
             raise BackendError(f"cannot open DuckDB database {path}: {exc}") from None
         con.raw_sql("SET TimeZone = 'UTC'")
         return cls("duckdb", f"duckdb://{path}", con)

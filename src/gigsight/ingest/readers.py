@@ -102,12 +102,15 @@ class CsvSource(Source):
             advance(self.size - done)
 
     def _fast(self, batch_rows: int) -> Iterator[RawBatch]:
-        def bad_row(_: object) -> str:
-            raise _Structural
+        faults: list[object] = []
 
-        f = self.path.open("rb")
+        def bad_row(row: object) -> str:
+            faults.append(row)  # raising here would be swallowed by pyarrow; the loop below checks
+            return "skip"
+
+        f = _QuoteCounter(self.path.open("rb"))
         reader = pacsv.open_csv(
-            f,
+            f,  # type: ignore[arg-type]
             read_options=pacsv.ReadOptions(column_names=self.columns, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True,
                                              invalid_row_handler=bad_row),
@@ -115,10 +118,12 @@ class CsvSource(Source):
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
         row = 1
-        with f:
+        with f.raw:
             for rb in reader:
                 t = pa.Table.from_batches([rb])
-                yield RawBatch(_with_rows(t, row), bytes_end=f.tell())
+                if faults or (f.at_end and f.quotes % 2):
+                    raise _Structural  # pyarrow lets a quote left open run to the end of the file
+                yield RawBatch(_with_rows(t, row), bytes_end=f.raw.tell())
                 row += t.num_rows
 
     def _exact(self, batch_rows: int, advance: Callable[[int], None] | None) -> Iterator[RawBatch]:
@@ -156,6 +161,32 @@ class CsvSource(Source):
     def _batch(self, cols: list[list[str | None]], rows: list[int], issues: list[Issue]) -> RawBatch:
         arrays = [pa.array(c, pa.string()) for c in cols] + [pa.array(rows, pa.int64())]
         return RawBatch(pa.Table.from_arrays(arrays, names=[*self.columns, ROW]), issues)
+
+
+class _QuoteCounter:
+    """A binary file that counts quote characters as pyarrow reads it: an odd count at the end means a
+    quote was never closed, which pyarrow would silently turn into one field running to the end."""
+
+    def __init__(self, raw: io.BufferedReader) -> None:
+        self.raw, self.quotes, self.at_end = raw, 0, False
+        self.closed = False
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self.raw.read(n)
+        self.quotes += chunk.count(b'"')
+        if not chunk or n < 0 or len(chunk) < n:
+            self.at_end = True
+        return chunk
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+        self.raw.close()
 
 
 class _Structural(Exception):
