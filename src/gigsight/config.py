@@ -19,7 +19,8 @@ from gigsight.errors import ConfigError
 from gigsight.model.currencies import ISO_4217
 
 DOCS: dict[str, str] = {
-    "db_url": "Store URL: duckdb:///abs/path.duckdb or duckdb://relative.duckdb (default gigsight.duckdb in the working "
+    "db_url": "Store URL: duckdb:///abs/path.duckdb or duckdb://relative.duckdb (default gigsight.duckdb in the "
+              "working "
               "directory), "
               "postgres://user:pass@host:port/db, or pyspark://local.",
     "base_currency": "ISO 4217 code every amount is converted to on ingest (needs a rates file for others).",

@@ -10,7 +10,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-
 from gigsight.backends import connect
 from gigsight.backends.base import Store
 from gigsight.errors import ConfigError

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def _ts(d: datetime) -> str:
     return d.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _write(path: Path, header: list[str], rows: list[list[object]]) -> int:
+def _write(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> int:
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(header)

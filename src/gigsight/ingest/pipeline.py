@@ -111,7 +111,8 @@ def ingest(store: Store, path: str | Path | None = None, *, table: str | None = 
         _count_rejects(stage, summaries, structural)
         if strict and any(s.rejected for s in summaries):
             total = sum(s.rejected for s in summaries)
-            raise DataValidationError(issues, source=f"this input ({total} rejected row(s); --strict: nothing was loaded)")
+            where = f"this input ({total} rejected row(s); --strict: nothing was loaded)"
+            raise DataValidationError(issues, source=where)
         plan = [(t, f"(SELECT * FROM {staged(t)} WHERE len(_issues) = 0)") for t in tables]
         written = store.write(stage, plan, "run_rejects", [s.source for s in summaries])
         for s in summaries:

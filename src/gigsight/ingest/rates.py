@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from gigsight.errors import Issue, SourceError, DataValidationError
+from gigsight.errors import DataValidationError, Issue, SourceError
 from gigsight.model.currencies import ISO_4217
 
 SCHEMA = pa.schema([("currency", pa.string()), ("rate", pa.decimal128(18, 8))])

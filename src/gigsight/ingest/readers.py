@@ -110,7 +110,7 @@ class CsvSource(Source):
 
         f = _QuoteCounter(self.path.open("rb"))
         reader = pacsv.open_csv(
-            f,  # type: ignore[arg-type]
+            f,
             read_options=pacsv.ReadOptions(column_names=self.columns, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True,
                                              invalid_row_handler=bad_row),
@@ -134,7 +134,8 @@ class CsvSource(Source):
         for rec_no, rec, raw in _exact_records(self.path, self.delimiter):
             if rec is None:
                 issues.append(Issue("", rec_no, None, raw[:200], "csv_structure",
-                                    "unbalanced quote or stray quote character: this record is rejected and reading resumes after it",
+                                    "unbalanced quote or stray quote character: this record is rejected and "
+                                    "reading resumes after it",
                                     self.label))
                 continue
             if len(rec) != n:
@@ -352,4 +353,4 @@ def open_source(path: Path, delimiter: str | None = None) -> Source:
         raise SourceError(f"{path}: unknown file type {path.suffix!r}; use one of {', '.join(sorted(FORMATS))}")
     if kind is CsvSource:
         return CsvSource(path, delimiter)
-    return kind(path)  # type: ignore[abstract, call-arg, no-any-return]
+    return kind(path)  # type: ignore[no-any-return]

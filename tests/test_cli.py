@@ -1,0 +1,67 @@
+"""The real ``gigsight`` command, run as a user would: exit codes, JSON output, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from gigsight.sample import write_sample
+from tests.conftest import write_csv
+
+GIGSIGHT = [sys.executable, "-m", "gigsight.cli"]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*GIGSIGHT, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_ingest_info_export_round(tmp_path: Path) -> None:
+    counts = write_sample(tmp_path / "in", clients=15, seed=2)
+    db = str(tmp_path / "g.duckdb")
+    r = run("ingest", str(tmp_path / "in"), "--db", db, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["loaded"] == sum(counts.values())
+    facts = json.loads(run("info", "--db", db, "--format", "json").stdout)
+    assert {t["table"]: t["rows"] for t in facts["tables"]} == counts
+    r = run("export", "--db", db, "--out", str(tmp_path / "out"), "--format", "csv")
+    assert r.returncode == 0 and (tmp_path / "out" / "payments.csv").exists()
+    assert run("info", "--db", db).stdout.count("payments") == 1
+
+
+def test_rejects_exit_3_and_strict_exit_1_with_located_issue(tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "clients.csv", ["client_id", "signup_at"], [["c1", "2023-01-01"], ["c2", "soon"]])
+    db = str(tmp_path / "g.duckdb")
+    r = run("ingest", str(f), "--db", db, "--format", "json")
+    assert r.returncode == 3
+    assert json.loads(r.stdout)["issues"][0]["row"] == 2
+    r = run("ingest", str(f), "--db", str(tmp_path / "strict.duckdb"), "--strict")
+    assert r.returncode == 1
+    assert "clients.csv row 2, column signup_at, value 'soon'" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    cases = [
+        (["ingest", str(tmp_path), "--from", "postgres://nobody:x@127.0.0.1:9/none"], "cannot connect to Postgres"),
+        (["ingest", str(tmp_path / "missing.csv"), "--table", "clients"], "no such file or directory"),
+        (["ingest", str(tmp_path), "--table", "paymnets"], "did you mean 'payments'"),
+        (["ingest", str(tmp_path), "--mapping", "nope"], "mapping 'nope' not found"),
+    ]
+    for args, expected in cases:
+        r = run(*args, "--db", str(tmp_path / "g.duckdb"))
+        assert r.returncode == 1, (args, r.stderr)
+        assert expected in r.stderr and "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_demo_runs_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.duckdb")
+    r = run("demo", "--db", db, "--clients", "60", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["ingest"]["rejected"] == 0 and out["quarters"][-1]["period"] == "2025Q3"
+    r = run("demo", "--db", db, "--clients", "60")
+    assert r.returncode == 1 and "--replace" in r.stderr
+    assert run("demo", "--db", db, "--clients", "60", "--replace").returncode == 0

@@ -1,0 +1,31 @@
+"""Documentation is generated from the code and complete; the facade exports what it says."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import gigsight
+from gigsight.config import DOCS, Settings
+from gigsight.model.docs import schema_markdown
+from gigsight.model.schema import SCHEMA
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_schema_doc_is_current() -> None:
+    assert (ROOT / "docs" / "schema.md").read_text(encoding="utf-8") == schema_markdown(), \
+        "docs/schema.md is stale: run `gigsight docs`"
+
+
+def test_every_column_and_setting_is_documented() -> None:
+    assert all(c.doc for t in SCHEMA.values() for c in t.columns)
+    assert {f.name for f in fields(Settings)} == set(DOCS)
+
+
+def test_public_facade() -> None:
+    for name in gigsight.__all__:
+        assert hasattr(gigsight, name), name
+    assert {"connect", "ingest", "export", "info", "demo"} <= set(gigsight.__all__)
+    assert issubclass(gigsight.DataValidationError, ValueError)
+    assert issubclass(gigsight.DataValidationError, gigsight.GigsightError)
