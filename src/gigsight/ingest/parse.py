@@ -33,6 +33,7 @@ _MONEY = {
     "en": (r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", "replace({m}, ',', '')"),
     "de": (r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$", "replace(replace({m}, '.', ''), ',', '.')"),
 }
+_AMBIGUOUS = r"^[+-]?\d{1,3}[.,]\d{3}$"
 _MONEY_HINT = {
     "en": "not an amount to the cent (e.g. 1500.00 or $1,500.00); a decimal comma needs money_locale: de",
     "de": "not an amount to the cent in the declared locale de (e.g. 1.500,00)",
@@ -67,107 +68,141 @@ def issue_sql(col: str, value: str, rule: str, message: str, message_sql: str | 
             f"'message': {message_sql or lit(message)}}}")
 
 
-def _when(cond: str, col: str, value: str, rule: str, message: str) -> str:
-    return f"CASE WHEN {cond} THEN {issue_sql(col, value, rule, message)} END"
+Check = tuple[str, str]  # (SQL condition that flags a problem, SQL struct describing it)
+
+
+def _when(cond: str, col: str, value: str, rule: str, message: str) -> Check:
+    return cond, issue_sql(col, value, rule, message)
+
+
+def issues_sql(checks: list[Check]) -> str:
+    """The issue list of a row. The structs are only built for rows where some condition holds, so a
+    clean row costs one boolean expression."""
+    if not checks:
+        return f"CAST([] AS {ISSUE_TYPE})"
+    any_bad = " OR ".join(f"({c})" for c, _ in checks)
+    each = ", ".join(f"CASE WHEN {c} THEN {i} END" for c, i in checks)
+    return (f"CASE WHEN {any_bad} THEN CAST(list_filter([{each}], lambda x: x IS NOT NULL) AS {ISSUE_TYPE}) "
+            f"ELSE CAST([] AS {ISSUE_TYPE}) END")
 
 
 def _numeric(t: str) -> bool:
     return t.startswith(("int", "uint", "double", "float", "decimal", "halffloat"))
 
 
-def _column_sql(c: Column, src: str, arrow_type: str, opt: ParseOptions) -> tuple[str, list[str]]:
-    """(typed expression, issue expressions) for one canonical column read from source column ``src``."""
-    raw = ident(src)
-    text = f"CAST({raw} AS VARCHAR)"
+def _is_string(t: str) -> bool:
+    return t in ("string", "large_string", "string_view", "null")
+
+
+def raw_name(src: str) -> str:
+    return ident("__raw_" + src)
+
+
+def _column_sql(c: Column, src: str, arrow_type: str, opt: ParseOptions) -> tuple[str, list[Check]]:
+    """(typed expression over the source column, checks over the typed column ``T`` and raw ``R``)."""
+    s_text = f"CAST({ident(src)} AS VARCHAR)"
+    s_v = f"NULLIF(TRIM({s_text}), '')"
+    T, R = ident(c.name), raw_name(src)
+    text = f"CAST({R} AS VARCHAR)"
     v = f"NULLIF(TRIM({text}), '')"
-    issues: list[str] = []
-    string_src = arrow_type in ("string", "large_string", "string_view", "null")
-    if c.kind in (Kind.ID, Kind.TEXT):
-        typed = v if c.kind is Kind.ID else f"NULLIF({text}, '')"
+    checks: list[Check] = []
+    if c.kind is Kind.ID:
+        typed = s_v
+    elif c.kind is Kind.TEXT:
+        typed = f"NULLIF({s_text}, '')"
     elif c.kind is Kind.ENUM:
         mapped = dict(next((m for col, m in opt.values if col == c.name), ()))
         cases = " ".join(f"WHEN {lit(k.lower())} THEN {lit(val)}" for k, val in mapped.items())
-        low = f"lower({v})"
-        norm = f"CASE {low} {cases} ELSE {low} END" if cases else low
-        choices = ", ".join(lit(x) for x in c.choices)
-        typed = f"CASE WHEN ({norm}) IN ({choices}) THEN ({norm}) END"
-        issues.append(_when(f"{v} IS NOT NULL AND ({norm}) NOT IN ({choices})", c.name, text, "choice",
+        low = f"lower({s_v})"
+        norm = f"(CASE {low} {cases} ELSE {low} END)" if cases else low
+        typed = f"CASE WHEN {norm} IN ({', '.join(lit(x) for x in c.choices)}) THEN {norm} END"
+        checks.append(_when(f"{v} IS NOT NULL AND {T} IS NULL", c.name, text, "choice",
                             f"must be one of {', '.join(c.choices)}"))
     elif c.kind is Kind.CURRENCY:
         codes = ", ".join(lit(x) for x in sorted(ISO_4217))
-        typed = f"CASE WHEN upper({v}) IN ({codes}) THEN upper({v}) END"
-        issues.append(_when(f"{v} IS NOT NULL AND {typed} IS NULL", c.name, text, "currency",
+        typed = f"CASE WHEN upper({s_v}) IN ({codes}) THEN upper({s_v}) END"
+        checks.append(_when(f"{v} IS NOT NULL AND {T} IS NULL", c.name, text, "currency",
                             "not an ISO 4217 currency code (e.g. USD, EUR)"))
     elif c.kind is Kind.INT:
-        typed = f"TRY_CAST({v} AS BIGINT)" if string_src else f"TRY_CAST({raw} AS BIGINT)"
-        issues.append(_when(f"{v} IS NOT NULL AND {typed} IS NULL", c.name, text, "type", "not a whole number"))
+        typed = f"TRY_CAST({s_v} AS BIGINT)" if _is_string(arrow_type) else f"TRY_CAST({ident(src)} AS BIGINT)"
+        checks.append(_when(f"{v} IS NOT NULL AND {T} IS NULL", c.name, text, "type", "not a whole number"))
     elif c.kind is Kind.BOOL:
         t_, f_ = ", ".join(map(lit, _TRUE)), ", ".join(map(lit, _FALSE))
-        typed = f"CASE WHEN lower({v}) IN ({t_}) THEN TRUE WHEN lower({v}) IN ({f_}) THEN FALSE END"
-        issues.append(_when(f"{v} IS NOT NULL AND {typed} IS NULL", c.name, text, "type",
+        typed = f"CASE WHEN lower({s_v}) IN ({t_}) THEN TRUE WHEN lower({s_v}) IN ({f_}) THEN FALSE END"
+        checks.append(_when(f"{v} IS NOT NULL AND {T} IS NULL", c.name, text, "type",
                             "not a yes/no value (true/false, yes/no, 1/0)"))
     elif c.kind is Kind.MONEY:
-        typed, money_issues = _money_sql(c, raw, v, text, arrow_type, opt.money_locale)
-        issues += money_issues
+        typed = _money_sql(c, ident(src), s_v, arrow_type, opt.money_locale)
+        checks += _money_checks(c, R, v, T, text, arrow_type, opt.money_locale)
     elif c.kind is Kind.TIMESTAMP:
-        typed, ts_issues = _timestamp_sql(c, raw, v, text, arrow_type, opt)
-        issues += ts_issues
+        typed = _timestamp_sql(c, ident(src), s_v, arrow_type, opt)
+        checks += _timestamp_checks(c, v, T, text, opt)
     else:  # pragma: no cover - every Kind is handled above
         raise AssertionError(c.kind)
     if c.required:
-        issues.insert(0, _when(f"{v} IS NULL", c.name, text, "required", "a value is required"))
+        checks.insert(0, _when(f"{v} IS NULL", c.name, text, "required", "a value is required"))
     if c.max_length:
-        issues.append(_when(f"length({typed}) > {c.max_length}", c.name, text, "too_long",
+        checks.append(_when(f"length({T}) > {c.max_length}", c.name, text, "too_long",
                             f"longer than {c.max_length:,} characters"))
     if c.minimum is not None:
-        issues.append(_when(f"{typed} < {c.minimum}", c.name, text, "range", f"below the minimum {c.minimum:g}"))
+        checks.append(_when(f"{T} < {c.minimum}", c.name, text, "range", f"below the minimum {c.minimum:g}"))
     if c.maximum is not None:
-        issues.append(_when(f"{typed} > {c.maximum}", c.name, text, "range", f"above the maximum {c.maximum:g}"))
-    return typed, issues
+        checks.append(_when(f"{T} > {c.maximum}", c.name, text, "range", f"above the maximum {c.maximum:g}"))
+    return typed, checks
 
 
-def _money_sql(c: Column, raw: str, v: str, text: str, arrow_type: str, locale: str) -> tuple[str, list[str]]:
+def _money_sql(c: Column, raw: str, v: str, arrow_type: str, locale: str) -> str:
+    if arrow_type.startswith("decimal") and arrow_type.rstrip(")").rsplit(",", 1)[-1].strip() in ("0", "1", "2"):
+        return f"TRY_CAST({raw} AS DECIMAL(18,2))"
     if _numeric(arrow_type):
         # Binary floats carry noise below the cent; anything beyond that is a real fraction of a cent.
-        typed = f"CASE WHEN abs({raw} - round({raw}, 2)) < 1e-6 THEN TRY_CAST(round({raw}, 2) AS DECIMAL(18,2)) END"
-        return typed, [_when(f"{raw} IS NOT NULL AND {typed} IS NULL", c.name, text, "money",
-                             "not an amount to the cent (more than two decimals, or too large)")]
-    if arrow_type not in ("string", "large_string", "string_view", "null"):
+        return f"CASE WHEN abs({raw} - round({raw}, 2)) < 1e-6 THEN TRY_CAST(round({raw}, 2) AS DECIMAL(18,2)) END"
+    if not _is_string(arrow_type):
         raise SourceError(f"column for {c.name} holds {arrow_type} values where an amount is expected")
     pattern, to_plain = _MONEY[locale]
+    m = _money_text(v)
+    return f"CASE WHEN regexp_matches({m}, {lit(pattern)}) THEN TRY_CAST({to_plain.format(m=m)} AS DECIMAL(18,2)) END"
+
+
+def _money_text(v: str) -> str:
     # Accounting negatives "(12.00)", currency symbols and codes around the number are accepted.
-    m = (f"regexp_replace(regexp_replace(regexp_replace({v}, '^\\((.*)\\)$', '-\\1'), "
-         f"'[\\s$€£¥]|USD|EUR|GBP', '', 'g'), '^([+-]?)[+-]?', '\\1')")
-    typed = f"CASE WHEN regexp_matches({m}, {lit(pattern)}) THEN TRY_CAST({to_plain.format(m=m)} AS DECIMAL(18,2)) END"
-    ambiguous = r"^[+-]?\d{1,3}[.,]\d{3}$"
-    return typed, [
-        _when(f"{v} IS NOT NULL AND {typed} IS NULL AND regexp_matches({m}, {lit(ambiguous)})", c.name, text,
-              "money_ambiguous", "ambiguous: the separator could mean thousands or decimals; declare money_locale"),
-        _when(f"{v} IS NOT NULL AND {typed} IS NULL AND NOT regexp_matches({m}, {lit(ambiguous)})", c.name, text,
-              "money", _MONEY_HINT[locale]),
+    return (f"regexp_replace(regexp_replace(regexp_replace({v}, '^\\((.*)\\)$', '-\\1'), "
+            f"'[\\s$€£¥]|USD|EUR|GBP', '', 'g'), '^([+-]?)[+-]?', '\\1')")
+
+
+def _money_checks(c: Column, R: str, v: str, T: str, text: str, arrow_type: str, locale: str) -> list[Check]:
+    if not _is_string(arrow_type):
+        return [_when(f"{R} IS NOT NULL AND {T} IS NULL", c.name, text, "money",
+                      "not an amount to the cent (more than two decimals, or too large)")]
+    ambiguous = f"regexp_matches({_money_text(v)}, {lit(_AMBIGUOUS)})"
+    return [
+        _when(f"{v} IS NOT NULL AND {T} IS NULL AND {ambiguous}", c.name, text, "money_ambiguous",
+              "ambiguous: the separator could mean thousands or decimals; declare money_locale"),
+        _when(f"{v} IS NOT NULL AND {T} IS NULL AND NOT {ambiguous}", c.name, text, "money", _MONEY_HINT[locale]),
     ]
 
 
-def _timestamp_sql(c: Column, raw: str, v: str, text: str, arrow_type: str,
-                   opt: ParseOptions) -> tuple[str, list[str]]:
-    now = (opt.now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S")
+def _timestamp_sql(c: Column, raw: str, v: str, arrow_type: str, opt: ParseOptions) -> str:
     if arrow_type.startswith("timestamp"):
-        typed = f"timezone('UTC', {raw})" if "tz=" in arrow_type else f"CAST({raw} AS TIMESTAMP)"
-    elif arrow_type.startswith("date"):
-        typed = f"CAST({raw} AS TIMESTAMP)"
-    elif arrow_type in ("string", "large_string", "string_view", "null"):
-        iso = f"CASE WHEN regexp_matches({v}, {lit(_ISO_TS)}) THEN timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ)) END"
-        fmts = ", ".join(lit(f) for f in opt.timestamp_formats)
-        typed = f"COALESCE({iso}, try_strptime({v}, [{fmts}]))" if fmts else iso
-    else:
+        return f"timezone('UTC', {raw})" if "tz=" in arrow_type else f"CAST({raw} AS TIMESTAMP)"
+    if arrow_type.startswith("date"):
+        return f"CAST({raw} AS TIMESTAMP)"
+    if not _is_string(arrow_type):
         raise SourceError(f"column for {c.name} holds {arrow_type} values where a timestamp is expected")
+    iso = f"CASE WHEN regexp_matches({v}, {lit(_ISO_TS)}) THEN timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ)) END"
+    fmts = ", ".join(lit(f) for f in opt.timestamp_formats)
+    return f"COALESCE({iso}, try_strptime({v}, [{fmts}]))" if fmts else iso
+
+
+def _timestamp_checks(c: Column, v: str, T: str, text: str, opt: ParseOptions) -> list[Check]:
+    now = (opt.now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S")
     hint = "not a timestamp: use ISO 8601 (2025-07-01, 2025-07-01T10:00:00Z)"
     hint += f" or one of the mapping's formats {', '.join(opt.timestamp_formats)}" if opt.timestamp_formats else \
         " or declare timestamp_formats in the mapping"
-    return typed, [
-        _when(f"{v} IS NOT NULL AND ({typed}) IS NULL", c.name, text, "type", hint),
-        _when(f"({typed}) > TIMESTAMP {lit(now)}", c.name, text, "future", "in the future (after this ingest ran)"),
-        _when(f"({typed}) < TIMESTAMP {lit(EARLIEST)}", c.name, text, "range", f"before {EARLIEST}"),
+    return [
+        _when(f"{v} IS NOT NULL AND {T} IS NULL", c.name, text, "type", hint),
+        _when(f"{T} > TIMESTAMP {lit(now)}", c.name, text, "future", "in the future (after this ingest ran)"),
+        _when(f"{T} < TIMESTAMP {lit(EARLIEST)}", c.name, text, "range", f"before {EARLIEST}"),
     ]
 
 
@@ -175,36 +210,33 @@ def batch_sql(table: Table, found: dict[str, str], arrow_types: dict[str, str], 
               relation: str = "batch", fx: str | None = None) -> str:
     """The whole parse + validate query for one batch held in ``relation``.
 
-    ``found`` maps canonical to source columns; ``fx`` names a (currency, rate) table for conversion.
+    Three layers: typed values (and the raw ones, kept for messages); every check over them; then
+    currency conversion and, for rejected rows only, the raw record as JSON. ``found`` maps canonical
+    to source columns; ``fx`` names a (currency, rate) table.
     """
-    typed_cols, issues = [], []
+    typed_cols, checks = [], []
     for c in table.columns:
         src = found.get(c.name)
         if src is None:
             typed_cols.append(f"CAST(NULL AS {SQL_TYPES[c.kind]}) AS {ident(c.name)}")
             continue
-        expr, col_issues = _column_sql(c, src, arrow_types[src], opt)
+        expr, col_checks = _column_sql(c, src, arrow_types[src], opt)
         typed_cols.append(f"CAST({expr} AS {SQL_TYPES[c.kind]}) AS {ident(c.name)}")
-        issues += col_issues
+        checks += col_checks
     raws = sorted(set(found.values()))
-    raw_cols = [f"{ident(s)} AS {ident('__raw_' + s)}" for s in raws]
-    parsed = (f"SELECT _row, {', '.join(typed_cols + raw_cols)}, "
-              f"CAST(list_filter([{', '.join(issues) or 'NULL'}], lambda x: x IS NOT NULL) AS {ISSUE_TYPE}) AS _issues "
-              f"FROM {relation}")
-    checks = [_when(f"NOT ({ch.valid})", ch.column, f"CAST({ident(ch.column)} AS VARCHAR)", ch.name, ch.message)
-              for ch in table.checks]
-    money = [c.name for c in table.columns if c.kind is Kind.MONEY and not c.name.startswith("original_")]
-    if "currency" in table.names and fx:
+    raw_cols = [f"{ident(s)} AS {raw_name(s)}" for s in raws]
+    typed = f"SELECT _row, {', '.join(typed_cols + raw_cols)} FROM {relation}"
+    checks += [_when(f"NOT ({ch.valid})", ch.column, f"CAST({ident(ch.column)} AS VARCHAR)", ch.name, ch.message)
+               for ch in table.checks]
+    converting = fx is not None and "currency" in table.names
+    if converting:
         checks.append(_when(f"p.currency IS NOT NULL AND p.currency <> {lit(opt.base_currency)} AND fx.rate IS NULL",
                             "currency", "p.currency", "currency",
                             f"no exchange rate to {opt.base_currency}: pass --rates FILE with columns currency,rate"))
-    checked = (f"SELECT p.* REPLACE (list_concat(_issues, list_filter([{', '.join(checks) or 'NULL'}], "
-               f"lambda x: x IS NOT NULL)) AS _issues)" + (", fx.rate AS __rate" if fx and "currency" in table.names
-                                                       else "")
-               + " FROM parsed p" + (f" LEFT JOIN {fx} fx ON fx.currency = p.currency"
-                                     if fx and "currency" in table.names else ""))
+    checked = (f"SELECT p.*, {issues_sql(checks)} AS _issues" + (", fx.rate AS __rate" if converting else "")
+               + " FROM typed p" + (f" LEFT JOIN {fx} fx ON fx.fx_currency = p.currency" if converting else ""))
+    money = [c.name for c in table.columns if c.kind is Kind.MONEY and not c.name.startswith("original_")]
     out = []
-    converting = fx is not None and "currency" in table.names
     for c in table.columns:
         name = ident(c.name)
         if converting and c.name in money:
@@ -218,8 +250,8 @@ def batch_sql(table: Table, found: dict[str, str], arrow_types: dict[str, str], 
             out.append("CASE WHEN __rate IS NULL THEN original_amount ELSE amount END AS original_amount")
         else:
             out.append(name)
-    record = ", ".join(f"{lit(s)}: {ident('__raw_' + s)}" for s in raws)
-    return (f"WITH parsed AS ({parsed}), checked AS ({checked}) "
+    record = ", ".join(f"{lit(s)}: {raw_name(s)}" for s in raws)
+    return (f"WITH typed AS ({typed}), checked AS ({checked}) "
             f"SELECT {', '.join(out)}, _row, _issues, "
             f"CASE WHEN len(_issues) > 0 THEN CAST(to_json({{{record}}}) AS VARCHAR) END AS _record "
             f"FROM checked")

@@ -96,7 +96,7 @@ def ingest(store: Store, path: str | Path | None = None, *, table: str | None = 
     stage = store.stage()
     try:
         stage.register("fx_arrow", load_rates(rates, settings.base_currency))
-        stage.execute("CREATE OR REPLACE TEMP TABLE fx AS SELECT * FROM fx_arrow")
+        stage.execute("CREATE OR REPLACE TEMP TABLE fx AS SELECT currency AS fx_currency, rate FROM fx_arrow")
         summaries: list[SourceSummary] = []
         structural: list[Issue] = []
         with _progress(progress) as advance_for:
