@@ -33,10 +33,11 @@ from gigsight.ingest.crosscheck import check_run, staged
 from gigsight.ingest.mapping import Mapping
 from gigsight.ingest.parse import ISSUE_TYPE, SQL_TYPES, ParseOptions, batch_sql, ident
 from gigsight.ingest.rates import load_rates
-from gigsight.ingest.readers import Source
+from gigsight.ingest.readers import ROW, Source
 from gigsight.ingest.sources import plan_sources
 from gigsight.model.schema import SCHEMA
 
+SCAN_CHUNK = 65_536
 SHOWN_ISSUES = 1000  # issues carried in a strict-mode error; all of them are counted
 
 
@@ -139,6 +140,16 @@ def _stage_source(stage: duckdb.DuckDBPyConnection, tname: str, source: Source, 
     stage.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staged(tname)} ({cols}, _row BIGINT, _issues {ISSUE_TYPE}, "
                   f"_record VARCHAR, _source VARCHAR)")
     issues: list[Issue] = []
+    direct = source.duckdb_relation()
+    if direct is not None and source.columns and ROW not in source.columns:
+        schema = stage.sql(f"SELECT * FROM {direct} LIMIT 0")
+        types = {n: _arrow_name(t) for n, t in zip(schema.columns, schema.types, strict=True)}
+        stage.execute(f"INSERT INTO {staged(tname)} SELECT *, ? AS _source FROM "
+                      f"({batch_sql(t, found, types, opt, direct, 'fx')})", [source.label])
+        row = stage.sql(f"SELECT count(*) FROM {staged(tname)} WHERE _source = ?", params=[source.label]).fetchone()
+        summary.read = int(row[0]) if row else 0
+        advance_for(source.label, source.size)(source.size)
+        return summary, issues
     read = 0
     for batch in source.batches(settings.batch_rows, advance_for(source.label, source.size)):
         if batch.restart:
@@ -150,7 +161,8 @@ def _stage_source(stage: duckdb.DuckDBPyConnection, tname: str, source: Source, 
         if batch.table.num_rows == 0:
             continue
         types = {n: str(batch.table.schema.field(n).type) for n in batch.table.column_names}
-        stage.register("batch", batch.table)
+        # DuckDB scans an Arrow table in parallel per chunk: one big chunk would use one core.
+        stage.register("batch", pa.Table.from_batches(batch.table.to_batches(max_chunksize=SCAN_CHUNK)))
         try:
             stage.execute(f"INSERT INTO {staged(tname)} SELECT *, ? AS _source FROM "
                           f"({batch_sql(t, found, types, opt, 'batch', 'fx')})", [source.label])
@@ -194,6 +206,21 @@ def _count_rejects(stage: duckdb.DuckDBPyConnection, summaries: list[SourceSumma
         row = stage.sql(f"SELECT count(*) FROM {staged(s.table)} WHERE _source = ? AND len(_issues) > 0",
                         params=[s.source]).fetchone()
         s.rejected = (int(row[0]) if row else 0) + len({i.row for i in structural if i.source == s.source})
+
+
+def _arrow_name(duck_type: object) -> str:
+    """The Arrow type name the parse builder expects, for a DuckDB column type."""
+    t = str(duck_type).upper()
+    if t.startswith("DECIMAL"):
+        return "decimal128" + t[len("DECIMAL"):].lower()
+    if t.startswith("TIMESTAMP WITH TIME ZONE"):
+        return "timestamp[us, tz=UTC]"
+    if t.startswith("TIMESTAMP"):
+        return "timestamp[us]"
+    simple = {"VARCHAR": "string", "BIGINT": "int64", "INTEGER": "int32", "SMALLINT": "int16", "TINYINT": "int8",
+              "DOUBLE": "double", "FLOAT": "float", "BOOLEAN": "bool", "DATE": "date32[day]",
+              "HUGEINT": "int128", "UBIGINT": "uint64", "UINTEGER": "uint32"}
+    return simple.get(t, t.lower())
 
 
 @contextmanager

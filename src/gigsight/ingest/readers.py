@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -54,9 +55,14 @@ class Source:
     def batches(self, batch_rows: int, advance: Callable[[int], None] | None = None) -> Iterator[RawBatch]:
         raise NotImplementedError
 
+    def duckdb_relation(self) -> str | None:
+        """SQL for the whole source with a ``_row`` column, when DuckDB can read it directly (faster,
+        streams inside the engine); None when rows must come through :meth:`batches`."""
+        return None
+
 
 def _with_rows(table: pa.Table, first: int) -> pa.Table:
-    return table.append_column(ROW, pa.array(range(first, first + table.num_rows), pa.int64()))
+    return table.append_column(ROW, pa.array(np.arange(first, first + table.num_rows, dtype=np.int64)))
 
 
 def _check_file(path: Path) -> None:
@@ -260,6 +266,11 @@ class ParquetSource(Source):
         self.path, self.label = path, str(path)
         self.columns = list(self.file.schema_arrow.names)
         self.size = self.file.metadata.num_rows
+
+    def duckdb_relation(self) -> str | None:
+        path = str(self.path).replace("'", "''")
+        return f"(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row " \
+               f"FROM read_parquet('{path}', file_row_number = true))"
 
     def batches(self, batch_rows: int, advance: Callable[[int], None] | None = None) -> Iterator[RawBatch]:
         row = 1
