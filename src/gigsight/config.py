@@ -30,6 +30,7 @@ DOCS: dict[str, str] = {
     "core_client_lifetime_spend": "Lifetime spend that makes a client a core client.",
     "new_client_window_days": "Days of spend counted for GSV per new client.",
     "batch_rows": "Rows per ingestion batch: bounds memory while streaming big files.",
+    "ingest_memory_limit": "Memory the ingestion engine (DuckDB) may use before it spills staged rows to disk.",
 }
 
 
@@ -43,6 +44,7 @@ class Settings:
     core_client_lifetime_spend: int = 5_000
     new_client_window_days: int = 90
     batch_rows: int = 1_000_000
+    ingest_memory_limit: str = "1GB"
 
     def __post_init__(self) -> None:
         if self.base_currency.upper() not in ISO_4217:

@@ -32,6 +32,7 @@ _MONEY = {
     "en": (r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", "replace({m}, ',', '')"),
     "de": (r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$", "replace(replace({m}, '.', ''), ',', '.')"),
 }
+_PLAIN_MONEY = r"-?\d{1,15}(\.\d{1,2})?"
 _AMBIGUOUS = r"^[+-]?\d{1,3}[.,]\d{3}$"
 _MONEY_HINT = {
     "en": "not an amount to the cent (e.g. 1500.00 or $1,500.00); a decimal comma needs money_locale: de",
@@ -182,7 +183,9 @@ def _money_sql(c: Column, raw: str, v: str, arrow_type: str, locale: str) -> str
         raise SourceError(f"column for {c.name} holds {arrow_type} values where an amount is expected")
     pattern, to_plain = _MONEY[locale]
     m = _money_text(v)
-    return f"CASE WHEN regexp_matches({m}, {lit(pattern)}) THEN TRY_CAST({to_plain.format(m=m)} AS DECIMAL(18,2)) END"
+    # Most values are plain ("1500.00"): one cheap match, and the full clean-up only for the rest.
+    return (f"CASE WHEN regexp_full_match({v}, {lit(_PLAIN_MONEY)}) THEN TRY_CAST({v} AS DECIMAL(18,2)) "
+            f"WHEN regexp_matches({m}, {lit(pattern)}) THEN TRY_CAST({to_plain.format(m=m)} AS DECIMAL(18,2)) END")
 
 
 def _money_text(v: str) -> str:

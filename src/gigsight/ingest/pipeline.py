@@ -28,7 +28,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from gigsight.backends.base import Store
 from gigsight.config import Settings
-from gigsight.errors import DataValidationError, GigsightError, Issue, SourceError
+from gigsight.errors import ConfigError, DataValidationError, GigsightError, Issue, SourceError
 from gigsight.ingest.crosscheck import check_run, staged
 from gigsight.ingest.mapping import Mapping
 from gigsight.ingest.parse import ISSUE_TYPE, SQL_TYPES, ParseOptions, batch_sql, ident
@@ -95,6 +95,7 @@ def ingest(store: Store, path: str | Path | None = None, *, table: str | None = 
                        settings.base_currency, datetime.now(UTC).replace(tzinfo=None))
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     stage = store.stage()
+    saved = _limit_memory(stage, settings.ingest_memory_limit)
     try:
         stage.register("fx_arrow", load_rates(rates, settings.base_currency))
         stage.execute("CREATE OR REPLACE TEMP TABLE fx AS SELECT currency AS fx_currency, rate FROM fx_arrow")
@@ -125,7 +126,22 @@ def ingest(store: Store, path: str | Path | None = None, *, table: str | None = 
         for t in SCHEMA:
             stage.execute(f"DROP TABLE IF EXISTS {staged(t)}")
         stage.execute("DROP TABLE IF EXISTS run_rejects")
+        for name, value in saved.items():
+            stage.execute(f"SET {name} = '{value}'")
         stage.close()
+
+
+def _limit_memory(stage: duckdb.DuckDBPyConnection, limit: str) -> dict[str, str]:
+    """Cap DuckDB's memory for the run so big inputs spill to disk instead of growing the process;
+    returns the previous values (on the DuckDB store these settings belong to the user's database)."""
+    names = ("memory_limit", "preserve_insertion_order")
+    saved = {n: str(stage.sql(f"SELECT current_setting('{n}')").fetchone()[0]) for n in names}  # type: ignore[index]
+    try:
+        stage.execute(f"SET memory_limit = '{limit}'")
+    except duckdb.Error as exc:
+        raise ConfigError(f"ingest_memory_limit {limit!r} is not a memory size (e.g. 1GB, 512MB): {exc}") from None
+    stage.execute("SET preserve_insertion_order = false")  # rows carry their own numbers; order is not needed
+    return saved
 
 
 def _stage_source(stage: duckdb.DuckDBPyConnection, tname: str, source: Source, mapping: Mapping,
