@@ -1,0 +1,186 @@
+"""The tables metrics aggregate, built once per ``compute()`` as Ibis expressions (every engine).
+
+- ``payment_facts``: one row per payment with its month, period, GSV and segments (ai, category, country).
+- ``client_month``: spend per client per month; ``client_period``: trailing-window aggregates per client
+  at every period end (the base of point-in-time metrics: active, tiers, core, retention). It is
+  built by joining client months to the period ends they fall in (a fan-out of at most 12 rows per
+  client month), so no engine needs COUNT(DISTINCT) over a window.
+- ``jobs``/``contracts``/``freelancer_period`` likewise.
+
+The AI flag and category come from the enrich stage's ``job_labels`` when it exists, else from the
+jobs table's own columns, so metric code does not change when the classifier arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from gigsight.config import Settings
+from gigsight.errors import ConfigError
+from gigsight.metrics.periods import Periods, month_index
+
+UNCATEGORISED = "Uncategorised"
+UNKNOWN = "Unknown"
+
+
+def tier_labels(bounds: tuple[int, ...]) -> list[str]:
+    """Tier names for TTM spend bounds.
+
+    >>> tier_labels((1000, 5000))
+    ['<$1K', '$1K-$5K', '$5K+']
+    """
+    def k(v: int) -> str:
+        return f"${v // 1000}K" if v % 1000 == 0 else f"${v:,}"
+    names = [f"<{k(bounds[0])}"]
+    names += [f"{k(a)}-{k(b)}" for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [*names, f"{k(bounds[-1])}+"]
+
+
+def tier_expr(spend: Any, bounds: tuple[int, ...]) -> Any:
+    labels = tier_labels(bounds)
+    cases = [(spend < b, labels[i]) for i, b in enumerate(bounds)]
+    return ibis.cases(*cases, else_=labels[-1])
+
+
+@dataclass
+class Grains:
+    con: Any
+    periods: Periods
+    settings: Settings
+    _tables: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._tables = set(self.con.list_tables())
+        if "payments" not in self._tables:
+            raise ConfigError("this store has no payments table: ingest data first (gigsight ingest)")
+
+    # --- row-level facts -------------------------------------------------------------------------
+    @cached_property
+    def job_flags(self) -> Any:
+        j = self.con.table("jobs")
+        if "job_labels" in self._tables:
+            lab = self.con.table("job_labels")
+            j = j.left_join(lab.select("job_id", lab_ai=lab.is_ai, lab_cat=lab.category_inferred), "job_id")
+            return j.select("job_id", "client_id", "posted_at",
+                            is_ai=ibis.coalesce(j.lab_ai, j.is_ai, False),
+                            category=ibis.coalesce(j.category, j.lab_cat, UNCATEGORISED))
+        return j.select("job_id", "client_id", "posted_at", is_ai=ibis.coalesce(j.is_ai, False),
+                        category=ibis.coalesce(j.category, UNCATEGORISED))
+
+    @cached_property
+    def clients(self) -> Any:
+        c = self.con.table("clients")
+        return c.select("client_id", country=ibis.coalesce(c.country, UNKNOWN))
+
+    @cached_property
+    def payment_facts(self) -> Any:
+        p = self.con.table("payments")
+        k = self.con.table("contracts").select("contract_id", "job_id")
+        j = self.job_flags.select("job_id", "is_ai", "category")
+        t = p.join(k, "contract_id").join(j, "job_id").join(self.clients, "client_id")
+        m = month_index(t.paid_at)
+        return t.select(
+            "client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "is_ai", "category",
+            "country", m=m, pk=self.periods.key_expr(m), gsv=t.amount + t.client_fee,
+        )
+
+    # --- client level -----------------------------------------------------------------------------
+    @cached_property
+    def client_month(self) -> Any:
+        f = self.payment_facts
+        return f.group_by(["client_id", "m"]).aggregate(
+            spend=f.amount.sum(), gsv=f.gsv.sum(), positive=(f.amount > 0).cast("int64").max(),
+        )
+
+    @cached_property
+    def client_first(self) -> Any:
+        """Each client's first positive payment: the acquisition moment."""
+        f = self.payment_facts.filter(lambda t: t.amount > 0)
+        first = f.group_by("client_id").aggregate(first_at=f.paid_at.min())
+        m = month_index(first.first_at)
+        return first.mutate(first_m=m, first_pk=self.periods.key_expr(m))
+
+    @cached_property
+    def client_core_from(self) -> Any:
+        """The month each client's lifetime spend first reached the core threshold."""
+        cm = self.client_month
+        w = ibis.window(group_by="client_id", order_by="m", rows=(None, 0))
+        cum = cm.mutate(cum=cm.spend.sum().over(w))
+        hit = cum.filter(cum.cum >= self.settings.core_client_lifetime_spend)
+        return hit.group_by("client_id").aggregate(core_m=hit.m.min())
+
+    def period_ends(self, keys: list[int]) -> Any:
+        ends = pd.DataFrame({"pk": keys, "end_m": [self.periods.end_month(k) for k in keys]})
+        return ibis.memtable(ends.astype("int64"))
+
+    def client_period(self, keys: list[int]) -> Any:
+        """Per client and period end: trailing spend and GSV, active flag, tier, core flag, country."""
+        cm, ends = self.client_month, self.period_ends(keys)
+        ttm = self.settings.ttm_months
+        j = cm.join(ends, [cm.m <= ends.end_m, cm.m > ends.end_m - ttm])
+        cp = j.group_by(["client_id", "pk", "end_m"]).aggregate(
+            ttm_spend=j.spend.sum(), ttm_gsv=j.gsv.sum(), active=j.positive.max(),
+        )
+        cp = cp.left_join(self.client_core_from, "client_id").join(self.clients, "client_id")
+        return cp.select(
+            "client_id", "pk", "ttm_spend", "ttm_gsv", "country",
+            active=cp.active == 1,
+            core=(cp.active == 1) & cp.core_m.notnull() & (cp.core_m <= cp.end_m),
+            tier=tier_expr(cp.ttm_spend, self.settings.tier_bounds),
+        )
+
+    # --- freelancers, jobs, contracts -------------------------------------------------------------
+    def freelancer_period(self, keys: list[int]) -> Any:
+        f = self.payment_facts
+        fm = f.group_by(["freelancer_id", "m"]).aggregate(
+            earned=f.amount.sum(), ai_earned=f.amount.sum(where=f.is_ai),
+            positive=(f.amount > 0).cast("int64").max(),
+        )
+        ends = self.period_ends(keys)
+        ttm = self.settings.ttm_months
+        j = fm.join(ends, [fm.m <= ends.end_m, fm.m > ends.end_m - ttm])
+        fp = j.group_by(["freelancer_id", "pk"]).aggregate(
+            earned=j.earned.sum(), ai_earned=j.ai_earned.sum(), active=j.positive.max(),
+        )
+        ai_share = fp.ai_earned.fill_null(0) / fp.earned.nullif(0)
+        specialist = ai_share > 0.5
+        if "freelancer_profile" in self._tables:
+            prof = self.con.table("freelancer_profile").select("freelancer_id", prof_ai="is_ai_specialist")
+            fp = fp.left_join(prof, "freelancer_id")
+            specialist = specialist | ibis.coalesce(fp.prof_ai, False)
+        return fp.select("freelancer_id", "pk", active=fp.active == 1,
+                         ai_specialist=(fp.active == 1) & ibis.coalesce(specialist, False))
+
+    @cached_property
+    def job_facts(self) -> Any:
+        j = self.job_flags.join(self.clients, "client_id")
+        k = self.con.table("contracts")
+        first = k.group_by("job_id").aggregate(hired_at=k.started_at.min())
+        j = j.left_join(first, "job_id")
+        if "proposals" in self._tables:
+            pr = self.con.table("proposals")
+            j = j.left_join(pr.group_by("job_id").aggregate(proposals=pr.count()), "job_id")
+            proposals = ibis.coalesce(j.proposals, 0)
+        else:
+            proposals = ibis.literal(None, "int64")
+        m = month_index(j.posted_at)
+        days = (j.hired_at.epoch_seconds() - j.posted_at.epoch_seconds()) / 86400.0
+        return j.select("job_id", "is_ai", "category", "country", "posted_at", m=m, pk=self.periods.key_expr(m),
+                        days_to_hire=days, proposals=proposals)
+
+    @cached_property
+    def contract_facts(self) -> Any:
+        k = self.con.table("contracts")
+        j = self.job_flags.select("job_id", "is_ai", "category")
+        t = k.join(j, "job_id").join(self.clients, "client_id")
+        m = month_index(t.started_at)
+        return t.select("contract_id", "is_ai", "category", "country", m=m, pk=self.periods.key_expr(m))
+
+    def data_end(self) -> Any:
+        """The last payment's timestamp: windows that close after it are not complete yet."""
+        return self.con.table("payments").paid_at.max().execute()
