@@ -73,12 +73,12 @@ def write_sample(out: str | Path, clients: int = 400, seed: int = 7) -> dict[str
         scale = float(rng.lognormal(6.0, 1.2))  # heavy tail: a few clients carry most spend
         for _ in range(int(rng.integers(1, 5))):
             posted = signed + timedelta(days=int(rng.integers(0, max((END - signed).days - 30, 1))))
-            title, cat, _ai, tags = JOB_TITLES[int(rng.integers(len(JOB_TITLES)))]
+            title, cat, is_ai, tags = JOB_TITLES[int(rng.integers(len(JOB_TITLES)))]
             hourly = bool(rng.random() < 0.4)
             jid = f"j{job_no:06d}"
             job_no += 1
             j_rows.append([jid, cid, _ts(posted), title, f"{title}. Details in the brief.", cat, "",
-                           "hourly" if hourly else "fixed", "", f"{scale:.2f}", "USD", tags])
+                           "hourly" if hourly else "fixed", "", f"{scale:.2f}", "USD", tags, str(is_ai).lower()])
             fid = f"f{int(rng.integers(n_free)):05d}"
             pr_rows.append([f"pr{job_no:06d}", jid, fid, _ts(posted + timedelta(hours=5)), f"{scale:.2f}"])
             if rng.random() < 0.25:
@@ -109,7 +109,7 @@ def write_sample(out: str | Path, clients: int = 400, seed: int = 7) -> dict[str
         "freelancer_skills": _write(d / "freelancer_skills.csv", ["freelancer_id", "skill"], s_rows),
         "jobs": _write(d / "jobs.csv", ["job_id", "client_id", "posted_at", "title", "description", "category",
                                         "subcategory", "budget_type", "budget_min", "budget_max", "currency",
-                                        "skills"], j_rows),
+                                        "skills", "is_ai"], j_rows),
         "proposals": _write(d / "proposals.csv", ["proposal_id", "job_id", "freelancer_id", "submitted_at",
                                                   "bid_amount"], pr_rows),
         "contracts": _write(d / "contracts.csv", ["contract_id", "job_id", "client_id", "freelancer_id",

@@ -13,6 +13,7 @@ jobs table's own columns, so metric code does not change when the classifier arr
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -28,6 +29,13 @@ UNCATEGORISED = "Uncategorised"
 UNKNOWN = "Unknown"
 
 
+def left_join(left: Any, right: Any, keys: str | list[str]) -> Any:
+    """A left join on same-named keys that keeps one copy of each key (Ibis keeps ``<key>_right``)."""
+    keys = [keys] if isinstance(keys, str) else keys
+    joined = left.left_join(right, keys)
+    return joined.drop(*[f"{k}_right" for k in keys if f"{k}_right" in joined.columns])
+
+
 def tier_labels(bounds: tuple[int, ...]) -> list[str]:
     """Tier names for TTM spend bounds.
 
@@ -37,7 +45,7 @@ def tier_labels(bounds: tuple[int, ...]) -> list[str]:
     def k(v: int) -> str:
         return f"${v // 1000}K" if v % 1000 == 0 else f"${v:,}"
     names = [f"<{k(bounds[0])}"]
-    names += [f"{k(a)}-{k(b)}" for a, b in zip(bounds, bounds[1:], strict=False)]
+    names += [f"{k(a)}-{k(b)}" for a, b in itertools.pairwise(bounds)]
     return [*names, f"{k(bounds[-1])}+"]
 
 
@@ -65,7 +73,7 @@ class Grains:
         j = self.con.table("jobs")
         if "job_labels" in self._tables:
             lab = self.con.table("job_labels")
-            j = j.left_join(lab.select("job_id", lab_ai=lab.is_ai, lab_cat=lab.category_inferred), "job_id")
+            j = left_join(j, lab.select("job_id", lab_ai=lab.is_ai, lab_cat=lab.category_inferred), "job_id")
             return j.select("job_id", "client_id", "posted_at",
                             is_ai=ibis.coalesce(j.lab_ai, j.is_ai, False),
                             category=ibis.coalesce(j.category, j.lab_cat, UNCATEGORISED))
@@ -81,11 +89,11 @@ class Grains:
     def payment_facts(self) -> Any:
         p = self.con.table("payments")
         k = self.con.table("contracts").select("contract_id", "job_id")
-        j = self.job_flags.select("job_id", "is_ai", "category")
+        j = self.job_flags.select("job_id", "category", ai="is_ai")
         t = p.join(k, "contract_id").join(j, "job_id").join(self.clients, "client_id")
         m = month_index(t.paid_at)
         return t.select(
-            "client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "is_ai", "category",
+            "client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "ai", "category",
             "country", m=m, pk=self.periods.key_expr(m), gsv=t.amount + t.client_fee,
         )
 
@@ -126,7 +134,7 @@ class Grains:
         cp = j.group_by(["client_id", "pk", "end_m"]).aggregate(
             ttm_spend=j.spend.sum(), ttm_gsv=j.gsv.sum(), active=j.positive.max(),
         )
-        cp = cp.left_join(self.client_core_from, "client_id").join(self.clients, "client_id")
+        cp = left_join(cp, self.client_core_from, "client_id").join(self.clients, "client_id")
         return cp.select(
             "client_id", "pk", "ttm_spend", "ttm_gsv", "country",
             active=cp.active == 1,
@@ -138,7 +146,7 @@ class Grains:
     def freelancer_period(self, keys: list[int]) -> Any:
         f = self.payment_facts
         fm = f.group_by(["freelancer_id", "m"]).aggregate(
-            earned=f.amount.sum(), ai_earned=f.amount.sum(where=f.is_ai),
+            earned=f.amount.sum(), ai_earned=f.amount.sum(where=f.ai),
             positive=(f.amount > 0).cast("int64").max(),
         )
         ends = self.period_ends(keys)
@@ -151,7 +159,7 @@ class Grains:
         specialist = ai_share > 0.5
         if "freelancer_profile" in self._tables:
             prof = self.con.table("freelancer_profile").select("freelancer_id", prof_ai="is_ai_specialist")
-            fp = fp.left_join(prof, "freelancer_id")
+            fp = left_join(fp, prof, "freelancer_id")
             specialist = specialist | ibis.coalesce(fp.prof_ai, False)
         return fp.select("freelancer_id", "pk", active=fp.active == 1,
                          ai_specialist=(fp.active == 1) & ibis.coalesce(specialist, False))
@@ -161,25 +169,25 @@ class Grains:
         j = self.job_flags.join(self.clients, "client_id")
         k = self.con.table("contracts")
         first = k.group_by("job_id").aggregate(hired_at=k.started_at.min())
-        j = j.left_join(first, "job_id")
+        j = left_join(j, first, "job_id")
         if "proposals" in self._tables:
             pr = self.con.table("proposals")
-            j = j.left_join(pr.group_by("job_id").aggregate(proposals=pr.count()), "job_id")
+            j = left_join(j, pr.group_by("job_id").aggregate(proposals=pr.count()), "job_id")
             proposals = ibis.coalesce(j.proposals, 0)
         else:
             proposals = ibis.literal(None, "int64")
         m = month_index(j.posted_at)
         days = (j.hired_at.epoch_seconds() - j.posted_at.epoch_seconds()) / 86400.0
-        return j.select("job_id", "is_ai", "category", "country", "posted_at", m=m, pk=self.periods.key_expr(m),
+        return j.select("job_id", "category", "country", "posted_at", ai=j.is_ai, m=m, pk=self.periods.key_expr(m),
                         days_to_hire=days, proposals=proposals)
 
     @cached_property
     def contract_facts(self) -> Any:
         k = self.con.table("contracts")
-        j = self.job_flags.select("job_id", "is_ai", "category")
+        j = self.job_flags.select("job_id", "category", ai="is_ai")
         t = k.join(j, "job_id").join(self.clients, "client_id")
         m = month_index(t.started_at)
-        return t.select("contract_id", "is_ai", "category", "country", m=m, pk=self.periods.key_expr(m))
+        return t.select("contract_id", "ai", "category", "country", m=m, pk=self.periods.key_expr(m))
 
     def data_end(self) -> Any:
         """The last payment's timestamp: windows that close after it are not complete yet."""

@@ -1,0 +1,215 @@
+"""``compute()``: metrics per period and segment, with period-over-period comparisons as a parameter.
+
+One aggregate query per grain runs on the store's engine (Ibis, no engine branches); the small
+per-period results are then joined, ratios divided and comparisons shifted in pandas.
+
+>>> import gigsight, tempfile, pathlib
+>>> from gigsight.sample import write_sample
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = write_sample(d, clients=30, seed=1)
+>>> store = gigsight.connect("duckdb://:memory:")
+>>> _ = gigsight.ingest(d, con=store)
+>>> df = compute(["gsv", "active_clients"], period="year", compare=["yoy"], con=store)
+>>> list(df.columns)
+['period', 'gsv', 'active_clients', 'gsv_yoy', 'active_clients_yoy']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from gigsight.config import Settings
+from gigsight.errors import ConfigError, did_you_mean
+from gigsight.metrics import definitions
+from gigsight.metrics.grains import Grains, left_join
+from gigsight.metrics.periods import Periods, month_index
+from gigsight.metrics.registry import SEGMENTS, Metric, get, measures_of
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value)
+
+
+def resolve(metrics: str | Sequence[str], by: Sequence[str]) -> list[Metric]:
+    """Registry lookups with did-you-mean, and a clear error for an unsupported breakdown."""
+    names = _as_list(metrics)
+    if not names:
+        raise ConfigError("no metric given")
+    for s in by:
+        if s not in SEGMENTS:
+            raise ConfigError(did_you_mean(s, SEGMENTS, "segment"))
+    out = [get(n) for n in names]
+    for m in out:
+        missing = [s for s in by if s not in m.segments]
+        if missing:
+            can = ", ".join(m.segments) or "nothing"
+            raise ConfigError(f"metric {m.name!r} cannot be broken down by {', '.join(missing)} (it can by: {can})")
+        need = definitions.REQUIRES_SEGMENT.get(m.name)
+        if need and need not in by:
+            raise ConfigError(f"metric {m.name!r} is a breakdown: add by=['{need}'] (--by {need})")
+    return out
+
+
+def _grain_table(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
+    if grain == "payments":
+        f = g.payment_facts
+        first = g.client_first.select("client_id", "first_pk")
+        f = left_join(f, first, "client_id")
+        f = f.mutate(new_client=ibis.coalesce(f.first_pk == f.pk, False))
+        if "tier" in by:
+            tiers = g.client_period(keys).select("client_id", "pk", "tier")
+            f = left_join(f, tiers, ["client_id", "pk"])
+        return f
+    if grain == "new_clients":
+        first = g.client_first.join(g.clients, "client_id")
+        pay = g.payment_facts.select("client_id", "paid_at", "gsv")
+        days = ibis.interval(days=g.settings.new_client_window_days)
+        w = pay.join(first.select("client_id", "first_at"), "client_id")
+        w = w.filter(w.paid_at < w.first_at + days)
+        win = w.group_by("client_id").aggregate(window_gsv=w.gsv.sum())
+        t = left_join(first, win, "client_id")
+        return t.select("client_id", "country", pk=t.first_pk, window_gsv=ibis.coalesce(t.window_gsv, 0))
+    if grain == "client_period":
+        return g.client_period(keys)
+    if grain == "retention":
+        cp = g.client_period(keys)
+        back = g.periods.offset("yoy")
+        then = cp.filter(cp.active).select("client_id", "country", "tier", pk=cp.pk + back, then_spend=cp.ttm_spend)
+        now = cp.select("client_id", "pk", now_spend=cp.ttm_spend)
+        t = left_join(then, now, ["client_id", "pk"])
+        return t.mutate(now_spend=ibis.coalesce(t.now_spend, 0))
+    if grain == "freelancer_period":
+        return g.freelancer_period(keys)
+    if grain == "jobs":
+        return g.job_facts
+    if grain == "contracts":
+        return g.contract_facts
+    raise AssertionError(grain)
+
+
+def _data_range(con: Any) -> tuple[datetime, datetime] | None:
+    p = con.table("payments")
+    lo, hi = p.aggregate(lo=p.paid_at.min(), hi=p.paid_at.max()).execute().iloc[0]
+    if lo is None or pd.isna(lo):
+        return None
+    return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
+
+
+def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Sequence[str] | None = None,
+            compare: str | Sequence[str] | None = None, con: Any = None, start: str | None = None,
+            end: str | None = None, settings: Settings | None = None) -> pd.DataFrame:
+    """Metrics per period (and segment), with ``<metric>_<comparison>`` growth columns as fractions."""
+    from gigsight.backends import Store, connect
+
+    settings = settings or Settings.from_env()
+    store = con if isinstance(con, Store) else connect(con) if con is None or isinstance(con, str) else None
+    ibis_con = store.con if store is not None else con
+    segs, comparisons = _as_list(by), _as_list(compare)
+    wanted = resolve(metrics, segs)
+    periods = Periods(period, settings.fiscal_year_start_month)
+    offsets = {c: periods.offset(c) for c in comparisons}
+    grains = Grains(ibis_con, periods, settings)
+    span = _data_range(ibis_con)
+    if span is None:
+        raise ConfigError("no payments in the store: nothing to compute")
+    first_key = periods.key_of_month(span[0].year * 12 + span[0].month - 1)
+    last_key = periods.key_of_month(span[1].year * 12 + span[1].month - 1)
+    lookback = max([*offsets.values(), periods.offset("yoy")])
+    keys = list(range(first_key - lookback, last_key + 1))
+
+    by_grain: dict[str, dict[str, Metric]] = {}
+    for m in wanted:
+        for part in measures_of(m):
+            by_grain.setdefault(part.grain, {})[part.name] = part
+    frame: pd.DataFrame | None = None
+    for grain, parts in by_grain.items():
+        t = _grain_table(grains, grain, keys, segs)
+        agg = t.group_by(["pk", *segs]).aggregate(**{n: p.measure(t) for n, p in parts.items()})  # type: ignore[misc]
+        df = agg.execute()
+        df = df[df.pk.isin(keys)]
+        frame = df if frame is None else frame.merge(df, on=["pk", *segs], how="outer")
+    assert frame is not None
+    frame = _fill_periods(frame, keys, segs, [p for parts in by_grain.values() for p in parts.values()])
+    for m in wanted:
+        if m.ratio:
+            num, den = (pd.to_numeric(frame[x], errors="coerce").astype(float) for x in m.ratio)
+            frame[m.name] = num / den.where(den != 0)
+    _close_windows(frame, periods, span[1], settings)
+    frame = frame.sort_values(["pk", *segs]).reset_index(drop=True)
+    names = [m.name for m in wanted]
+    for c, back in offsets.items():
+        prev = frame[["pk", *segs, *names]].copy()
+        prev["pk"] = prev["pk"] + back
+        joined = frame[["pk", *segs]].merge(prev, on=["pk", *segs], how="left", suffixes=("", "_prev"))
+        for n in names:
+            now = pd.to_numeric(frame[n], errors="coerce").astype(float)
+            then = pd.to_numeric(joined[n], errors="coerce").astype(float)
+            frame[f"{n}_{c}"] = (now / then.where(then > 0) - 1).to_numpy()
+    lo = periods.parse(start) if start else first_key
+    hi = periods.parse(end) if end else last_key
+    if (start and not first_key <= lo <= last_key) or (end and not first_key <= hi <= last_key):
+        raise ConfigError(f"period outside the data: it covers {periods.label(first_key)} to "
+                          f"{periods.label(last_key)}")
+    frame = frame[(frame.pk >= lo) & (frame.pk <= hi)]
+    out = frame[["pk", *segs, *names, *[f"{n}_{c}" for c in comparisons for n in names]]].copy()
+    out.insert(0, "period", [periods.label(int(k)) for k in out.pk])
+    out = out.drop(columns="pk").reset_index(drop=True)
+    return _plain(out, {m.name: m.unit for m in wanted})
+
+
+def _fill_periods(frame: pd.DataFrame, keys: list[int], segs: list[str], parts: list[Metric]) -> pd.DataFrame:
+    """Periods with no rows at all still appear; sums and counts are 0 there, not missing."""
+    if segs:
+        return frame
+    full = pd.DataFrame({"pk": keys}).merge(frame, on="pk", how="left")
+    for p in parts:
+        if p.zero_when_empty:
+            full[p.name] = full[p.name].astype(object).where(full[p.name].notna(), 0)
+    return full
+
+
+def _close_windows(frame: pd.DataFrame, periods: Periods, data_end: datetime, settings: Settings) -> None:
+    for name, days in definitions.CLOSING_WINDOWS.items():
+        if name not in frame:
+            continue
+        n = int(getattr(settings, days)) if isinstance(days, str) else int(days)
+        for i, key in enumerate(frame.pk):
+            end_m = periods.end_month(int(key)) + 1
+            period_end = datetime(end_m // 12, end_m % 12 + 1, 1)
+            if period_end + timedelta(days=n) > data_end + timedelta(seconds=1):
+                frame.loc[frame.index[i], name] = None
+
+
+def _plain(df: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
+    """Decimals to floats rounded to the cent, counts to ints, NaN to None: safe for JSON and CSV."""
+    out = df.copy()
+    for col in out.columns:
+        if col == "period" or out[col].dtype == bool:
+            continue
+        unit = units.get(col)
+        values = pd.to_numeric(out[col], errors="coerce") if unit else None
+        if values is None:
+            if out[col].dtype.kind == "f":
+                out[col] = pd.Series(out[col].astype(object).where(out[col].notna(), None), dtype=object)
+            continue
+        cells: list[float | int | None]
+        if unit == "count":
+            cells = [None if pd.isna(v) else int(v) for v in values]
+        elif unit == "usd":
+            cells = [None if pd.isna(v) else round(float(v), 2) for v in values]
+        else:
+            cells = [None if pd.isna(v) else float(v) for v in values]
+        out[col] = pd.Series(cells, index=out.index, dtype=object)
+    return out
+
+
+__all__ = ["compute", "month_index", "resolve"]
