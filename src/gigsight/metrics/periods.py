@@ -6,7 +6,7 @@ is the month index, the fiscal quarter index or the fiscal year; labels are "202
 
 >>> p = Periods("quarter")
 >>> p.key_of_month(2025 * 12 + 8), p.label(p.key_of_month(2025 * 12 + 8))
-(8103, '2025Q3')
+(8102, '2025Q3')
 >>> p.end_month(8102) == 2025 * 12 + 8, p.offset("yoy"), p.offset("qoq")
 (True, 4, 1)
 >>> Periods("quarter", fiscal_start=7).label(Periods("quarter", fiscal_start=7).key_of_month(2024 * 12 + 6))
