@@ -23,11 +23,12 @@ from gigsight.ingest.pipeline import IngestResult
 from gigsight.ingest.pipeline import ingest as _ingest
 from gigsight.inventory import export as _export
 from gigsight.inventory import info as _info
+from gigsight.metrics import compute as _compute
 
 __version__ = "0.1.0"
 __all__ = [
     "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue", "Mapping",
-    "Settings", "SourceError", "Store", "connect", "demo", "export", "info", "ingest",
+    "Settings", "SourceError", "Store", "compute", "connect", "demo", "export", "info", "ingest",
 ]
 
 
@@ -66,6 +67,22 @@ def export(out: str | Path, fmt: str = "parquet", *, con: Store | str | None = N
     store, owned = _store(con)
     try:
         return _export(store, out, fmt)
+    finally:
+        if owned:
+            store.close()
+
+
+def compute(metrics: str | list[str], *, period: str = "quarter", by: str | list[str] | None = None,
+            compare: str | list[str] | None = None, con: Store | str | None = None, start: str | None = None,
+            end: str | None = None, settings: Settings | None = None) -> Any:
+    """Metrics per period (and segment) as a DataFrame; ``compare=["yoy", "qoq"]`` adds growth columns.
+
+    See :func:`gigsight.metrics.compute.compute` and docs/metrics.md for every metric.
+    """
+    store, owned = _store(con, read_only=isinstance(con, str) and con.startswith("duckdb"))
+    try:
+        return _compute(metrics, period=period, by=by, compare=compare, con=store, start=start, end=end,
+                        settings=settings)
     finally:
         if owned:
             store.close()

@@ -18,6 +18,7 @@ from rich.table import Table
 
 import gigsight
 from gigsight.errors import DataValidationError, GigsightError
+from gigsight.metrics.docs import metrics_markdown
 from gigsight.model.docs import schema_markdown
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -33,6 +34,16 @@ DbOption = Annotated[str, typer.Option("--db", help="Store: a .duckdb path or a 
 class Fmt(StrEnum):
     table = "table"
     json = "json"
+
+
+class ReportFmt(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+HEADLINE = ("gsv,revenue,take_rate,active_clients,gsv_per_active_client,new_clients,gsv_per_new_client,"
+            "ai_gsv_share,ai_jobs")
 
 
 class FileFmt(StrEnum):
@@ -141,12 +152,50 @@ def demo(
               f"[bold]gigsight export --db {db} --out export/ --format csv[/bold]")
 
 
+def _records(df: Any) -> list[dict[str, Any]]:
+    return [{k: (None if v != v else v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+
+
+def _show_kpis(rows: list[dict[str, Any]]) -> None:
+    def cell(key: str, v: Any) -> Any:
+        if v is None or isinstance(v, bool | str):
+            return "" if v is None else v
+        if key.endswith(("_yoy", "_qoq")) or key in ("take_rate", "ai_gsv_share", "fill_rate",
+                                                      "client_spend_retention"):
+            return f"{v:+.1%}" if key.endswith(("_yoy", "_qoq")) else f"{v:.1%}"
+        return v
+    _rows("KPIs", [{k: cell(k, v) for k, v in r.items()} for r in rows])
+
+
+@app.command()
+def kpis(
+    db: DbOption = "gigsight.duckdb",
+    period: Annotated[str, typer.Option(help="month, quarter or year.")] = "quarter",
+    metrics: Annotated[str, typer.Option(help="Comma-separated metric names (see docs/metrics.md).")] = HEADLINE,
+    by: Annotated[str | None, typer.Option(help="Segments: ai, category, country, tier (comma-separated).")] = None,
+    compare: Annotated[str | None, typer.Option(help="Comparisons: yoy, qoq (comma-separated).")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First period shown, e.g. 2024Q1.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last period shown, e.g. 2025Q3.")] = None,
+    fmt: Annotated[ReportFmt, typer.Option("--format", help="table, csv or json.")] = ReportFmt.table,
+) -> None:
+    """Metrics per period and segment, with year-over-year and quarter-over-quarter growth."""
+    df = gigsight.compute(metrics, period=period, by=by, compare=compare, con=_url(db), start=start, end=end)
+    rows = _records(df)
+    if fmt is ReportFmt.json:
+        _json(rows)
+    elif fmt is ReportFmt.csv:
+        df.to_csv(sys.stdout, index=False)
+    else:
+        _show_kpis(rows)
+
+
 @app.command()
 def docs(out_dir: Annotated[Path, typer.Option("--out", help="Docs folder.")] = Path("docs")) -> None:
-    """Regenerate docs/schema.md from the schema."""
+    """Regenerate docs/schema.md and docs/metrics.md from the code."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "schema.md").write_text(schema_markdown(), encoding="utf-8")
-    out.print(str(out_dir / "schema.md"))
+    (out_dir / "metrics.md").write_text(metrics_markdown(), encoding="utf-8")
+    out.print(f"{out_dir / 'schema.md'}\n{out_dir / 'metrics.md'}")
 
 
 def main() -> None:

@@ -190,7 +190,8 @@ def _close_windows(frame: pd.DataFrame, periods: Periods, data_end: datetime, se
 
 
 def _plain(df: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
-    """Decimals to floats rounded to the cent, counts to ints, NaN to None: safe for JSON and CSV."""
+    """Decimals to floats (sums of cents stay exact), counts to ints, NaN to None: safe for JSON and CSV.
+    Averages such as GSV per client are not rounded: rounding is the presenter's choice."""
     out = df.copy()
     for col in out.columns:
         if col == "period" or out[col].dtype == bool:
@@ -204,8 +205,6 @@ def _plain(df: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
         cells: list[float | int | None]
         if unit == "count":
             cells = [None if pd.isna(v) else int(v) for v in values]
-        elif unit == "usd":
-            cells = [None if pd.isna(v) else round(float(v), 2) for v in values]
         else:
             cells = [None if pd.isna(v) else float(v) for v in values]
         out[col] = pd.Series(cells, index=out.index, dtype=object)

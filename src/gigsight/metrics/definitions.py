@@ -1,5 +1,7 @@
 """The built-in metrics (DESIGN.md "Metric definitions"; public-company conventions).
 
+Divisions cast to float first: Postgres divides NUMERIC by NUMERIC at a few decimals' scale.
+
 Each entry is data: a name, what it means, its unit, the grain it aggregates and the expression.
 ``docs/metrics.md`` is generated from these objects.
 """
@@ -47,10 +49,11 @@ BUILTIN = [
            measure=lambda t: t.count(), segments=("country",), zero_when_empty=True),
     Metric("gsv_per_new_client", "GSV in the first N days (90) of the period's new clients, per new client; "
            "null until the window of the period's last day has closed.", "usd", "new_clients",
-           measure=lambda t: t.window_gsv.sum() / t.count().nullif(0), segments=("country",)),
+           measure=lambda t: t.window_gsv.sum().cast("float64") / t.count().nullif(0), segments=("country",)),
     Metric("client_spend_retention", "Trailing-twelve-month spend of clients active a year earlier / their "
            "spend in that earlier year.", "ratio", "retention",
-           measure=lambda t: t.now_spend.sum() / t.then_spend.sum().nullif(0), segments=CLIENT, point_in_time=True),
+           measure=lambda t: t.now_spend.sum().cast("float64") / t.then_spend.sum().cast("float64").nullif(0),
+           segments=CLIENT, point_in_time=True),
     Metric("active_freelancers", "Freelancers with earnings in the trailing twelve months, at the period end.",
            "count", "freelancer_period", measure=lambda t: t.count(where=t.active), point_in_time=True),
     Metric("ai_freelancers", "Active freelancers who are AI-specialised: most of their trailing earnings come "
@@ -61,11 +64,11 @@ BUILTIN = [
     Metric("ai_jobs", "AI-related jobs posted in the period (AI project volume).", "count", "jobs",
            measure=lambda t: t.count(where=t.ai), segments=("category", "country"), zero_when_empty=True),
     Metric("fill_rate", "Share of the period's jobs with a contract within 30 days of posting.", "ratio", "jobs",
-           measure=lambda t: t.count(where=t.days_to_hire <= 30) / t.count().nullif(0), segments=WORK),
+           measure=lambda t: t.count(where=t.days_to_hire <= 30).cast("float64") / t.count().nullif(0), segments=WORK),
     Metric("time_to_hire", "Median days from posting to the first contract, for jobs filled.", "days", "jobs",
            measure=lambda t: t.days_to_hire.median(), segments=WORK),
     Metric("proposals_per_job", "Proposals received per job posted in the period.", "ratio", "jobs",
-           measure=lambda t: t.proposals.sum() / t.count().nullif(0), segments=WORK),
+           measure=lambda t: t.proposals.sum().cast("float64") / t.count().nullif(0), segments=WORK),
     Metric("contracts_started", "Contracts started in the period.", "count", "contracts",
            measure=lambda t: t.count(), segments=WORK, zero_when_empty=True),
     Metric("ai_contracts", "Contracts started in the period on AI-related jobs.", "count", "contracts",

@@ -102,7 +102,7 @@ class Grains:
     def client_month(self) -> Any:
         f = self.payment_facts
         return f.group_by(["client_id", "m"]).aggregate(
-            spend=f.amount.sum(), gsv=f.gsv.sum(), positive=(f.amount > 0).cast("int64").max(),
+            spend=f.amount.sum(), gsv=f.gsv.sum(), positive=ibis.ifelse(f.amount > 0, 1, 0).max(),
         )
 
     @cached_property
@@ -114,13 +114,11 @@ class Grains:
         return first.mutate(first_m=m, first_pk=self.periods.key_expr(m))
 
     @cached_property
-    def client_core_from(self) -> Any:
-        """The month each client's lifetime spend first reached the core threshold."""
+    def client_lifetime(self) -> Any:
+        """Each client's lifetime spend at the end of every month it was active (running total)."""
         cm = self.client_month
         w = ibis.window(group_by="client_id", order_by="m", rows=(None, 0))
-        cum = cm.mutate(cum=cm.spend.sum().over(w))
-        hit = cum.filter(cum.cum >= self.settings.core_client_lifetime_spend)
-        return hit.group_by("client_id").aggregate(core_m=hit.m.min())
+        return cm.select("client_id", "m", lifetime=cm.spend.sum().over(w))
 
     def period_ends(self, keys: list[int]) -> Any:
         ends = pd.DataFrame({"pk": keys, "end_m": [self.periods.end_month(k) for k in keys]})
@@ -132,13 +130,15 @@ class Grains:
         ttm = self.settings.ttm_months
         j = cm.join(ends, [cm.m <= ends.end_m, cm.m > ends.end_m - ttm])
         cp = j.group_by(["client_id", "pk", "end_m"]).aggregate(
-            ttm_spend=j.spend.sum(), ttm_gsv=j.gsv.sum(), active=j.positive.max(),
+            ttm_spend=j.spend.sum(), ttm_gsv=j.gsv.sum(), active=j.positive.max(), last_m=j.m.max(),
         )
-        cp = left_join(cp, self.client_core_from, "client_id").join(self.clients, "client_id")
+        # Lifetime spend at the period end is the running total at the client's last month in the window.
+        life = self.client_lifetime
+        cp = cp.join(life, [cp.client_id == life.client_id, cp.last_m == life.m]).join(self.clients, "client_id")
         return cp.select(
             "client_id", "pk", "ttm_spend", "ttm_gsv", "country",
             active=cp.active == 1,
-            core=(cp.active == 1) & cp.core_m.notnull() & (cp.core_m <= cp.end_m),
+            core=(cp.active == 1) & (cp.lifetime >= self.settings.core_client_lifetime_spend),
             tier=tier_expr(cp.ttm_spend, self.settings.tier_bounds),
         )
 
@@ -147,7 +147,7 @@ class Grains:
         f = self.payment_facts
         fm = f.group_by(["freelancer_id", "m"]).aggregate(
             earned=f.amount.sum(), ai_earned=f.amount.sum(where=f.ai),
-            positive=(f.amount > 0).cast("int64").max(),
+            positive=ibis.ifelse(f.amount > 0, 1, 0).max(),
         )
         ends = self.period_ends(keys)
         ttm = self.settings.ttm_months
@@ -155,8 +155,7 @@ class Grains:
         fp = j.group_by(["freelancer_id", "pk"]).aggregate(
             earned=j.earned.sum(), ai_earned=j.ai_earned.sum(), active=j.positive.max(),
         )
-        ai_share = fp.ai_earned.fill_null(0) / fp.earned.nullif(0)
-        specialist = ai_share > 0.5
+        specialist = (fp.earned > 0) & (fp.ai_earned.fill_null(0) > fp.earned * 0.5)
         if "freelancer_profile" in self._tables:
             prof = self.con.table("freelancer_profile").select("freelancer_id", prof_ai="is_ai_specialist")
             fp = left_join(fp, prof, "freelancer_id")

@@ -1,0 +1,61 @@
+"""Every built-in metric, on every engine, against the independent pandas oracle (to the cent)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from gigsight.backends.base import Store
+from gigsight.ingest.pipeline import ingest
+from gigsight.metrics import compute
+from gigsight.metrics.definitions import REQUIRES_SEGMENT
+from gigsight.metrics.registry import REGISTRY
+from gigsight.sample import write_sample
+from tests.metrics.oracle import Oracle
+
+BUILTIN = [n for n in REGISTRY if n not in REQUIRES_SEGMENT and n != "client_spend"]
+
+
+def close(got: object, want: object, name: str) -> bool:
+    if want is None or got is None:
+        return got is None and want is None
+    if isinstance(want, int) and not isinstance(want, bool):
+        return got == want
+    tolerance = 0.005 if REGISTRY[name].unit == "usd" else 1e-9
+    return math.isclose(float(got), float(want), abs_tol=tolerance)  # type: ignore[arg-type]
+
+
+def test_every_metric_matches_the_oracle(store: Store, tmp_path: Path) -> None:
+    write_sample(tmp_path / "in", clients=60, seed=21)
+    assert ingest(store, tmp_path / "in").rejected == 0
+    oracle = Oracle(tmp_path / "in")
+    df = compute(BUILTIN, period="quarter", compare=["yoy"], con=store)
+    assert list(df.period) == oracle.quarters()
+    mismatches = []
+    for row in df.to_dict(orient="records"):
+        want = oracle.values(row["period"])
+        for name in BUILTIN:
+            if not close(row[name], want[name], name):
+                mismatches.append((row["period"], name, row[name], want[name]))
+    assert mismatches == []
+    gsv = {r["period"]: r["gsv"] for r in df.to_dict(orient="records")}
+    for r in df.to_dict(orient="records"):
+        prev = gsv.get(f"{int(r['period'][:4]) - 1}{r['period'][4:]}")
+        want_yoy = r["gsv"] / prev - 1 if prev else None
+        assert close(r["gsv_yoy"], want_yoy, "take_rate"), r["period"]
+    tiers = compute("clients_by_tier", by="tier", con=store)
+    last = df.period.iloc[-1]
+    got = {r["tier"]: r["clients_by_tier"] for r in tiers.to_dict(orient="records") if r["period"] == last}
+    assert got == oracle.active_by_tier(last)
+
+
+@pytest.mark.parametrize("grain", ["month", "year"])
+def test_other_grains_add_up(duck: Store, tmp_path: Path, grain: str) -> None:
+    write_sample(tmp_path / "in", clients=30, seed=4)
+    ingest(duck, tmp_path / "in")
+    quarterly = compute(["gsv", "payments"], period="quarter", con=duck)
+    other = compute(["gsv", "payments"], period=grain, con=duck)
+    assert round(sum(other.gsv), 2) == round(sum(quarterly.gsv), 2)
+    assert sum(other.payments) == sum(quarterly.payments)
