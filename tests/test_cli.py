@@ -65,3 +65,23 @@ def test_demo_runs_and_refuses_to_overwrite(tmp_path: Path) -> None:
     r = run("demo", "--db", db, "--clients", "60")
     assert r.returncode == 1 and "--replace" in r.stderr
     assert run("demo", "--db", db, "--clients", "60", "--replace").returncode == 0
+
+
+def test_kpis_json_and_csv_are_clean(tmp_path: Path) -> None:
+    db = str(tmp_path / "k.duckdb")
+    assert run("demo", "--db", db, "--clients", "80", "--format", "json").returncode == 0
+    r = run("kpis", "--db", db, "--metrics", "gsv,active_clients,gsv_per_new_client", "--by", "country",
+            "--compare", "yoy,qoq", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    records = json.loads(r.stdout)
+    assert set(records[0]) == {"period", "country", "gsv", "active_clients", "gsv_per_new_client", "gsv_yoy",
+                               "active_clients_yoy", "gsv_per_new_client_yoy", "gsv_qoq", "active_clients_qoq",
+                               "gsv_per_new_client_qoq"}
+    r = run("kpis", "--db", db, "--metrics", "gsv,gsv_per_new_client", "--compare", "yoy", "--format", "json")
+    records = json.loads(r.stdout)
+    assert records[0]["gsv_yoy"] is None and records[-1]["gsv_per_new_client"] is None
+    assert records[0]["period"] == "2022Q1"
+    r = run("kpis", "--db", db, "--metrics", "gsv,gsv_per_new_client", "--compare", "yoy", "--format", "csv")
+    assert r.returncode == 0 and "nan" not in r.stdout.lower() and r.stdout.startswith("period,gsv,")
+    r = run("kpis", "--db", db, "--metrics", "gvs")
+    assert r.returncode == 1 and "did you mean 'gsv'" in r.stderr

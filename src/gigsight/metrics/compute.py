@@ -24,7 +24,7 @@ import ibis
 import pandas as pd
 
 from gigsight.config import Settings
-from gigsight.errors import ConfigError, did_you_mean
+from gigsight.errors import BackendError, ConfigError, did_you_mean
 from gigsight.metrics import definitions
 from gigsight.metrics.grains import Grains, left_join
 from gigsight.metrics.periods import Periods, month_index
@@ -133,8 +133,8 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
     frame: pd.DataFrame | None = None
     for grain, parts in by_grain.items():
         t = _grain_table(grains, grain, keys, segs)
-        agg = t.group_by(["pk", *segs]).aggregate(**{n: p.measure(t) for n, p in parts.items()})  # type: ignore[misc]
-        df = agg.execute()
+        agg = t.group_by(["pk", *segs]).aggregate(**{n: _measure(p, t) for n, p in parts.items()})
+        df = _execute(agg, ibis_con, list(parts))
         df = df[df.pk.isin(keys)]
         frame = df if frame is None else frame.merge(df, on=["pk", *segs], how="outer")
     assert frame is not None
@@ -164,6 +164,27 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
     out.insert(0, "period", [periods.label(int(k)) for k in out.pk])
     out = out.drop(columns="pk").reset_index(drop=True)
     return _plain(out, {m.name: m.unit for m in wanted})
+
+
+def _measure(metric: Metric, rows: Any) -> Any:
+    """The metric's aggregate over ``rows``; a broken user expression says which metric and where."""
+    assert metric.measure is not None
+    try:
+        return metric.measure(rows)
+    except Exception as exc:
+        where = f" (defined at {metric.defined_at})" if metric.defined_at else ""
+        raise ConfigError(f"metric {metric.name!r}{where} cannot be built on the {metric.grain} grain: "
+                          f"{type(exc).__name__}: {exc}") from None
+
+
+def _execute(expr: Any, con: Any, names: list[str]) -> pd.DataFrame:
+    """Run one aggregate; an operation the engine lacks becomes a capability error naming it."""
+    import ibis.common.exceptions as com
+
+    try:
+        return expr.execute()
+    except (com.OperationNotDefinedError, com.UnsupportedOperationError) as exc:
+        raise BackendError(f"the {con.name} backend cannot compute {', '.join(names)}: {exc}") from None
 
 
 def _fill_periods(frame: pd.DataFrame, keys: list[int], segs: list[str], parts: list[Metric]) -> pd.DataFrame:

@@ -1,0 +1,110 @@
+"""Calendar and definition edge cases, on every engine, with hand-written records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import gigsight
+from gigsight.backends.base import Store
+from gigsight.config import Settings
+from gigsight.ingest.pipeline import ingest
+from gigsight.metrics import compute
+from tests.conftest import write_csv
+
+# client, paid_at (as the export has it), amount, kind, AI job?
+PAYMENTS = [
+    ("c1", "2024-09-30T23:59:59Z", "100.00", "milestone", False),   # exactly 12 months before 2025Q3 ends: out
+    ("c2", "2024-10-01T00:00:00Z", "200.00", "milestone", False),   # first instant of the window: in
+    ("c3", "2025-08-01T10:00:00Z", "-50.00", "refund", False),      # a refund alone: never active, never new
+    ("c4", "2024-02-29T12:00:00Z", "400.00", "milestone", False),   # a leap day
+    ("c5", "2025-07-01T00:30:00+02:00", "800.00", "hourly", True),   # 2025-06-30 22:30 UTC: Q2
+    ("c6", "2025-09-30T23:30:00-02:00", "1600.00", "hourly", True),  # 2025-10-01 01:30 UTC: Q4
+]
+
+
+def write_records(d: Path) -> Path:
+    clients = sorted({p[0] for p in PAYMENTS})
+    write_csv(d / "clients.csv", ["client_id", "signup_at", "country"], [[c, "2023-12-01", "US"] for c in clients])
+    write_csv(d / "freelancers.csv", ["freelancer_id", "signup_at"], [["f1", "2023-01-01"]])
+    write_csv(d / "jobs.csv", ["job_id", "client_id", "posted_at", "title", "budget_type", "is_ai"],
+              [[f"j{i}", c, "2024-01-10", "Work", "fixed", str(ai).lower()]
+               for i, (c, _, _, _, ai) in enumerate(PAYMENTS)])
+    write_csv(d / "contracts.csv", ["contract_id", "job_id", "client_id", "freelancer_id", "started_at",
+                                    "contract_type"],
+              [[f"k{i}", f"j{i}", c, "f1", "2024-01-15", "fixed"] for i, (c, *_rest) in enumerate(PAYMENTS)])
+    write_csv(d / "payments.csv", ["payment_id", "contract_id", "client_id", "freelancer_id", "paid_at", "amount",
+                                   "client_fee", "freelancer_fee", "currency", "kind"],
+              [[f"p{i}", f"k{i}", c, "f1", t, a, "0.00", "0.00", "USD", k]
+               for i, (c, t, a, k, _) in enumerate(PAYMENTS)])
+    return d
+
+
+@pytest.fixture
+def edge(store: Store, tmp_path: Path) -> Store:
+    assert ingest(store, write_records(tmp_path / "in")).rejected == 0
+    return store
+
+
+def rows(df: object, key: str = "period") -> dict[str, dict[str, object]]:
+    return {r[key]: r for r in df.to_dict(orient="records")}  # type: ignore[attr-defined]
+
+
+def test_calendar_and_activity_edges(edge: Store) -> None:
+    q = rows(compute(["gsv", "active_clients", "new_clients"], con=edge))
+    assert {k: v["gsv"] for k, v in q.items()} == {
+        "2024Q1": 400.0, "2024Q2": 0, "2024Q3": 100.0, "2024Q4": 200.0, "2025Q1": 0, "2025Q2": 800.0,
+        "2025Q3": -50.0, "2025Q4": 1600.0}
+    assert q["2025Q2"]["active_clients"] == 3  # c1 (Sep 2024), c2 (Oct 2024), c5 (Jun 2025)
+    assert q["2025Q3"]["active_clients"] == 2  # c1 drops out exactly; c3's refund does not count
+    assert sum(v["new_clients"] for v in q.values()) == 5  # everyone but c3
+    m = rows(compute(["gsv", "active_clients"], period="month", con=edge))
+    assert m["2024-02"]["gsv"] == 400.0
+    assert m["2025-01"]["active_clients"] == 3 and m["2025-02"]["active_clients"] == 2  # the leap day ages out
+
+
+def test_segment_missing_a_year_earlier_has_null_growth(edge: Store) -> None:
+    df = compute("gsv", period="year", by="ai", compare="yoy", con=edge)
+    ai_2025 = next(r for r in df.to_dict(orient="records") if r["period"] == "2025" and r["ai"])
+    assert ai_2025["gsv"] == 2400.0 and ai_2025["gsv_yoy"] is None
+
+
+def test_fiscal_years(edge: Store) -> None:
+    df = compute("gsv", period="year", con=edge, settings=Settings(fiscal_year_start_month=7))
+    assert {r["period"]: r["gsv"] for r in df.to_dict(orient="records")} == {
+        "2024": 400.0, "2025": 1100.0, "2026": 1550.0}
+
+
+def test_bad_requests_get_clear_errors(duck: Store, tmp_path: Path) -> None:
+    with pytest.raises(gigsight.ConfigError, match="no payments in the store"):
+        compute("gsv", con=duck)
+    ingest(duck, write_records(tmp_path / "in"))
+    cases = [
+        (dict(metrics="gvs"), "did you mean 'gsv'"),
+        (dict(metrics="gsv", by="contry"), "did you mean 'country'"),
+        (dict(metrics="active_freelancers", by="ai"), "cannot be broken down by ai"),
+        (dict(metrics="clients_by_tier"), "add by=\\['tier'\\]"),
+        (dict(metrics="gsv", period="week"), "unknown period 'week'"),
+        (dict(metrics="gsv", compare="wow"), "unknown comparison 'wow'"),
+        (dict(metrics="gsv", start="2031Q1"), "period outside the data"),
+        (dict(metrics="gsv", start="2025-07"), "is not a quarter like 2025Q3"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(gigsight.ConfigError, match=message):
+            compute(con=duck, **kwargs)  # type: ignore[arg-type]
+
+
+def test_user_metric_with_a_broken_expression_names_itself(duck: Store, tmp_path: Path) -> None:
+    from gigsight.metrics import REGISTRY, Metric, register
+
+    ingest(duck, write_records(tmp_path / "in"))
+    register(Metric("broken_metric", "Refers to a column that does not exist.", "usd", "payments",
+                    measure=lambda t: t.no_such_column.sum()))
+    try:
+        with pytest.raises(gigsight.ConfigError, match=r"metric 'broken_metric' \(defined at .*test_edge_cases"):
+            compute("broken_metric", con=duck)
+        df = compute("gsv", con=duck)  # the registry still works for everything else
+        assert len(df) == 8
+    finally:
+        REGISTRY.pop("broken_metric")
