@@ -15,9 +15,12 @@ from typing import Any
 
 from gigsight.backends import connect
 from gigsight.backends.base import Store
+from gigsight.clients import cohorts as _cohorts
 from gigsight.config import Settings
 from gigsight.demo import demo
 from gigsight.errors import BackendError, ConfigError, DataValidationError, GigsightError, Issue, SourceError
+from gigsight.growth import explain_change as _explain_change
+from gigsight.growth import growth_bridge as _growth_bridge
 from gigsight.ingest.mapping import Mapping
 from gigsight.ingest.pipeline import IngestResult
 from gigsight.ingest.pipeline import ingest as _ingest
@@ -28,7 +31,8 @@ from gigsight.metrics import compute as _compute
 __version__ = "0.1.0"
 __all__ = [
     "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue", "Mapping",
-    "Settings", "SourceError", "Store", "compute", "connect", "demo", "export", "info", "ingest",
+    "Settings", "SourceError", "Store", "cohorts", "compute", "connect", "demo", "explain_change", "export",
+    "growth_bridge", "info", "ingest",
 ]
 
 
@@ -86,3 +90,32 @@ def compute(metrics: str | list[str], *, period: str = "quarter", by: str | list
     finally:
         if owned:
             store.close()
+
+
+def _reading(fn: Any, con: Store | str | None, **kw: Any) -> Any:
+    store, owned = _store(con, read_only=isinstance(con, str) and con.startswith("duckdb"))
+    try:
+        return fn(con=store, **kw)
+    finally:
+        if owned:
+            store.close()
+
+
+def growth_bridge(period: str, *, compare: str = "yoy", con: Store | str | None = None,
+                  settings: Settings | None = None) -> list[Any]:
+    """The period's change split along the KPI identities (active clients x GSV per client, new vs existing,
+    AI vs other, volume vs take rate); see :mod:`gigsight.growth.bridge`."""
+    return list(_reading(lambda con, **k: _growth_bridge(period, con=con, **k), con, compare=compare,
+                         settings=settings))
+
+
+def explain_change(metric: str, from_period: str, to_period: str, by: str | list[str], *,
+                   con: Store | str | None = None, settings: Settings | None = None) -> Any:
+    """Segments ranked by the share of the change they explain, split into size and rate effects."""
+    return _reading(lambda con, **k: _explain_change(metric, from_period, to_period, by, con=con, **k), con,
+                    settings=settings)
+
+
+def cohorts(*, period: str = "quarter", con: Store | str | None = None, settings: Settings | None = None) -> Any:
+    """Logo and spend retention by acquisition cohort."""
+    return _reading(_cohorts, con, period=period, settings=settings)

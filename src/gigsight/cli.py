@@ -189,6 +189,59 @@ def kpis(
         _show_kpis(rows)
 
 
+def _emit(rows: list[dict[str, Any]], fmt: ReportFmt, title: str) -> None:
+    if fmt is ReportFmt.json:
+        _json(rows)
+    elif fmt is ReportFmt.csv:
+        import csv
+
+        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [])
+        w.writeheader()
+        w.writerows(rows)
+    else:
+        _rows(title, [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows])
+
+
+ReportOption = Annotated[ReportFmt, typer.Option("--format", help="table, csv or json.")]
+
+
+@app.command()
+def growth(
+    period: Annotated[str, typer.Option(help="The period to explain, e.g. 2025Q3, 2025-07 or 2025.")],
+    db: DbOption = "gigsight.duckdb",
+    compare: Annotated[str, typer.Option(help="yoy or qoq.")] = "yoy",
+    fmt: ReportOption = ReportFmt.table,
+) -> None:
+    """The growth bridge: the change split along the KPI identities."""
+    steps = gigsight.growth_bridge(period, compare=compare, con=_url(db))
+    _emit([s.to_dict() for s in steps], fmt, f"Growth bridge {period} ({compare})")
+
+
+@app.command()
+def drivers(
+    from_period: Annotated[str, typer.Option("--from", help="Earlier period, e.g. 2024Q3.")],
+    to_period: Annotated[str, typer.Option("--to", help="Later period, e.g. 2025Q3.")],
+    db: DbOption = "gigsight.duckdb",
+    metric: Annotated[str, typer.Option(help="An additive metric: gsv, revenue, ai_gsv, ...")] = "gsv",
+    by: Annotated[str, typer.Option(help="Dimensions: ai, category, country, tier.")] = "ai,category,country,tier",
+    top: Annotated[int, typer.Option(help="Rows shown.")] = 15,
+    fmt: ReportOption = ReportFmt.table,
+) -> None:
+    """Which segments explain a change, split into size (clients) and rate (spend per client) effects."""
+    df = gigsight.explain_change(metric, from_period, to_period, by, con=_url(db))
+    _emit(_records(df.head(top)), fmt, f"Drivers of {metric}: {from_period} -> {to_period}")
+
+
+@app.command()
+def cohorts(
+    db: DbOption = "gigsight.duckdb",
+    period: Annotated[str, typer.Option(help="month, quarter or year.")] = "quarter",
+    fmt: ReportOption = ReportFmt.table,
+) -> None:
+    """Logo and spend retention by acquisition cohort."""
+    _emit(_records(gigsight.cohorts(period=period, con=_url(db))), fmt, "Cohorts")
+
+
 @app.command()
 def docs(out_dir: Annotated[Path, typer.Option("--out", help="Docs folder.")] = Path("docs")) -> None:
     """Regenerate docs/schema.md and docs/metrics.md from the code."""

@@ -19,6 +19,8 @@ BUILTIN = [
            "usd", "payments", measure=lambda t: t.gsv.sum(), segments=PAY, zero_when_empty=True),
     Metric("payments", "Number of payments (refunds included).", "count", "payments",
            measure=lambda t: t.count(), segments=PAY, zero_when_empty=True),
+    Metric("paying_clients", "Clients with at least one payment (refunds included) in the period.", "count",
+           "payments", measure=lambda t: t.client_id.nunique(), segments=PAY, zero_when_empty=True),
     Metric("client_spend", "Client spend without fees (refunds net).", "usd", "payments",
            measure=lambda t: t.amount.sum(), segments=PAY, zero_when_empty=True),
     Metric("revenue", "Marketplace revenue: client fees plus freelancer fees.", "usd", "payments",

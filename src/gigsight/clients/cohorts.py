@@ -1,0 +1,51 @@
+"""Acquisition cohorts: logo and spend retention by the period of each client's first positive payment.
+
+``age`` 0 is the acquisition period. Logo retention is the share of the cohort with a positive payment
+in the period; spend retention is the cohort's GSV in the period relative to its GSV at age 0.
+
+>>> import gigsight, tempfile, pathlib
+>>> from gigsight.sample import write_sample
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = write_sample(d, clients=30, seed=1)
+>>> store = gigsight.connect("duckdb://:memory:")
+>>> _ = gigsight.ingest(d, con=store)
+>>> m = cohorts(con=store, period="year")
+>>> float(m[m.age == 0].logo_retention.min())
+1.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from gigsight.config import Settings
+from gigsight.metrics.grains import Grains
+from gigsight.metrics.periods import Periods
+
+
+def cohorts(*, con: Any = None, period: str = "quarter", settings: Settings | None = None) -> pd.DataFrame:
+    """One row per (cohort, age): cohort size, active clients, GSV, logo and spend retention."""
+    from gigsight.backends import Store, connect
+
+    settings = settings or Settings.from_env()
+    store = con if isinstance(con, Store) else connect(con) if con is None or isinstance(con, str) else None
+    periods = Periods(period, settings.fiscal_year_start_month)
+    g = Grains(store.con if store is not None else con, periods, settings)
+    first = g.client_first.select("client_id", cohort="first_pk")
+    f = g.payment_facts.join(first, "client_id")
+    cell = f.group_by(["cohort", "pk"]).aggregate(
+        active=f.client_id.nunique(where=f.amount > 0), gsv=f.gsv.sum())
+    sizes = first.group_by("cohort").aggregate(size=first.count())
+    df = cell.join(sizes, "cohort").mutate(age=ibis._.pk - ibis._.cohort).execute()
+    df = df.sort_values(["cohort", "age"]).reset_index(drop=True)
+    df["gsv"] = df.gsv.astype(float)
+    base = df[df.age == 0].set_index("cohort").gsv
+    df["logo_retention"] = df.active / df["size"]
+    df["spend_retention"] = df.gsv / df.cohort.map(base).where(lambda s: s > 0)
+    df.insert(0, "cohort_label", [periods.label(int(c)) for c in df.cohort])
+    df = df.drop(columns=["pk"])[["cohort_label", "age", "size", "active", "gsv", "logo_retention",
+                                  "spend_retention"]].rename(columns={"cohort_label": "cohort"})
+    return df.astype(object).where(df.notna(), None)
