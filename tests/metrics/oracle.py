@@ -88,6 +88,7 @@ class Oracle:
         contracts = self.in_quarter(self.k.merge(self.j[["job_id", "ai"]], on="job_id"), label)
         return {
             "gsv": q.gsv_c.sum() / 100, "payments": len(q), "revenue": q.rev_c.sum() / 100,
+            "paying_clients": q.client_id.nunique(),
             "take_rate": q.rev_c.sum() / q.gsv_c.sum() if q.gsv_c.sum() else None,
             "ai_gsv": q[q.ai].gsv_c.sum() / 100,
             "ai_gsv_share": q[q.ai].gsv_c.sum() / q.gsv_c.sum() if q.gsv_c.sum() else None,
