@@ -10,7 +10,7 @@ Products are split with the two-factor Shapley rule: for Y = A x B the A effect 
 logarithms (so zero and negative values are fine) and treat both factors alike.
 
 >>> shapley(100, 10.0, 110, 12.0)
-(21.0, 209.0)
+(110.0, 210.0)
 """
 
 from __future__ import annotations
