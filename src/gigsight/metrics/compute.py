@@ -131,12 +131,15 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
         for part in measures_of(m):
             by_grain.setdefault(part.grain, {})[part.name] = part
     frame: pd.DataFrame | None = None
-    for grain, parts in by_grain.items():
-        t = _grain_table(grains, grain, keys, segs)
-        agg = t.group_by(["pk", *segs]).aggregate(**{n: _measure(p, t) for n, p in parts.items()})
-        df = _execute(agg, ibis_con, list(parts))
-        df = df[df.pk.isin(keys)]
-        frame = df if frame is None else frame.merge(df, on=["pk", *segs], how="outer")
+    try:
+        for grain, parts in by_grain.items():
+            t = _grain_table(grains, grain, keys, segs)
+            agg = t.group_by(["pk", *segs]).aggregate(**{n: _measure(p, t) for n, p in parts.items()})
+            df = _execute(agg, ibis_con, list(parts))
+            df = df[df.pk.isin(keys)]
+            frame = df if frame is None else frame.merge(df, on=["pk", *segs], how="outer")
+    finally:
+        grains.release()
     assert frame is not None
     frame = _fill_periods(frame, keys, segs, [p for parts in by_grain.values() for p in parts.values()])
     for m in wanted:

@@ -60,12 +60,32 @@ class Grains:
     con: Any
     periods: Periods
     settings: Settings
+    materialize: bool = True  # keep the shared intermediate tables on the engine for this computation
     _tables: set[str] = field(default_factory=set)
+    _cached: list[Any] = field(default_factory=list)
+    _periods: dict[tuple[int, ...], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._tables = set(self.con.list_tables())
         if "payments" not in self._tables:
             raise ConfigError("this store has no payments table: ingest data first (gigsight ingest)")
+
+    def _keep(self, expr: Any) -> Any:
+        """Materialise an intermediate every metric of a computation reads (joins done once, not per query)."""
+        if not self.materialize:
+            return expr
+        kept = expr.cache()
+        self._cached.append(kept)
+        return kept
+
+    def release(self) -> None:
+        """Drop the materialised intermediates."""
+        for t in self._cached:
+            try:
+                t.release()
+            except Exception:  # already gone with the connection: nothing to free
+                pass
+        self._cached.clear()
 
     # --- row-level facts -------------------------------------------------------------------------
     @cached_property
@@ -92,18 +112,18 @@ class Grains:
         j = self.job_flags.select("job_id", "category", ai="is_ai")
         t = p.join(k, "contract_id").join(j, "job_id").join(self.clients, "client_id")
         m = month_index(t.paid_at)
-        return t.select(
+        return self._keep(t.select(
             "client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "ai", "category",
             "country", m=m, pk=self.periods.key_expr(m), gsv=t.amount + t.client_fee,
-        )
+        ))
 
     # --- client level -----------------------------------------------------------------------------
     @cached_property
     def client_month(self) -> Any:
         f = self.payment_facts
-        return f.group_by(["client_id", "m"]).aggregate(
+        return self._keep(f.group_by(["client_id", "m"]).aggregate(
             spend=f.amount.sum(), gsv=f.gsv.sum(), positive=ibis.ifelse(f.amount > 0, 1, 0).max(),
-        )
+        ))
 
     @cached_property
     def client_first(self) -> Any:
@@ -126,6 +146,11 @@ class Grains:
 
     def client_period(self, keys: list[int]) -> Any:
         """Per client and period end: trailing spend and GSV, active flag, tier, core flag, country."""
+        if tuple(keys) not in self._periods:
+            self._periods[tuple(keys)] = self._keep(self._client_period(keys))
+        return self._periods[tuple(keys)]
+
+    def _client_period(self, keys: list[int]) -> Any:
         cm, ends = self.client_month, self.period_ends(keys)
         ttm = self.settings.ttm_months
         j = cm.join(ends, [cm.m <= ends.end_m, cm.m > ends.end_m - ttm])
