@@ -13,6 +13,7 @@ jobs table's own columns, so metric code does not change when the classifier arr
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -81,10 +82,8 @@ class Grains:
     def release(self) -> None:
         """Drop the materialised intermediates."""
         for t in self._cached:
-            try:
+            with contextlib.suppress(Exception):  # already gone with the connection: nothing to free
                 t.release()
-            except Exception:  # already gone with the connection: nothing to free
-                pass
         self._cached.clear()
 
     # --- row-level facts -------------------------------------------------------------------------
