@@ -59,3 +59,19 @@ def test_other_grains_add_up(duck: Store, tmp_path: Path, grain: str) -> None:
     other = compute(["gsv", "payments"], period=grain, con=duck)
     assert round(sum(other.gsv), 2) == round(sum(quarterly.gsv), 2)
     assert sum(other.payments) == sum(quarterly.payments)
+
+
+def test_skill_segment_matches_the_job_tags(store: Store, tmp_path: Path) -> None:
+    write_sample(tmp_path / "in", clients=40, seed=5)
+    ingest(store, tmp_path / "in")
+    oracle = Oracle(tmp_path / "in")
+    df = compute(["jobs_posted", "gsv"], period="year", by="skill", con=store)
+    got = {(r["period"], r["skill"]): (r["jobs_posted"], r["gsv"]) for r in df.to_dict(orient="records")}
+    tags = oracle.j.assign(skill=oracle.j.skills.fillna("").str.split("|")).explode("skill")
+    tags = tags[tags.skill.str.strip() != ""]
+    jobs_want = tags.groupby([tags.t.dt.year.astype(str), tags.skill]).size().to_dict()
+    assert {k: v[0] for k, v in got.items()} == jobs_want
+    pays = oracle.p.merge(oracle.k[["contract_id", "job_id"]], on="contract_id").merge(
+        tags[["job_id", "skill"]], on="job_id")
+    gsv_want = (pays.groupby([pays.t.dt.year.astype(str), pays.skill]).gsv_c.sum() / 100).to_dict()
+    assert {k: round(v[1], 2) for k, v in got.items() if k in gsv_want} == {k: round(v, 2) for k, v in gsv_want.items()}

@@ -60,6 +60,13 @@ def resolve(metrics: str | Sequence[str], by: Sequence[str]) -> list[Metric]:
 
 
 def _grain_table(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
+    t = _rows_of(g, grain, keys, by)
+    if "skill" in by:  # a job with three skills counts once under each
+        t = t.join(g.job_skills, "job_id")
+    return t
+
+
+def _rows_of(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
     if grain == "payments":
         f = g.payment_facts
         first = g.client_first.select("client_id", "first_pk")

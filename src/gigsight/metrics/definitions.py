@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from gigsight.metrics.registry import Metric, register
 
-PAY = ("ai", "category", "country", "tier")
-WORK = ("ai", "category", "country")
+PAY = ("ai", "category", "country", "tier", "skill")
+WORK = ("ai", "category", "country", "skill")
 CLIENT = ("country", "tier")
 
 BUILTIN = [
@@ -27,10 +27,10 @@ BUILTIN = [
            measure=lambda t: (t.client_fee + t.freelancer_fee).sum(), segments=PAY, zero_when_empty=True),
     Metric("take_rate", "Revenue / GSV.", "ratio", "payments", ratio=("revenue", "gsv"), segments=PAY),
     Metric("ai_gsv", "GSV of payments on AI-related jobs.", "usd", "payments",
-           measure=lambda t: t.gsv.sum(where=t.ai), segments=("category", "country", "tier"),
+           measure=lambda t: t.gsv.sum(where=t.ai), segments=("category", "country", "tier", "skill"),
            zero_when_empty=True),
     Metric("ai_gsv_share", "AI-related GSV / GSV.", "ratio", "payments", ratio=("ai_gsv", "gsv"),
-           segments=("category", "country", "tier")),
+           segments=("category", "country", "tier", "skill")),
     Metric("gsv_from_new_clients", "GSV in the period from clients whose first positive payment is in it.",
            "usd", "payments", measure=lambda t: t.gsv.sum(where=t.new_client), segments=PAY, zero_when_empty=True),
     Metric("ttm_gsv", "GSV of the trailing twelve months ending at the period end.", "usd", "client_period",
@@ -64,7 +64,7 @@ BUILTIN = [
     Metric("jobs_posted", "Jobs posted in the period.", "count", "jobs", measure=lambda t: t.count(),
            segments=WORK, zero_when_empty=True),
     Metric("ai_jobs", "AI-related jobs posted in the period (AI project volume).", "count", "jobs",
-           measure=lambda t: t.count(where=t.ai), segments=("category", "country"), zero_when_empty=True),
+           measure=lambda t: t.count(where=t.ai), segments=("category", "country", "skill"), zero_when_empty=True),
     Metric("fill_rate", "Share of the period's jobs with a contract within 30 days of posting.", "ratio", "jobs",
            measure=lambda t: t.count(where=t.days_to_hire <= 30).cast("float64") / t.count().nullif(0), segments=WORK),
     Metric("time_to_hire", "Median days from posting to the first contract, for jobs filled.", "days", "jobs",
@@ -74,7 +74,7 @@ BUILTIN = [
     Metric("contracts_started", "Contracts started in the period.", "count", "contracts",
            measure=lambda t: t.count(), segments=WORK, zero_when_empty=True),
     Metric("ai_contracts", "Contracts started in the period on AI-related jobs.", "count", "contracts",
-           measure=lambda t: t.count(where=t.ai), segments=("category", "country"), zero_when_empty=True),
+           measure=lambda t: t.count(where=t.ai), segments=("category", "country", "skill"), zero_when_empty=True),
 ]
 
 # Metrics whose value waits for a window to close after the period ends: (metric, days).

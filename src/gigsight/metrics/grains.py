@@ -100,6 +100,19 @@ class Grains:
                         category=ibis.coalesce(j.category, UNCATEGORISED))
 
     @cached_property
+    def job_skills(self) -> Any:
+        """(job_id, skill): the enrich stage's normalised skills when present, else the job's own tags."""
+        if {"job_skills", "skills"} <= self._tables:
+            js, sk = self.con.table("job_skills"), self.con.table("skills")
+            return js.join(sk, "skill_id").select("job_id", skill=sk.name).distinct()
+        j = self.con.table("jobs").filter(lambda t: t.skills.notnull())
+        # split on "," only: Spark's split() takes a regular expression, where "|" means "or"
+        tags = j.select("job_id", tag=j.skills.replace("|", ",").split(",").unnest())
+        # lstrip/rstrip, not strip: ibis passes string.whitespace to Spark's trim, where "\v" becomes "v"
+        tags = tags.select("job_id", skill=tags.tag.lstrip().rstrip().lower())
+        return tags.filter(tags.skill != "").distinct()
+
+    @cached_property
     def clients(self) -> Any:
         c = self.con.table("clients")
         return c.select("client_id", country=ibis.coalesce(c.country, UNKNOWN))
@@ -112,8 +125,8 @@ class Grains:
         t = p.join(k, "contract_id").join(j, "job_id").join(self.clients, "client_id")
         m = month_index(t.paid_at)
         return self._keep(t.select(
-            "client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "ai", "category",
-            "country", m=m, pk=self.periods.key_expr(m), gsv=t.amount + t.client_fee,
+            "job_id", "client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "ai",
+            "category", "country", m=m, pk=self.periods.key_expr(m), gsv=t.amount + t.client_fee,
         ))
 
     # --- client level -----------------------------------------------------------------------------
@@ -210,7 +223,7 @@ class Grains:
         j = self.job_flags.select("job_id", "category", ai="is_ai")
         t = k.join(j, "job_id").join(self.clients, "client_id")
         m = month_index(t.started_at)
-        return t.select("contract_id", "ai", "category", "country", m=m, pk=self.periods.key_expr(m))
+        return t.select("contract_id", "job_id", "ai", "category", "country", m=m, pk=self.periods.key_expr(m))
 
     def data_end(self) -> Any:
         """The last payment's timestamp: windows that close after it are not complete yet."""

@@ -38,6 +38,8 @@ SEGMENTS = {
     "category": "the job's work category",
     "country": "the client's country",
     "tier": "the client's trailing-12-month spend tier at the period end",
+    "skill": "a skill the job asks for (enrich stage, else the job's own tags); a job counts under each of its "
+             "skills, so skill rows do not add up to the total",
 }
 UNITS = ("usd", "count", "ratio", "days")
 
