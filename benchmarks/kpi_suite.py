@@ -138,6 +138,41 @@ print(len(pd.DataFrame(out)), len(pit), len(by_ai))
 '''
 
 
+ENGINE = """
+import time, warnings, gigsight
+warnings.simplefilter("ignore")
+s = gigsight.connect({url!r})
+if {load}:
+    gigsight.ingest({export!r}, con=s)
+t = time.perf_counter()
+gigsight.compute({suite!r}, period="quarter", con=s)
+gigsight.compute({ai!r}, period="quarter", by="ai", con=s)
+print("COMPUTE_SECONDS", time.perf_counter() - t)
+"""
+
+
+def engine_check(db: Path, data: Path, pg_url: str | None) -> list[tuple[str, float, float]]:
+    """The same suite on Postgres and Spark (local): the store is exported and ingested there first."""
+    import gigsight
+
+    export = data / f"{db.stem}_export"
+    if not export.exists():
+        gigsight.export(export, "parquet", con=f"duckdb://{db}")
+    out = []
+    engines = [("duckdb", f"duckdb://{db}", False), ("spark", "pyspark://local[2]", True)]
+    if pg_url:
+        engines.insert(1, ("postgres", pg_url, True))
+    for name, url, load in engines:
+        code = ENGINE.format(url=url, load=load, export=str(export), suite=SUITE, ai=AI_SUITE)
+        proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", code], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"{name} failed:\n{proc.stderr[-3000:]}")
+        secs = float(re.search(r"COMPUTE_SECONDS ([\d.]+)", proc.stdout).group(1))  # type: ignore[union-attr]
+        rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))  # type: ignore[union-attr]
+        out.append((name, secs, rss / 1024))
+    return out
+
+
 def timed(code: str) -> tuple[float, float]:
     t = time.perf_counter()
     out = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", code], capture_output=True, text=True)
@@ -154,6 +189,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=2_000_000)
     ap.add_argument("--data", type=Path, default=Path(__file__).parent / "data")
     ap.add_argument("--skip-pandas", action="store_true")
+    ap.add_argument("--engines", action="store_true", help="also run the suite on Postgres and Spark local")
+    ap.add_argument("--pg", help="Postgres URL for --engines (an empty database)")
     a = ap.parse_args()
     a.data.mkdir(parents=True, exist_ok=True)
     db = (a.data / f"kpi_{a.payments}_{a.clients}.duckdb").resolve()
@@ -173,6 +210,10 @@ def main() -> None:
     base = results[1][1]
     for name, secs, rss in results:
         print(f"| {name} | {secs:.1f} | {rss:,.0f} | {secs / base:.2f}x |")
+    if a.engines:
+        print("\n| engine | suite compute (s, after ingest) | process peak RSS (MiB) |\n|---|---|---|")
+        for name, secs, rss in engine_check(db, a.data.resolve(), a.pg):
+            print(f"| {name} | {secs:.1f} | {rss:,.0f} |")
 
 
 if __name__ == "__main__":

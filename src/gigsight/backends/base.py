@@ -143,3 +143,26 @@ def require(store: Store, capability: str, what: str) -> None:
 
 def arrow_of(stage: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
     return stage.sql(sql).to_arrow_table()
+
+
+def temp_table(con: Any, name: str, df: Any) -> Any:
+    """A session-scoped table holding ``df`` on the engine behind an Ibis connection.
+
+    Ibis has no temporary tables on PySpark; there a temporary view over a Spark DataFrame does the job.
+    """
+    try:
+        return con.create_table(name, obj=df, temp=True)
+    except NotImplementedError:
+        session = getattr(con, "_session", None)
+        if session is None:
+            raise
+        session.createDataFrame(df).createOrReplaceTempView(name)
+        return con.table(name)
+
+
+def drop_temp_table(con: Any, name: str) -> None:
+    session = getattr(con, "_session", None)
+    if session is not None:
+        session.catalog.dropTempView(name)
+    else:
+        con.drop_table(name, force=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from gigsight.backends.base import drop_temp_table, temp_table
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics.periods import Periods, month_index
@@ -65,6 +67,7 @@ class Grains:
     _tables: set[str] = field(default_factory=set)
     _cached: list[Any] = field(default_factory=list)
     _periods: dict[tuple[int, ...], Any] = field(default_factory=dict)
+    _temp_tables: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._tables = set(self.con.list_tables())
@@ -85,6 +88,10 @@ class Grains:
             with contextlib.suppress(Exception):  # already gone with the connection: nothing to free
                 t.release()
         self._cached.clear()
+        for name in self._temp_tables:
+            with contextlib.suppress(Exception):
+                drop_temp_table(self.con, name)
+        self._temp_tables.clear()
 
     # --- row-level facts -------------------------------------------------------------------------
     @cached_property
@@ -153,8 +160,13 @@ class Grains:
         return cm.select("client_id", "m", lifetime=cm.spend.sum().over(w))
 
     def period_ends(self, keys: list[int]) -> Any:
-        ends = pd.DataFrame({"pk": keys, "end_m": [self.periods.end_month(k) for k in keys]})
-        return ibis.memtable(ends.astype("int64"))
+        ends = pd.DataFrame({"pk": keys, "end_m": [self.periods.end_month(k) for k in keys]}).astype("int64")
+        # A temporary table on the engine, not a memtable: Spark cannot see a memtable from inside a cached
+        # expression, and a memtable cached alone would land on the default backend.
+        name = f"gigsight_period_ends_{uuid.uuid4().hex[:12]}"
+        table = temp_table(self.con, name, ends)
+        self._temp_tables.append(name)
+        return table
 
     def client_period(self, keys: list[int]) -> Any:
         """Per client and period end: trailing spend and GSV, active flag, tier, core flag, country."""
