@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from common import timed
 
 CLIENTS, FREELANCERS = 100_000, 50_000
 
@@ -57,17 +56,6 @@ def generate(d: Path, rows: int) -> None:
     con.execute(f"COPY ({payments}) TO '{d}/payments_{rows}.csv' (FORMAT csv, HEADER)")
 
 
-def timed(code: str) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB) of ``python -c code`` in a fresh process."""
-    t = time.perf_counter()
-    out = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", code], capture_output=True, text=True)
-    secs = time.perf_counter() - t
-    if out.returncode not in (0, 3):
-        raise SystemExit(f"step failed:\n{code}\n{out.stderr[-3000:]}")
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr).group(1))  # type: ignore[union-attr]
-    return secs, rss / 1024
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
@@ -87,15 +75,15 @@ def main() -> None:
                    f"s = gigsight.connect('duckdb://{db}'); "
                    + "".join(f"gigsight.ingest('{d}/{t}.parquet', con=s, table='{t}'); "
                              for t in ("clients", "freelancers", "jobs", "contracts")))
-        timed(parents)
+        timed(parents, (0, 3))
         reader = "read_csv" if fmt == "csv" else "read_parquet"
         bare = (f"import duckdb; c = duckdb.connect('{d}/bare_{fmt}.duckdb'); "
                 f"c.execute('CREATE OR REPLACE TABLE p AS SELECT * FROM {reader}(\\'{src}\\')')")
         full = (f"import gigsight, warnings; warnings.simplefilter('ignore'); "
                 f"r = gigsight.ingest('{src}', con='duckdb://{db}', table='payments'); "
                 f"assert r.sources[0].loaded == {a.rows}, r.to_dict()")
-        b_s, b_rss = timed(bare)
-        g_s, g_rss = timed(full)
+        b_s, b_rss = timed(bare, (0, 3))
+        g_s, g_rss = timed(full, (0, 3))
         results.append((fmt, b_s, b_rss, g_s, g_rss))
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"\n### Ingest {a.rows:,} payments into DuckDB ({when}; {platform.machine()}, "

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from common import timed
 
 SUITE = ["gsv", "payments", "revenue", "take_rate", "ai_gsv", "ai_gsv_share", "gsv_from_new_clients",
          "ttm_gsv", "active_clients", "gsv_per_active_client", "core_clients", "new_clients",
@@ -171,16 +172,6 @@ def engine_check(db: Path, data: Path, pg_url: str | None) -> list[tuple[str, fl
         rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))  # type: ignore[union-attr]
         out.append((name, secs, rss / 1024))
     return out
-
-
-def timed(code: str) -> tuple[float, float]:
-    t = time.perf_counter()
-    out = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", code], capture_output=True, text=True)
-    secs = time.perf_counter() - t
-    if out.returncode != 0:
-        raise SystemExit(f"step failed:\n{code[:500]}\n{out.stderr[-3000:]}")
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr).group(1))  # type: ignore[union-attr]
-    return secs, rss / 1024
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from gigsight.backends.engines import DuckDBStore, PostgresStore, SparkStore
 from gigsight.config import Settings
 from gigsight.errors import BackendError, ConfigError
 
-__all__ = ["CAPABILITIES", "REJECTS", "Store", "connect", "ibis_schema", "require"]
+__all__ = ["CAPABILITIES", "REJECTS", "Store", "connect", "ibis_of", "ibis_schema", "require"]
 
 
 def connect(url: Any = None, *, read_only: bool = False, create: bool = True) -> Store:
@@ -100,3 +100,13 @@ def _spark(session: Any, url: str) -> Store:
         raise ConfigError(f"connect() takes a URL string or a SparkSession, not {type(session).__name__}")
     session.conf.set("spark.sql.session.timeZone", "UTC")
     return SparkStore("spark", url, ibis.pyspark.connect(session))
+
+
+def ibis_of(con: Any) -> Any:
+    """The Ibis backend to read through: a Store's, an Ibis backend as given, or a new connection for a
+    URL (None: the configured default)."""
+    if isinstance(con, Store):
+        return con.con
+    if con is None or isinstance(con, str):
+        return connect(con).con
+    return con

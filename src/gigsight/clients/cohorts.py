@@ -28,12 +28,11 @@ from gigsight.metrics.periods import Periods
 
 def cohorts(*, con: Any = None, period: str = "quarter", settings: Settings | None = None) -> pd.DataFrame:
     """One row per (cohort, age): cohort size, active clients, GSV, logo and spend retention."""
-    from gigsight.backends import Store, connect
+    from gigsight.backends import ibis_of
 
     settings = settings or Settings.from_env()
-    store = con if isinstance(con, Store) else connect(con) if con is None or isinstance(con, str) else None
     periods = Periods(period, settings.fiscal_year_start_month)
-    g = Grains(store.con if store is not None else con, periods, settings)
+    g = Grains(ibis_of(con), periods, settings)
     first = g.client_first.select("client_id", cohort="first_pk")
     f = g.payment_facts.join(first, "client_id")
     cell = f.group_by(["cohort", "pk"]).aggregate(

@@ -115,11 +115,10 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
             compare: str | Sequence[str] | None = None, con: Any = None, start: str | None = None,
             end: str | None = None, settings: Settings | None = None) -> pd.DataFrame:
     """Metrics per period (and segment), with ``<metric>_<comparison>`` growth columns as fractions."""
-    from gigsight.backends import Store, connect
+    from gigsight.backends import ibis_of
 
     settings = settings or Settings.from_env()
-    store = con if isinstance(con, Store) else connect(con) if con is None or isinstance(con, str) else None
-    ibis_con = store.con if store is not None else con
+    ibis_con = ibis_of(con)
     segs, comparisons = _as_list(by), _as_list(compare)
     wanted = resolve(metrics, segs)
     periods = Periods(period, settings.fiscal_year_start_month)

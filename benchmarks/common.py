@@ -1,0 +1,19 @@
+"""Shared by the benchmark scripts: run a snippet in a fresh process under /usr/bin/time -v."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+
+def timed(code: str, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of ``python -c code`` in a fresh process."""
+    t = time.perf_counter()
+    out = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", code], capture_output=True, text=True)
+    secs = time.perf_counter() - t
+    if out.returncode not in ok:
+        raise SystemExit(f"step failed:\n{code[:800]}\n{out.stderr[-3000:]}")
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr)
+    return secs, (int(found.group(1)) / 1024 if found else float("nan"))
