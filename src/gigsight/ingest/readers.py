@@ -117,7 +117,7 @@ class CsvSource(Source):
         f = _QuoteCounter(self.path.open("rb"))
         reader = pacsv.open_csv(
             f,
-            read_options=pacsv.ReadOptions(column_names=self.columns, skip_rows=1, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(column_names=self.columns, skip_rows=1, block_size=1 << 25),
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True,
                                              invalid_row_handler=bad_row),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in self.columns},
