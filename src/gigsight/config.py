@@ -31,6 +31,7 @@ DOCS: dict[str, str] = {
     "new_client_window_days": "Days of spend counted for GSV per new client.",
     "batch_rows": "Rows per ingestion batch: bounds memory while streaming big files.",
     "ingest_memory_limit": "Memory the ingestion engine (DuckDB) may use before it spills staged rows to disk.",
+    "compute_memory_limit": "Memory a DuckDB store may use while computing metrics before intermediates spill.",
 }
 
 
@@ -45,6 +46,7 @@ class Settings:
     new_client_window_days: int = 90
     batch_rows: int = 1_000_000
     ingest_memory_limit: str = "1GB"
+    compute_memory_limit: str = "3GB"
 
     def __post_init__(self) -> None:
         if self.base_currency.upper() not in ISO_4217:

@@ -12,6 +12,8 @@ engine cannot do is a row in :data:`CAPABILITIES`, consulted before the work sta
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +145,21 @@ def require(store: Store, capability: str, what: str) -> None:
 
 def arrow_of(stage: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
     return stage.sql(sql).to_arrow_table()
+
+
+@contextmanager
+def bounded_memory(con: Any, limit: str) -> Iterator[None]:
+    """Cap the engine's memory for a computation when the engine takes a cap from the session (DuckDB), so
+    big intermediates spill to disk instead of growing the process; the previous value is restored."""
+    if getattr(con, "name", "") != "duckdb":
+        yield  # Postgres and Spark bound memory in their own server configuration
+        return
+    before = con.con.sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.con.execute(f"SET memory_limit = '{before}'")
 
 
 def temp_table(con: Any, name: str, df: Any) -> Any:

@@ -23,6 +23,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from gigsight.backends.base import bounded_memory
 from gigsight.config import Settings
 from gigsight.errors import BackendError, ConfigError, did_you_mean
 from gigsight.metrics import definitions
@@ -137,15 +138,16 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
         for part in measures_of(m):
             by_grain.setdefault(part.grain, {})[part.name] = part
     frame: pd.DataFrame | None = None
-    try:
-        for grain, parts in by_grain.items():
-            t = _grain_table(grains, grain, keys, segs)
-            agg = t.group_by(["pk", *segs]).aggregate(**{n: _measure(p, t) for n, p in parts.items()})
-            df = _execute(agg, ibis_con, list(parts))
-            df = df[df.pk.isin(keys)]
-            frame = df if frame is None else frame.merge(df, on=["pk", *segs], how="outer")
-    finally:
-        grains.release()
+    with bounded_memory(ibis_con, settings.compute_memory_limit):
+        try:
+            for grain, parts in by_grain.items():
+                t = _grain_table(grains, grain, keys, segs)
+                agg = t.group_by(["pk", *segs]).aggregate(**{n: _measure(p, t) for n, p in parts.items()})
+                df = _execute(agg, ibis_con, list(parts))
+                df = df[df.pk.isin(keys)]
+                frame = df if frame is None else frame.merge(df, on=["pk", *segs], how="outer")
+        finally:
+            grains.release()
     assert frame is not None
     frame = _fill_periods(frame, keys, segs, [p for parts in by_grain.values() for p in parts.values()])
     for m in wanted:
