@@ -147,9 +147,15 @@ def demo(
         _json(result)
         return
     _print_ingest(result["ingest"])
-    _rows("GSV by quarter (client spend + client fees)", result["quarters"][-8:])
-    out.print(f"\nNext: [bold]gigsight info --db {db}[/bold], or "
-              f"[bold]gigsight export --db {db} --out export/ --format csv[/bold]")
+    shown = ("period", "gsv", "gsv_yoy", "active_clients", "active_clients_yoy", "gsv_per_active_client",
+             "new_clients", "ai_gsv_share")
+    _show_kpis([{k: r[k] for k in shown} for r in result["quarters"][-6:]])
+    if result["bridge"]:
+        _rows(f"Growth bridge {result['quarters'][-1]['period']} vs a year earlier",
+              [{k: round(v, 4) if isinstance(v, float) else v for k, v in b.items()} for b in result["bridge"]])
+    out.print(f"\nNext: [bold]gigsight kpis --db {db} --by ai --compare yoy[/bold], "
+              f"[bold]gigsight drivers --db {db} --from 2024Q3 --to 2025Q3[/bold], "
+              f"[bold]gigsight info --db {db}[/bold]")
 
 
 def _records(df: Any) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """``gigsight demo``: make a sample marketplace, ingest it into a DuckDB file, and show what landed.
 
 Until the calibrated simulator lands this uses :mod:`gigsight.sample`; the path is the real one
-(files -> ingest with validation -> store -> queries through Ibis).
+(files -> ingest with validation -> store -> the metric registry through Ibis).
 """
 
 from __future__ import annotations
@@ -13,29 +13,27 @@ from typing import Any
 from gigsight.backends import connect
 from gigsight.backends.base import Store
 from gigsight.errors import ConfigError
+from gigsight.growth import growth_bridge
 from gigsight.ingest.pipeline import IngestResult, ingest
 from gigsight.inventory import info
+from gigsight.metrics import compute
 from gigsight.sample import write_sample
 
+DEMO_METRICS = ["gsv", "active_clients", "gsv_per_active_client", "new_clients", "take_rate", "ai_gsv_share",
+                "ai_jobs"]
 
-def quarterly_gsv(store: Store) -> list[dict[str, Any]]:
-    """GSV (client spend + client fees), revenue and paying clients per calendar quarter.
 
-    >>> from gigsight.backends import connect
-    >>> quarterly_gsv(connect("duckdb://:memory:"))
-    []
-    """
-    p = store.con.table("payments")
-    q = p.mutate(period=p.paid_at.year().cast("string") + "Q" + p.paid_at.quarter().cast("string"))
-    agg = q.group_by("period").aggregate(
-        payments=q.count(),
-        gsv=(q.amount + q.client_fee).sum(),
-        revenue=(q.client_fee + q.freelancer_fee).sum(),
-        paying_clients=q.client_id.nunique(where=q.amount > 0),
-    ).order_by("period")
-    df = agg.execute()
-    return [{"period": r.period, "payments": int(r.payments), "gsv": float(r.gsv), "revenue": float(r.revenue),
-             "paying_clients": int(r.paying_clients)} for r in df.itertuples(index=False)]
+def headline(store: Store) -> dict[str, Any]:
+    """The demo's numbers: quarterly KPIs with year-over-year growth, and the last quarter's growth bridge,
+    all from the same metric registry users query."""
+    kpis = compute(DEMO_METRICS, period="quarter", compare=["yoy"], con=store)
+    last = str(kpis.period.iloc[-1])
+    try:
+        bridge = [s.to_dict() for s in growth_bridge(last, con=store)]
+    except ConfigError:  # less than a year of data: nothing to compare with
+        bridge = []
+    records = [{k: (None if v != v else v) for k, v in r.items()} for r in kpis.to_dict(orient="records")]
+    return {"quarters": records, "bridge": bridge}
 
 
 def demo(db: str | Path = "gigsight.duckdb", *, clients: int = 2000, seed: int = 7, replace: bool = False,
@@ -55,8 +53,7 @@ def demo(db: str | Path = "gigsight.duckdb", *, clients: int = 2000, seed: int =
         write_sample(tmp, clients=clients, seed=seed)
         with connect(f"duckdb://{path}") as store:
             result: IngestResult = ingest(store, tmp, progress=progress)
-            return {"db": str(path), "ingest": result.to_dict(), "info": info(store),
-                    "quarters": quarterly_gsv(store)}
+            return {"db": str(path), "ingest": result.to_dict(), "info": info(store), **headline(store)}
 
 
-__all__ = ["demo", "quarterly_gsv"]
+__all__ = ["demo", "headline"]
