@@ -23,7 +23,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import pyarrow as pa
 
-from gigsight.errors import BackendError
+from gigsight.errors import BackendError, ConfigError
 from gigsight.model.schema import REJECTS_COLUMNS, SCHEMA, Kind, Table
 
 CAPABILITIES: dict[str, dict[str, bool]] = {
@@ -148,18 +148,31 @@ def arrow_of(stage: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
 
 
 @contextmanager
+def duckdb_settings(con: duckdb.DuckDBPyConnection, **values: object) -> Iterator[None]:
+    """Set DuckDB settings for the duration of a block and restore the previous values after (on a
+    DuckDB store they belong to the user's database)."""
+    saved = {n: con.sql(f"SELECT current_setting('{n}')").fetchone()[0] for n in values}  # type: ignore[index]
+    try:
+        for name, value in values.items():
+            try:
+                con.execute(f"SET {name} = '{value}'")
+            except duckdb.Error as exc:
+                raise ConfigError(f"{name} = {value!r} is not accepted by DuckDB: {exc}") from None
+        yield
+    finally:
+        for name, value in saved.items():
+            con.execute(f"SET {name} = '{value}'")
+
+
+@contextmanager
 def bounded_memory(con: Any, limit: str) -> Iterator[None]:
     """Cap the engine's memory for a computation when the engine takes a cap from the session (DuckDB), so
-    big intermediates spill to disk instead of growing the process; the previous value is restored."""
+    big intermediates spill to disk instead of growing the process."""
     if getattr(con, "name", "") != "duckdb":
         yield  # Postgres and Spark bound memory in their own server configuration
         return
-    before = con.con.sql("SELECT current_setting('memory_limit')").fetchone()[0]
-    con.con.execute(f"SET memory_limit = '{limit}'")
-    try:
+    with duckdb_settings(con.con, memory_limit=limit):
         yield
-    finally:
-        con.con.execute(f"SET memory_limit = '{before}'")
 
 
 def temp_table(con: Any, name: str, df: Any) -> Any:

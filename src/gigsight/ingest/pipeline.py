@@ -26,9 +26,9 @@ import duckdb
 import pyarrow as pa
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from gigsight.backends.base import Store
+from gigsight.backends.base import Store, duckdb_settings
 from gigsight.config import Settings
-from gigsight.errors import ConfigError, DataValidationError, GigsightError, Issue, SourceError
+from gigsight.errors import DataValidationError, GigsightError, Issue, SourceError
 from gigsight.ingest.crosscheck import check_run, staged
 from gigsight.ingest.mapping import Mapping
 from gigsight.ingest.parse import ISSUE_TYPE, SQL_TYPES, ParseOptions, batch_sql, ident
@@ -93,55 +93,46 @@ def ingest(store: Store, path: str | Path | None = None, *, table: str | None = 
     opt = ParseOptions(mapping.money_locale, mapping.timestamp_formats,
                        tuple((c, tuple(m.items())) for tm in mapping.tables.values() for c, m in tm.values.items()),
                        settings.base_currency, datetime.now(UTC).replace(tzinfo=None))
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     stage = store.stage()
-    saved = _limit_memory(stage, settings.ingest_memory_limit)
     try:
-        stage.register("fx_arrow", load_rates(rates, settings.base_currency))
-        stage.execute("CREATE OR REPLACE TEMP TABLE fx AS SELECT currency AS fx_currency, rate FROM fx_arrow")
-        summaries: list[SourceSummary] = []
-        structural: list[Issue] = []
-        with _progress(progress) as advance_for:
-            for tname, source in planned:
-                summary, found_issues = _stage_source(stage, tname, source, mapping, opt, settings, advance_for)
-                summaries.append(summary)
-                structural += found_issues
-        tables = [s.table for s in summaries]
-        check_run(stage, tables, lambda t, cols: store.expose(stage, t, cols))
-        _make_rejects(stage, run_id, tables, structural)
-        issues = _issues(stage)
-        _count_rejects(stage, summaries, structural)
-        if strict and any(s.rejected for s in summaries):
-            total = sum(s.rejected for s in summaries)
-            where = f"this input ({total} rejected row(s); --strict: nothing was loaded)"
-            raise DataValidationError(issues, source=where)
-        plan = [(t, f"(SELECT * FROM {staged(t)} WHERE len(_issues) = 0)") for t in tables]
-        written = store.write(stage, plan, "run_rejects", [s.source for s in summaries])
-        for s in summaries:
-            s.inserted, s.updated = written[s.table].inserted, written[s.table].updated
-        return IngestResult(run_id, summaries, issues)
+        # Rows carry their own numbers, so insertion order is not needed (and keeping it costs memory).
+        with duckdb_settings(stage, memory_limit=settings.ingest_memory_limit, preserve_insertion_order=False):
+            return _run(store, stage, planned, mapping, opt, settings, rates, strict, progress)
     except duckdb.Error as exc:
         raise GigsightError(f"ingestion failed inside the staging engine: {exc}") from exc
     finally:
         for t in SCHEMA:
             stage.execute(f"DROP TABLE IF EXISTS {staged(t)}")
         stage.execute("DROP TABLE IF EXISTS run_rejects")
-        for name, value in saved.items():
-            stage.execute(f"SET {name} = '{value}'")
         stage.close()
 
 
-def _limit_memory(stage: duckdb.DuckDBPyConnection, limit: str) -> dict[str, str]:
-    """Cap DuckDB's memory for the run so big inputs spill to disk instead of growing the process;
-    returns the previous values (on the DuckDB store these settings belong to the user's database)."""
-    names = ("memory_limit", "preserve_insertion_order")
-    saved = {n: str(stage.sql(f"SELECT current_setting('{n}')").fetchone()[0]) for n in names}  # type: ignore[index]
-    try:
-        stage.execute(f"SET memory_limit = '{limit}'")
-    except duckdb.Error as exc:
-        raise ConfigError(f"ingest_memory_limit {limit!r} is not a memory size (e.g. 1GB, 512MB): {exc}") from None
-    stage.execute("SET preserve_insertion_order = false")  # rows carry their own numbers; order is not needed
-    return saved
+def _run(store: Store, stage: duckdb.DuckDBPyConnection, planned: list[tuple[str, Source]], mapping: Mapping,
+         opt: ParseOptions, settings: Settings, rates: str | Path | None, strict: bool,
+         progress: bool) -> IngestResult:
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    stage.register("fx_arrow", load_rates(rates, settings.base_currency))
+    stage.execute("CREATE OR REPLACE TEMP TABLE fx AS SELECT currency AS fx_currency, rate FROM fx_arrow")
+    summaries: list[SourceSummary] = []
+    structural: list[Issue] = []
+    with _progress(progress) as advance_for:
+        for tname, source in planned:
+            summary, found_issues = _stage_source(stage, tname, source, mapping, opt, settings, advance_for)
+            summaries.append(summary)
+            structural += found_issues
+    tables = [s.table for s in summaries]
+    check_run(stage, tables, lambda t, cols: store.expose(stage, t, cols))
+    _make_rejects(stage, run_id, tables, structural)
+    issues = _issues(stage)
+    _count_rejects(stage, summaries, structural)
+    if strict and any(s.rejected for s in summaries):
+        total = sum(s.rejected for s in summaries)
+        raise DataValidationError(issues, source=f"this input ({total} rejected row(s); --strict: nothing was loaded)")
+    plan = [(t, f"(SELECT * FROM {staged(t)} WHERE len(_issues) = 0)") for t in tables]
+    written = store.write(stage, plan, "run_rejects", [s.source for s in summaries])
+    for s in summaries:
+        s.inserted, s.updated = written[s.table].inserted, written[s.table].updated
+    return IngestResult(run_id, summaries, issues)
 
 
 def _stage_source(stage: duckdb.DuckDBPyConnection, tname: str, source: Source, mapping: Mapping,
