@@ -23,7 +23,8 @@ from gigsight.model.docs import schema_markdown
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Growth intelligence for freelance and talent marketplaces.")
-out = Console()
+# Piped output (logs, CI) gets wide tables instead of 80-column wrapping.
+out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 EXIT_REJECTS = 3
 
