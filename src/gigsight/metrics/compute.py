@@ -78,20 +78,22 @@ def _rows_of(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
             f = left_join(f, tiers, ["client_id", "pk"])
         return f
     if grain == "new_clients":
-        first = g.client_first.join(g.clients, "client_id")
+        first = g.with_country(g.client_first)
         pay = g.payment_facts.select("client_id", "paid_at", "gsv")
         days = ibis.interval(days=g.settings.new_client_window_days)
         w = pay.join(first.select("client_id", "first_at"), "client_id")
         w = w.filter(w.paid_at < w.first_at + days)
         win = w.group_by("client_id").aggregate(window_gsv=w.gsv.sum())
         t = left_join(first, win, "client_id")
-        return t.select("client_id", "country", pk=t.first_pk, window_gsv=ibis.coalesce(t.window_gsv, 0))
+        return t.select("client_id", *(["country"] if "country" in t.columns else []), pk=t.first_pk,
+                        window_gsv=ibis.coalesce(t.window_gsv, 0))
     if grain == "client_period":
         return g.client_period(keys)
     if grain == "retention":
         cp = g.client_period(keys)
         back = g.periods.offset("yoy")
-        then = cp.filter(cp.active).select("client_id", "country", "tier", pk=cp.pk + back, then_spend=cp.ttm_spend)
+        carried = [c for c in ("country", "tier") if c in cp.columns]
+        then = cp.filter(cp.active).select("client_id", *carried, pk=cp.pk + back, then_spend=cp.ttm_spend)
         now = cp.select("client_id", "pk", now_spend=cp.ttm_spend)
         t = left_join(then, now, ["client_id", "pk"])
         return t.mutate(now_spend=ibis.coalesce(t.now_spend, 0))
@@ -124,7 +126,7 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
     wanted = resolve(metrics, segs)
     periods = Periods(period, settings.fiscal_year_start_month)
     offsets = {c: periods.offset(c) for c in comparisons}
-    grains = Grains(ibis_con, periods, settings)
+    grains = Grains(ibis_con, periods, settings, segments=tuple(segs))
     span = _data_range(ibis_con)
     if span is None:
         raise ConfigError("no payments in the store: nothing to compute")

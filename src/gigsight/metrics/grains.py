@@ -1,10 +1,11 @@
 """The tables metrics aggregate, built once per ``compute()`` as Ibis expressions (every engine).
 
-- ``payment_facts``: one row per payment with its month, period, GSV and segments (ai, category, country).
-- ``client_month``: spend per client per month; ``client_period``: trailing-window aggregates per client
-  at every period end (the base of point-in-time metrics: active, tiers, core, retention). It is
-  built by joining client months to the period ends they fall in (a fan-out of at most 12 rows per
-  client month), so no engine needs COUNT(DISTINCT) over a window.
+- ``payment_facts``: one row per payment with its month, period, GSV and the segments asked for.
+- ``client_bucket``: spend per client per period (or month, when the trailing window is not a whole number
+  of periods); ``client_period``: trailing-window aggregates per client at every period end (the base of
+  point-in-time metrics: active, tiers, core, retention). It is built by joining client buckets to the
+  period ends whose window they fall in (4 per quarter bucket), so no engine needs COUNT(DISTINCT) over a
+  window.
 - ``jobs``/``contracts``/``freelancer_period`` likewise.
 
 The AI flag and category come from the enrich stage's ``job_labels`` when it exists, else from the
@@ -64,6 +65,7 @@ class Grains:
     periods: Periods
     settings: Settings
     materialize: bool = True  # keep the shared intermediate tables on the engine for this computation
+    segments: tuple[str, ...] = ("ai", "category", "country", "tier", "skill")  # the columns rows must carry
     _tables: set[str] = field(default_factory=set)
     _cached: list[Any] = field(default_factory=list)
     _periods: dict[tuple[int, ...], Any] = field(default_factory=dict)
@@ -124,23 +126,44 @@ class Grains:
         c = self.con.table("clients")
         return c.select("client_id", country=ibis.coalesce(c.country, UNKNOWN))
 
+    def with_country(self, t: Any) -> Any:
+        """Add the client's country when a breakdown needs it (the join is skipped otherwise)."""
+        return t.join(self.clients, "client_id") if "country" in self.segments else t
+
+    def _carry(self, *names: str) -> list[str]:
+        """The optional segment columns this computation needs."""
+        wanted = {"job_id": "skill", "category": "category", "country": "country"}
+        return [n for n in names if wanted[n] in self.segments]
+
     @cached_property
     def payment_facts(self) -> Any:
         p = self.con.table("payments")
         k = self.con.table("contracts").select("contract_id", "job_id")
         j = self.job_flags.select("job_id", "category", ai="is_ai")
-        t = p.join(k, "contract_id").join(j, "job_id").join(self.clients, "client_id")
+        t = self.with_country(p.join(k, "contract_id").join(j, "job_id"))
         m = month_index(t.paid_at)
         return self._keep(t.select(
-            "job_id", "client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "ai",
-            "category", "country", m=m, pk=self.periods.key_expr(m), gsv=t.amount + t.client_fee,
+            "client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "ai",
+            *self._carry("job_id", "category", "country"), m=m, pk=self.periods.key_expr(m),
+            gsv=t.amount + t.client_fee,
         ))
 
     # --- client level -----------------------------------------------------------------------------
     @cached_property
-    def client_month(self) -> Any:
+    def window(self) -> tuple[str, int]:
+        """(bucket column, buckets per trailing window). Trailing windows are whole periods when the window
+        is a multiple of the period (12 months = 4 quarters = 1 year), so clients are bucketed by period,
+        which fans out far fewer rows than months; otherwise by month."""
+        months = {"month": 1, "quarter": 3, "year": 12}[self.periods.grain]
+        ttm = self.settings.ttm_months
+        return ("pk", ttm // months) if ttm % months == 0 else ("m", ttm)
+
+    @cached_property
+    def client_bucket(self) -> Any:
+        """Spend, GSV and whether any payment was positive, per client and bucket (see :attr:`window`)."""
         f = self.payment_facts
-        return self._keep(f.group_by(["client_id", "m"]).aggregate(
+        f = f.mutate(b=f[self.window[0]])
+        return self._keep(f.group_by(["client_id", "b"]).aggregate(
             spend=f.amount.sum(), gsv=f.gsv.sum(), positive=ibis.ifelse(f.amount > 0, 1, 0).max(),
         ))
 
@@ -154,13 +177,15 @@ class Grains:
 
     @cached_property
     def client_lifetime(self) -> Any:
-        """Each client's lifetime spend at the end of every month it was active (running total)."""
-        cm = self.client_month
-        w = ibis.window(group_by="client_id", order_by="m", rows=(None, 0))
-        return cm.select("client_id", "m", lifetime=cm.spend.sum().over(w))
+        """Each client's lifetime spend at the end of every bucket it was active in (running total)."""
+        cb = self.client_bucket
+        w = ibis.window(group_by="client_id", order_by="b", rows=(None, 0))
+        return cb.select("client_id", "b", lifetime=cb.spend.sum().over(w))
 
     def period_ends(self, keys: list[int]) -> Any:
-        ends = pd.DataFrame({"pk": keys, "end_m": [self.periods.end_month(k) for k in keys]}).astype("int64")
+        end_m = [self.periods.end_month(k) for k in keys]
+        end_b = keys if self.window[0] == "pk" else end_m
+        ends = pd.DataFrame({"pk": keys, "end_m": end_m, "end_b": end_b}).astype("int64")
         # A temporary table on the engine, not a memtable: Spark cannot see a memtable from inside a cached
         # expression, and a memtable cached alone would land on the default backend.
         name = f"gigsight_period_ends_{uuid.uuid4().hex[:12]}"
@@ -175,17 +200,17 @@ class Grains:
         return self._periods[tuple(keys)]
 
     def _client_period(self, keys: list[int]) -> Any:
-        cm, ends = self.client_month, self.period_ends(keys)
-        ttm = self.settings.ttm_months
-        j = cm.join(ends, [cm.m <= ends.end_m, cm.m > ends.end_m - ttm])
-        cp = j.group_by(["client_id", "pk", "end_m"]).aggregate(
-            ttm_spend=j.spend.sum(), ttm_gsv=j.gsv.sum(), active=j.positive.max(), last_m=j.m.max(),
+        cb, ends = self.client_bucket, self.period_ends(keys)
+        span = self.window[1]
+        j = cb.join(ends, [cb.b <= ends.end_b, cb.b > ends.end_b - span])
+        cp = j.group_by(["client_id", "pk"]).aggregate(
+            ttm_spend=j.spend.sum(), ttm_gsv=j.gsv.sum(), active=j.positive.max(), last_b=j.b.max(),
         )
-        # Lifetime spend at the period end is the running total at the client's last month in the window.
+        # Lifetime spend at the period end is the running total at the client's last bucket in the window.
         life = self.client_lifetime
-        cp = cp.join(life, [cp.client_id == life.client_id, cp.last_m == life.m]).join(self.clients, "client_id")
+        cp = self.with_country(cp.join(life, [cp.client_id == life.client_id, cp.last_b == life.b]))
         return cp.select(
-            "client_id", "pk", "ttm_spend", "ttm_gsv", "country",
+            "client_id", "pk", "ttm_spend", "ttm_gsv", *self._carry("country"),
             active=cp.active == 1,
             core=(cp.active == 1) & (cp.lifetime >= self.settings.core_client_lifetime_spend),
             tier=tier_expr(cp.ttm_spend, self.settings.tier_bounds),
@@ -194,13 +219,13 @@ class Grains:
     # --- freelancers, jobs, contracts -------------------------------------------------------------
     def freelancer_period(self, keys: list[int]) -> Any:
         f = self.payment_facts
-        fm = f.group_by(["freelancer_id", "m"]).aggregate(
+        f = f.mutate(b=f[self.window[0]])
+        fb = f.group_by(["freelancer_id", "b"]).aggregate(
             earned=f.amount.sum(), ai_earned=f.amount.sum(where=f.ai),
             positive=ibis.ifelse(f.amount > 0, 1, 0).max(),
         )
-        ends = self.period_ends(keys)
-        ttm = self.settings.ttm_months
-        j = fm.join(ends, [fm.m <= ends.end_m, fm.m > ends.end_m - ttm])
+        ends, span = self.period_ends(keys), self.window[1]
+        j = fb.join(ends, [fb.b <= ends.end_b, fb.b > ends.end_b - span])
         fp = j.group_by(["freelancer_id", "pk"]).aggregate(
             earned=j.earned.sum(), ai_earned=j.ai_earned.sum(), active=j.positive.max(),
         )
@@ -214,7 +239,7 @@ class Grains:
 
     @cached_property
     def job_facts(self) -> Any:
-        j = self.job_flags.join(self.clients, "client_id")
+        j = self.with_country(self.job_flags)
         k = self.con.table("contracts")
         first = k.group_by("job_id").aggregate(hired_at=k.started_at.min())
         j = left_join(j, first, "job_id")
@@ -226,16 +251,17 @@ class Grains:
             proposals = ibis.literal(None, "int64")
         m = month_index(j.posted_at)
         days = (j.hired_at.epoch_seconds() - j.posted_at.epoch_seconds()) / 86400.0
-        return j.select("job_id", "category", "country", "posted_at", ai=j.is_ai, m=m, pk=self.periods.key_expr(m),
-                        days_to_hire=days, proposals=proposals)
+        return j.select("job_id", "category", "posted_at", *self._carry("country"), ai=j.is_ai, m=m,
+                        pk=self.periods.key_expr(m), days_to_hire=days, proposals=proposals)
 
     @cached_property
     def contract_facts(self) -> Any:
         k = self.con.table("contracts")
         j = self.job_flags.select("job_id", "category", ai="is_ai")
-        t = k.join(j, "job_id").join(self.clients, "client_id")
+        t = self.with_country(k.join(j, "job_id"))
         m = month_index(t.started_at)
-        return t.select("contract_id", "job_id", "ai", "category", "country", m=m, pk=self.periods.key_expr(m))
+        return t.select("contract_id", "job_id", "ai", "category", *self._carry("country"), m=m,
+                        pk=self.periods.key_expr(m))
 
     def data_end(self) -> Any:
         """The last payment's timestamp: windows that close after it are not complete yet."""
