@@ -18,12 +18,12 @@ import tempfile
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from gigsight.backends.base import CAPABILITIES, REJECTS, Store, ibis_schema, require
+from gigsight.backends.base import CAPABILITIES, REJECTS, Store, ibis_schema
 from gigsight.backends.engines import DuckDBStore, PostgresStore, SparkStore
 from gigsight.config import Settings
 from gigsight.errors import BackendError, ConfigError
 
-__all__ = ["CAPABILITIES", "REJECTS", "Store", "connect", "ibis_of", "ibis_schema", "require"]
+__all__ = ["CAPABILITIES", "REJECTS", "Store", "connect", "ibis_of", "ibis_schema"]
 
 
 def connect(url: Any = None, *, read_only: bool = False, create: bool = True) -> Store:

@@ -21,9 +21,8 @@ from typing import Any
 import duckdb
 import ibis
 import ibis.expr.datatypes as dt
-import pyarrow as pa
 
-from gigsight.errors import BackendError, ConfigError
+from gigsight.errors import ConfigError
 from gigsight.model.schema import REJECTS_COLUMNS, SCHEMA, Kind, Table
 
 CAPABILITIES: dict[str, dict[str, bool]] = {
@@ -135,16 +134,6 @@ def key_match(table: str, a: str, b: str) -> str:
 
 def select_columns(table: str) -> str:
     return ", ".join(f'"{c}"' for c in SCHEMA[table].names)
-
-
-def require(store: Store, capability: str, what: str) -> None:
-    """Raise a clear error when the store's engine lacks a capability."""
-    if not store.capabilities.get(capability, False):
-        raise BackendError(f"{what} is not supported on the {store.name} backend ({capability})")
-
-
-def arrow_of(stage: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
-    return stage.sql(sql).to_arrow_table()
 
 
 @contextmanager
