@@ -108,3 +108,18 @@ def test_user_metric_with_a_broken_expression_names_itself(duck: Store, tmp_path
         assert len(df) == 8
     finally:
         REGISTRY.pop("broken_metric")
+
+
+def test_an_operation_the_engine_lacks_is_a_capability_error(edge: Store) -> None:
+    from gigsight.metrics import REGISTRY, Metric, register
+
+    register(Metric("amount_kurtosis", "Kurtosis of payment amounts (DuckDB has it; Postgres and Spark do not).",
+                    "ratio", "payments", measure=lambda t: t.amount.cast("float64").kurtosis()))
+    try:
+        if edge.name == "duckdb":
+            assert "amount_kurtosis" in compute("amount_kurtosis", period="year", con=edge).columns
+        else:
+            with pytest.raises(gigsight.BackendError, match=r"backend cannot compute amount_kurtosis"):
+                compute("amount_kurtosis", period="year", con=edge)
+    finally:
+        REGISTRY.pop("amount_kurtosis")
