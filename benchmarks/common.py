@@ -8,12 +8,14 @@ import sys
 import time
 
 
-def timed(code: str, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of ``python -c code`` in a fresh process."""
+def timed(code: str, ok: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MiB, seconds the snippet reports as ``WORK_SECONDS x``, else the wall time)
+    of ``python -c code`` in a fresh process."""
     t = time.perf_counter()
     out = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", code], capture_output=True, text=True)
     secs = time.perf_counter() - t
     if out.returncode not in ok:
         raise SystemExit(f"step failed:\n{code[:800]}\n{out.stderr[-3000:]}")
     found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr)
-    return secs, (int(found.group(1)) / 1024 if found else float("nan"))
+    work = re.search(r"WORK_SECONDS ([\d.]+)", out.stdout)
+    return secs, (int(found.group(1)) / 1024 if found else float("nan")), float(work.group(1)) if work else secs

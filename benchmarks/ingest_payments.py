@@ -82,8 +82,8 @@ def main() -> None:
         full = (f"import gigsight, warnings; warnings.simplefilter('ignore'); "
                 f"r = gigsight.ingest('{src}', con='duckdb://{db}', table='payments'); "
                 f"assert r.sources[0].loaded == {a.rows}, r.to_dict()")
-        b_s, b_rss = timed(bare, (0, 3))
-        g_s, g_rss = timed(full, (0, 3))
+        b_s, b_rss, _ = timed(bare, (0, 3))
+        g_s, g_rss, _ = timed(full, (0, 3))
         results.append((fmt, b_s, b_rss, g_s, g_rss))
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"\n### Ingest {a.rows:,} payments into DuckDB ({when}; {platform.machine()}, "
