@@ -17,6 +17,7 @@ import csv
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -118,3 +119,21 @@ def write_sample(out: str | Path, clients: int = 400, seed: int = 7) -> dict[str
                                                 "paid_at", "amount", "client_fee", "freelancer_fee", "currency",
                                                 "kind"], p_rows),
     }
+
+
+def sample_store(clients: int = 30, seed: int = 1) -> Any:
+    """An in-memory DuckDB store holding a sample marketplace (for examples and notebooks).
+
+    >>> sample_store(clients=10).con.table("clients").count().execute()
+    10
+    """
+    import tempfile
+
+    from gigsight.backends import connect
+    from gigsight.ingest.pipeline import ingest
+
+    store = connect("duckdb://:memory:")
+    with tempfile.TemporaryDirectory(prefix="gigsight-sample-") as d:
+        write_sample(d, clients=clients, seed=seed)
+        ingest(store, d)
+    return store

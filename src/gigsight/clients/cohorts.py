@@ -3,12 +3,8 @@
 ``age`` 0 is the acquisition period. Logo retention is the share of the cohort with a positive payment
 in the period; spend retention is the cohort's GSV in the period relative to its GSV at age 0.
 
->>> import gigsight, tempfile, pathlib
->>> from gigsight.sample import write_sample
->>> d = pathlib.Path(tempfile.mkdtemp())
->>> _ = write_sample(d, clients=30, seed=1)
->>> store = gigsight.connect("duckdb://:memory:")
->>> _ = gigsight.ingest(d, con=store)
+>>> from gigsight.sample import sample_store
+>>> store = sample_store(clients=30, seed=1)
 >>> m = cohorts(con=store, period="year")
 >>> float(m[m.age == 0].logo_retention.min())
 1.0

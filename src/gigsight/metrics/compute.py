@@ -3,12 +3,8 @@
 One aggregate query per grain runs on the store's engine (Ibis, no engine branches); the small
 per-period results are then joined, ratios divided and comparisons shifted in pandas.
 
->>> import gigsight, tempfile, pathlib
->>> from gigsight.sample import write_sample
->>> d = pathlib.Path(tempfile.mkdtemp())
->>> _ = write_sample(d, clients=30, seed=1)
->>> store = gigsight.connect("duckdb://:memory:")
->>> _ = gigsight.ingest(d, con=store)
+>>> from gigsight.sample import sample_store
+>>> store = sample_store(clients=30, seed=1)
 >>> df = compute(["gsv", "active_clients"], period="year", compare=["yoy"], con=store)
 >>> list(df.columns)
 ['period', 'gsv', 'active_clients', 'gsv_yoy', 'active_clients_yoy']

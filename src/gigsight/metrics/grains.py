@@ -173,7 +173,7 @@ class Grains:
         f = self.payment_facts.filter(lambda t: t.amount > 0)
         first = f.group_by("client_id").aggregate(first_at=f.paid_at.min())
         m = month_index(first.first_at)
-        return first.mutate(first_m=m, first_pk=self.periods.key_expr(m))
+        return first.mutate(first_pk=self.periods.key_expr(m))
 
     @cached_property
     def client_lifetime(self) -> Any:
@@ -262,7 +262,3 @@ class Grains:
         m = month_index(t.started_at)
         return t.select("contract_id", "job_id", "ai", "category", *self._carry("country"), m=m,
                         pk=self.periods.key_expr(m))
-
-    def data_end(self) -> Any:
-        """The last payment's timestamp: windows that close after it are not complete yet."""
-        return self.con.table("payments").paid_at.max().execute()
