@@ -158,16 +158,18 @@ def test_path_that_does_not_exist(duck: Store, tmp_path: Path) -> None:
         ingest(duck, tmp_path / "nope")
 
 
-def _ingest_as_nobody(directory: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    os.setgid(65534)
-    os.setuid(65534)
-    import gigsight
-
+def _ingest_as_nobody(directory: str, store: Store, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    # The store was opened by the parent: the child, as 'nobody', may not read the checkout (CI clones into a
+    # private temporary folder), only try the locked directory.
     try:
-        gigsight.ingest(directory, con="duckdb://:memory:")
+        os.setgid(65534)
+        os.setuid(65534)
+        ingest(store, directory)
         queue.put("no error")
-    except gigsight.GigsightError as exc:
-        queue.put(f"{type(exc).__name__}: {exc}")
+    except SourceError as exc:
+        queue.put(f"SourceError: {exc}")
+    except BaseException as exc:  # report anything else instead of dying silently
+        queue.put(f"unexpected {type(exc).__name__}: {exc}")
 
 
 def test_directory_without_permission() -> None:
@@ -185,7 +187,8 @@ def test_directory_without_permission() -> None:
         if os.geteuid() == 0:  # root reads anything: drop to 'nobody' in a forked child, as a real user is
             ctx = multiprocessing.get_context("fork")
             queue = ctx.Queue()
-            proc = ctx.Process(target=_ingest_as_nobody, args=(str(locked), queue))
+            store = gigsight.connect("duckdb://:memory:")
+            proc = ctx.Process(target=_ingest_as_nobody, args=(str(locked), store, queue))
             proc.start()
             proc.join(60)
             message = queue.get(timeout=5)
