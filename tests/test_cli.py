@@ -56,20 +56,24 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
-def test_demo_runs_and_refuses_to_overwrite(tmp_path: Path) -> None:
+def test_demo_tells_the_story_and_refuses_to_overwrite(tmp_path: Path) -> None:
     db = str(tmp_path / "demo.duckdb")
-    r = run("demo", "--db", db, "--clients", "60", "--format", "json")
+    r = run("demo", "--db", db, "--scale", "0.005", "--format", "json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["ingest"]["rejected"] == 0 and out["quarters"][-1]["period"] == "2025Q3"
-    r = run("demo", "--db", db, "--clients", "60")
+    assert out["simulation"]["rejected"] == 0 and out["period"] == "2025Q3"
+    assert out["sentences"][0].startswith("GSV rose") and "at full size" in out["sentences"][0]
+    assert {t["metric"] for t in out["targets"]} >= {"gsv", "ai_jobs", "active_clients"}
+    r = run("demo", "--db", db, "--scale", "0.005")
     assert r.returncode == 1 and "--replace" in r.stderr
-    assert run("demo", "--db", db, "--clients", "60", "--replace").returncode == 0
+    r = run("demo", "--db", db, "--scale", "0.005", "--replace")
+    assert r.returncode == 0 and "GSV rose" in r.stdout and "scale 0.005" in r.stdout
 
 
 def test_kpis_json_and_csv_are_clean(tmp_path: Path) -> None:
     db = str(tmp_path / "k.duckdb")
-    assert run("demo", "--db", db, "--clients", "80", "--format", "json").returncode == 0
+    write_sample(tmp_path / "in", clients=80, seed=7)
+    assert run("ingest", str(tmp_path / "in"), "--db", db).returncode == 0
     r = run("kpis", "--db", db, "--metrics", "gsv,active_clients,gsv_per_new_client", "--by", "country",
             "--compare", "yoy,qoq", "--format", "json")
     assert r.returncode == 0, r.stderr

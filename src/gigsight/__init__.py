@@ -32,7 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue", "Mapping",
     "Settings", "SourceError", "Store", "cohorts", "compute", "connect", "demo", "explain_change", "export",
-    "growth_bridge", "info", "ingest",
+    "growth_bridge", "info", "ingest", "simulate",
 ]
 
 
@@ -119,3 +119,17 @@ def explain_change(metric: str, from_period: str, to_period: str, by: str | list
 def cohorts(*, period: str = "quarter", con: Store | str | None = None, settings: Settings | None = None) -> Any:
     """Logo and spend retention by acquisition cohort."""
     return _reading(_cohorts, con, period=period, settings=settings)
+
+
+def simulate(con: Store | str | None = None, scenario: str | Path = "seed-q3", *, scale: float = 0.05,
+             seed: int = 42, replace: bool = False, validate: bool = True, progress: bool = False) -> dict[str, Any]:
+    """Generate a simulated marketplace into the store with its planted truth; see :mod:`gigsight.simulate`."""
+    from gigsight.simulate import simulate as _simulate
+
+    store, owned = _store(con)
+    try:
+        return _simulate(store, scenario, scale=scale, seed=seed, replace=replace, validate=validate,
+                         progress=progress)
+    finally:
+        if owned:
+            store.close()

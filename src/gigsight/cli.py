@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 import gigsight
+from gigsight.demo import DEMO_SCALE
 from gigsight.errors import DataValidationError, GigsightError
 from gigsight.metrics.docs import metrics_markdown
 from gigsight.model.docs import schema_markdown
@@ -134,29 +135,70 @@ def info(db: DbOption = "gigsight.duckdb", fmt: FmtOption = Fmt.table) -> None:
 @app.command()
 def demo(
     db: DbOption = "gigsight.duckdb",
-    clients: Annotated[int, typer.Option(help="Clients in the sample marketplace.")] = 2000,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
+    scale: Annotated[float, typer.Option(help="Size relative to the full seed marketplace (1 = $717M a quarter).")]
+    = DEMO_SCALE,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
     replace: Annotated[bool, typer.Option(help="Overwrite a database that already holds data.")] = False,
     fmt: FmtOption = Fmt.table,
 ) -> None:
-    """Build a sample marketplace, ingest it with full validation and show what landed."""
+    """Simulate the seed marketplace, ingest it with full validation, and tell its quarter from the records."""
     if fmt is Fmt.table:
-        out.print(f"Sample marketplace: {clients:,} clients, seed {seed} -> {db}")
-    result = gigsight.demo(db, clients=clients, seed=seed, replace=replace,
+        out.print(f"Simulating scenario seed-q3 at scale {scale:g} (1 = full size), seed {seed} -> {db}")
+    result = gigsight.demo(db, scale=scale, seed=seed, replace=replace,
                            progress=fmt is Fmt.table and err.is_terminal)
     if fmt is Fmt.json:
         _json(result)
         return
-    _print_ingest(result["ingest"])
+    _print_ingest(result["simulation"]["ingest"])
     shown = ("period", "gsv", "gsv_yoy", "active_clients", "active_clients_yoy", "gsv_per_active_client",
-             "new_clients", "ai_gsv_share")
+             "gsv_per_new_client_yoy", "ai_jobs_yoy", "ai_gsv_share")
     _show_kpis([{k: r[k] for k in shown} for r in result["quarters"][-6:]])
-    if result["bridge"]:
-        _rows(f"Growth bridge {result['quarters'][-1]['period']} vs a year earlier",
-              [{k: round(v, 4) if isinstance(v, float) else v for k, v in b.items()} for b in result["bridge"]])
+    _rows(f"Growth bridge {result['period']} vs a year earlier",
+          [{k: round(v, 4) if isinstance(v, float) else v for k, v in b.items()} for b in result["bridge"]])
+    _rows("Scenario targets, measured on the records", result["targets"])
+    out.print()
+    for line in result["sentences"]:
+        out.print(f"[bold]{line}[/bold]")
     out.print(f"\nNext: [bold]gigsight kpis --db {db} --by ai --compare yoy[/bold], "
               f"[bold]gigsight drivers --db {db} --from 2024Q3 --to 2025Q3[/bold], "
               f"[bold]gigsight info --db {db}[/bold]")
+
+
+@app.command()
+def simulate(
+    db: DbOption = "gigsight.duckdb",
+    scenario: Annotated[str, typer.Option(help="Built-in scenario name or a scenario YAML file.")] = "seed-q3",
+    scale: Annotated[float, typer.Option(help="Size relative to full scale (counts scale; rates do not).")] = 0.05,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
+    replace: Annotated[bool, typer.Option(help="Overwrite a store that already holds data.")] = False,
+    validate: Annotated[bool, typer.Option(help="Load through the normal ingest validation (off: bulk load, "
+                                                "for full-scale runs).")] = True,
+    check: Annotated[bool, typer.Option(help="Measure the scenario's targets afterwards.")] = True,
+    list_: Annotated[bool, typer.Option("--list", help="List the built-in scenarios and exit.")] = False,
+    fmt: FmtOption = Fmt.table,
+) -> None:
+    """Generate a simulated marketplace (clients, freelancers, jobs, contracts, payments) and its planted truth."""
+    from gigsight.simulate import known_scenarios, load_scenario
+    from gigsight.simulate.targets import check_targets
+
+    if list_:
+        rows = [{"scenario": n, "description": load_scenario(n).description} for n in known_scenarios()]
+        _json(rows) if fmt is Fmt.json else _rows("Scenarios", rows)
+        return
+    with gigsight.connect(_url(db)) as store:
+        result = gigsight.simulate(store, scenario, scale=scale, seed=seed, replace=replace, validate=validate,
+                                   progress=fmt is Fmt.table and err.is_terminal)
+        if check:
+            result["targets"] = [c.to_dict() for c in check_targets(store, scenario, scale)]
+    if fmt is Fmt.json:
+        _json(result)
+        return
+    _rows(f"{result['scenario']} at scale {scale:g}, seed {seed}", [{"table": t, "rows": n}
+                                                                    for t, n in result["rows"].items()])
+    if validate:
+        _print_ingest(result["ingest"])
+    if check:
+        _rows("Scenario targets, measured on the records", result["targets"])
 
 
 def _records(df: Any) -> list[dict[str, Any]]:

@@ -1,12 +1,12 @@
-"""``gigsight demo``: make a sample marketplace, ingest it into a DuckDB file, and show what landed.
+"""``gigsight demo``: simulate the seed scenario into a DuckDB file and tell its story from the records.
 
-Until the calibrated simulator lands this uses :mod:`gigsight.sample`; the path is the real one
-(files -> ingest with validation -> store -> the metric registry through Ibis).
+The path is the real one: generated files -> ingest with full validation -> store -> the metric registry.
+Every number in the sentences is computed by :func:`gigsight.compute` on the generated records; money and
+counts are also shown at full size (divided by the scale), growth rates need no conversion.
 """
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,46 +14,70 @@ from gigsight.backends import connect
 from gigsight.backends.base import Store
 from gigsight.errors import ConfigError
 from gigsight.growth import growth_bridge
-from gigsight.ingest.pipeline import IngestResult, ingest
 from gigsight.inventory import info
 from gigsight.metrics import compute
-from gigsight.sample import write_sample
+from gigsight.simulate import simulate
+from gigsight.simulate.scenario import load_scenario
+from gigsight.simulate.targets import check_targets
 
-DEMO_METRICS = ["gsv", "active_clients", "gsv_per_active_client", "new_clients", "take_rate", "ai_gsv_share",
-                "ai_jobs"]
+DEMO_SCALE = 0.1
+DEMO_METRICS = ["gsv", "active_clients", "gsv_per_active_client", "new_clients", "gsv_per_new_client", "take_rate",
+                "ai_gsv_share", "ai_jobs", "ai_freelancers"]
 
 
-def headline(store: Store) -> dict[str, Any]:
-    """The demo's numbers: quarterly KPIs with year-over-year growth, and the last quarter's growth bridge,
-    all from the same metric registry users query."""
+def _change(v: float | None, up: str, down: str) -> str:
+    if v is None:
+        return "had no year-earlier comparison"
+    if abs(v) < 0.005:
+        return "was flat"
+    return f"{up if v > 0 else down} {abs(v):.0%}"
+
+
+def _money(v: float) -> str:
+    return f"${v / 1e9:,.2f}B" if v >= 1e9 else f"${v / 1e6:,.1f}M" if v >= 1e6 else f"${v:,.0f}"
+
+
+def sentences(row: dict[str, Any], period: str, scale: float, skills: list[str]) -> list[str]:
+    """The seed story's headline sentences, worded from the numbers (rose/fell/was flat)."""
+    full = "" if scale == 1 else f" ({_money(row['gsv'] / scale)} at full size)"
+    out = [f"GSV {_change(row['gsv_yoy'], 'rose', 'fell')} year over year to {_money(row['gsv'])} in {period}{full}.",
+           f"AI-related project volume (AI jobs posted) {_change(row['ai_jobs_yoy'], 'rose', 'fell')}, and "
+           f"AI-specialised freelancers {_change(row['ai_freelancers_yoy'], 'grew', 'shrank')}.",
+           f"Active clients {_change(row['active_clients_yoy'], 'rose', 'fell')} while GSV per active client "
+           f"{_change(row['gsv_per_active_client_yoy'], 'rose', 'fell')} to {_money(row['gsv_per_active_client'])}.",
+           f"GSV per new client (first 90 days) {_change(row['gsv_per_new_client_yoy'], 'rose', 'fell')}."]
+    if skills:
+        out.append(f"The most demanded AI skills in {period[:4]}: {', '.join(skills[:5])}.")
+    return out
+
+
+def headline(store: Store, period: str, scale: float = 1.0) -> dict[str, Any]:
+    """The quarter's KPIs with year-over-year growth, the growth bridge and the sentences built from them."""
     kpis = compute(DEMO_METRICS, period="quarter", compare=["yoy"], con=store)
-    last = str(kpis.period.iloc[-1])
-    try:
-        bridge = [s.to_dict() for s in growth_bridge(last, con=store)]
-    except ConfigError:  # less than a year of data: nothing to compare with
-        bridge = []
-    records = [{k: (None if v != v else v) for k, v in r.items()} for r in kpis.to_dict(orient="records")]
-    return {"quarters": records, "bridge": bridge}
+    rows = [{k: (None if v != v else v) for k, v in r.items()} for r in kpis.to_dict(orient="records")]
+    if not any(r["period"] == period for r in rows):
+        raise ConfigError(f"no data for {period}")
+    row = next(r for r in rows if r["period"] == period)
+    by_skill = compute(["ai_jobs"], period="year", by="skill", con=store)
+    by_skill = by_skill[by_skill.period == period[:4]].sort_values("ai_jobs", ascending=False)
+    skills = [str(s) for s in by_skill.skill.head(10)]
+    bridge = [s.to_dict() for s in growth_bridge(period, con=store)]
+    return {"period": period, "quarters": rows, "bridge": bridge, "top_ai_skills": skills,
+            "sentences": sentences(row, period, scale, skills)}
 
 
-def demo(db: str | Path = "gigsight.duckdb", *, clients: int = 2000, seed: int = 7, replace: bool = False,
-         progress: bool = False) -> dict[str, Any]:
-    """Build the demo database at ``db``; refuses to touch a database holding data unless ``replace``."""
+def demo(db: str | Path = "gigsight.duckdb", *, scenario: str = "seed-q3", scale: float = DEMO_SCALE, seed: int = 42,
+         replace: bool = False, progress: bool = False) -> dict[str, Any]:
+    """Simulate ``scenario`` into the DuckDB file ``db`` (refusing one that holds data unless ``replace``),
+    then compute the quarter's story and check the scenario's targets."""
+    sc = load_scenario(scenario)
     path = Path(db)
-    if clients < 10 or clients > 5_000_000:
-        raise ConfigError(f"clients must be between 10 and 5,000,000, got {clients}")
-    if path.exists():
-        if not replace:
-            with connect(f"duckdb://{path}", read_only=True) as existing:
-                held = "payments" in existing.tables() and existing.con.table("payments").count().execute() > 0
-            if held:
-                raise ConfigError(f"{path} already holds data; pass --replace to overwrite it, or choose --db")
-        path.unlink()
-    with tempfile.TemporaryDirectory(prefix="gigsight-demo-") as tmp:
-        write_sample(tmp, clients=clients, seed=seed)
-        with connect(f"duckdb://{path}") as store:
-            result: IngestResult = ingest(store, tmp, progress=progress)
-            return {"db": str(path), "ingest": result.to_dict(), "info": info(store), **headline(store)}
+    with connect(f"duckdb://{path}") as store:
+        sim = simulate(store, sc.source, scale=scale, seed=seed, replace=replace, progress=progress)
+        period = next((t.period for t in sc.targets if "Q" in t.period), f"{sc.end[:4]}Q3")
+        story = headline(store, period, scale)
+        checks = [c.to_dict() for c in check_targets(store, sc, scale)]
+        return {"db": str(path), "simulation": sim, "info": info(store), "targets": checks, **story}
 
 
-__all__ = ["demo", "headline"]
+__all__ = ["DEMO_SCALE", "demo", "headline", "sentences"]

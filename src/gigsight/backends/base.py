@@ -111,6 +111,11 @@ class Store:
         """Upsert each (table, stage relation) by key and replace the rejects of ``sources``."""
         raise NotImplementedError
 
+    def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
+        """Append trusted Parquet files ``folder/*.parquet`` to ``table`` (``create``: make it from their schema,
+        replacing any table of that name). For generated data only; user data goes through ingest."""
+        raise NotImplementedError
+
     def close(self) -> None:
         try:
             disconnect = getattr(self.con, "disconnect", None)

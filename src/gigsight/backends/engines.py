@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import pyarrow.parquet as pq
 
 from gigsight.backends.base import REJECTS, Store, WriteResult, key_match, select_columns
 from gigsight.errors import BackendError
@@ -24,6 +25,11 @@ _REJECT_COLS = ", ".join(name for name, _ in REJECTS_COLUMNS)
 def _count(stage: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = stage.sql(sql).fetchone()
     return int(row[0]) if row else 0
+
+
+def parquet_columns(folder: Path) -> str:
+    """The quoted column list of the Parquet files in ``folder`` (they share one schema)."""
+    return ", ".join(f'"{c}"' for c in pq.read_schema(next(folder.glob("*.parquet"))).names)
 
 
 def _in_list(values: list[str]) -> str:
@@ -80,6 +86,15 @@ class DuckDBStore(Store):
         return out
 
 
+    def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
+        src = f"read_parquet('{folder}/*.parquet')"
+        if create:
+            self.con.raw_sql(f'CREATE OR REPLACE TABLE main."{table}" AS SELECT * FROM {src}')
+        else:
+            cols = parquet_columns(folder)
+            self.con.raw_sql(f'INSERT INTO main."{table}" ({cols}) SELECT {cols} FROM {src}')
+
+
 class PostgresStore(Store):
     """Postgres: staged rows travel by COPY into a temporary table, then one upsert per table,
     all inside a single transaction."""
@@ -109,6 +124,21 @@ class PostgresStore(Store):
             while chunk := f.read(1 << 20):
                 copy.write(chunk)
         path.unlink()
+
+
+    def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
+        stage = duckdb.connect()
+        try:
+            src = f"read_parquet('{folder}/*.parquet')"
+            cols = parquet_columns(folder)
+            if create:
+                schema = ibis.Schema.from_pyarrow(pq.read_schema(next(folder.glob("*.parquet"))))
+                self.con.create_table(table, schema=schema, overwrite=True)
+            conn = self.con.con
+            with conn.transaction(), conn.cursor() as cur:
+                self._copy(stage, cur, f"SELECT {cols} FROM {src}", f'"{table}"', cols)
+        finally:
+            stage.close()
 
 
 class SparkStore(Store):
@@ -141,3 +171,15 @@ class SparkStore(Store):
             spark.sql(f"DROP TABLE {table}")
             spark.sql(f"ALTER TABLE {table}__next RENAME TO {table}")
         return out
+
+    def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
+        spark = self.con._session
+        new = spark.read.parquet(str(folder))
+        if create:
+            new.write.mode("overwrite").saveAsTable(table)
+            return
+        from pyspark.sql import functions as F
+
+        old = spark.table(table)
+        new.select([(new[f.name] if f.name in new.columns else F.lit(None)).cast(f.dataType).alias(f.name)
+                    for f in old.schema.fields]).write.mode("append").saveAsTable(table)
