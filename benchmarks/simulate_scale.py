@@ -1,0 +1,88 @@
+"""Simulator benchmark: generate a scenario at a scale, store it in DuckDB, measure its targets.
+
+Each step runs in a fresh process under /usr/bin/time -v (wall time and peak RSS):
+  generate   the scenario's records as Parquet (numpy + Arrow; the simulator's own work)
+  store      bulk-load those files into a DuckDB file (the floor: DuckDB writing the same tables)
+  targets    the scenario's targets measured by the KPI engine on the stored records
+
+    python benchmarks/simulate_scale.py --scenario seed-q3 --scale 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common import timed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scenario", default="seed-q3")
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=42)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="gigsight-simbench-"))
+    out, db = work / "files", work / "sim.duckdb"
+    try:
+        gen = timed(f"""
+import json
+from pathlib import Path
+from gigsight.simulate import generate, load_scenario
+rows = generate(load_scenario({args.scenario!r}), {args.scale}, {args.seed}, Path({str(out)!r}))
+print(json.dumps(rows))
+""")
+        store = timed(f"""
+from pathlib import Path
+from gigsight.backends import connect
+from gigsight.model.schema import LOAD_ORDER
+from gigsight.simulate import TRUTH_TABLES
+with connect("duckdb://{db}") as s:
+    s.ensure_tables()
+    for t in LOAD_ORDER:
+        s.bulk_load(t, Path({str(out)!r}) / t)
+    for t in TRUTH_TABLES:
+        s.bulk_load(t, Path({str(out)!r}) / t, create=True)
+""")
+        checks = timed(f"""
+import json
+from gigsight.backends import connect
+from gigsight.simulate.targets import check_targets
+with connect("duckdb://{db}", read_only=True) as s:
+    checks = [c.to_dict() for c in check_targets(s, {args.scenario!r}, {args.scale})]
+open({str(work / "checks.json")!r}, "w").write(json.dumps(checks))
+""")
+        import duckdb
+
+        con = duckdb.connect(str(db), read_only=True)
+        total = con.sql("SELECT (SELECT count(*) FROM payments) + (SELECT count(*) FROM proposals) + "
+                        "(SELECT count(*) FROM jobs) + (SELECT count(*) FROM contracts) + "
+                        "(SELECT count(*) FROM clients) + (SELECT count(*) FROM freelancers) + "
+                        "(SELECT count(*) FROM freelancer_skills)").fetchone()
+        payments = con.sql("SELECT count(*) FROM payments").fetchone()
+        con.close()
+        assert total is not None and payments is not None
+        result = {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, "
+            f"{__import__('os').cpu_count()} cores", "scenario": args.scenario, "scale": args.scale,
+            "rows": total[0], "payments": payments[0],
+            "generate_s": round(gen[0], 1), "generate_rss_mib": round(gen[1]),
+            "store_s": round(store[0], 1), "store_rss_mib": round(store[1]),
+            "generate_and_store_s": round(gen[0] + store[0], 1),
+            "rows_per_s": round(total[0] / (gen[0] + store[0])),
+            "generate_vs_floor": round(gen[0] / store[0], 2),
+            "targets_s": round(checks[0], 1),
+            "targets": json.loads((work / "checks.json").read_text()),
+        }
+        print(json.dumps(result, indent=1))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
