@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import tempfile
@@ -40,14 +41,10 @@ print(json.dumps(rows))
         store = timed(f"""
 from pathlib import Path
 from gigsight.backends import connect
-from gigsight.model.schema import LOAD_ORDER
-from gigsight.simulate import TRUTH_TABLES
+from gigsight.simulate import load_generated
 with connect("duckdb://{db}") as s:
     s.ensure_tables()
-    for t in LOAD_ORDER:
-        s.bulk_load(t, Path({str(out)!r}) / t)
-    for t in TRUTH_TABLES:
-        s.bulk_load(t, Path({str(out)!r}) / t, create=True)
+    load_generated(s, Path({str(out)!r}))
 """)
         checks = timed(f"""
 import json
@@ -69,7 +66,7 @@ open({str(work / "checks.json")!r}, "w").write(json.dumps(checks))
         assert total is not None and payments is not None
         result = {
             "date": datetime.now(UTC).strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, "
-            f"{__import__('os').cpu_count()} cores", "scenario": args.scenario, "scale": args.scale,
+            f"{os.cpu_count()} cores", "scenario": args.scenario, "scale": args.scale,
             "rows": total[0], "payments": payments[0],
             "generate_s": round(gen[0], 1), "generate_rss_mib": round(gen[1]),
             "store_s": round(store[0], 1), "store_rss_mib": round(store[1]),

@@ -115,7 +115,7 @@ def _run(store: Store, stage: duckdb.DuckDBPyConnection, planned: list[tuple[str
     stage.execute("CREATE OR REPLACE TEMP TABLE fx AS SELECT currency AS fx_currency, rate FROM fx_arrow")
     summaries: list[SourceSummary] = []
     structural: list[Issue] = []
-    with _progress(progress) as advance_for:
+    with progress_bar(progress) as advance_for:
         for tname, source in planned:
             summary, found_issues = _stage_source(stage, tname, source, mapping, opt, settings, advance_for)
             summaries.append(summary)
@@ -231,7 +231,7 @@ def _arrow_name(duck_type: object) -> str:
 
 
 @contextmanager
-def _progress(show: bool) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
+def progress_bar(show: bool) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
     if not show:
         yield lambda label, total: (lambda n: None)
         return

@@ -90,9 +90,9 @@ def generate(scenario: Scenario, scale: float, seed: int, out: Path, progress: b
     put("freelancer_skills", f_skills)
     ids = {"contract": 0, "job": 0, "payment": 0, "proposal": 0}
     starts = list(range(0, len(clients), BLOCK_CLIENTS))
-    from gigsight.ingest.pipeline import _progress
+    from gigsight.ingest.pipeline import progress_bar
 
-    with _progress(progress) as advance_for:
+    with progress_bar(progress) as advance_for:
         advance = advance_for(f"simulating {scenario.name} (scale {scale:g})", len(clients))
         for i, lo in enumerate(starts):
             hi = min(lo + BLOCK_CLIENTS, len(clients))
@@ -132,12 +132,16 @@ def simulate(store: Store, scenario: str | Path = "seed-q3", *, scale: float = 0
             ingested = ingest(store, canonical, progress=progress)
             result["ingest"] = ingested.to_dict()
             result["rejected"] = sum(s.rejected for s in ingested.sources)
-        else:
-            for t in LOAD_ORDER:
-                store.bulk_load(t, out / t)
-        for t in TRUTH_TABLES:
-            store.bulk_load(t, out / t, create=True)
+        load_generated(store, out, canonical=not validate)
     return result
 
 
-__all__ = ["TRUTH_TABLES", "Scenario", "generate", "known_scenarios", "load_scenario", "simulate"]
+def load_generated(store: Store, folder: Path, canonical: bool = True) -> None:
+    """Bulk-load :func:`generate`'s files (the truth tables always; the canonical ones when ``canonical``)."""
+    for t in LOAD_ORDER if canonical else ():
+        store.bulk_load(t, folder / t)
+    for t in TRUTH_TABLES:
+        store.bulk_load(t, folder / t, create=True)
+
+
+__all__ = ["TRUTH_TABLES", "Scenario", "generate", "known_scenarios", "load_generated", "load_scenario", "simulate"]
