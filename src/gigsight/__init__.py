@@ -31,7 +31,7 @@ from gigsight.metrics import compute as _compute
 __version__ = "0.1.0"
 __all__ = [
     "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue", "Mapping",
-    "Settings", "SourceError", "Store", "cohorts", "compute", "connect", "demo", "explain_change", "export",
+    "Settings", "SourceError", "Store", "cohorts", "compute", "connect", "demo", "enrich", "explain_change", "export",
     "growth_bridge", "info", "ingest", "simulate",
 ]
 
@@ -130,6 +130,21 @@ def simulate(con: Store | str | None = None, scenario: str | Path = "seed-q3", *
     try:
         return _simulate(store, scenario, scale=scale, seed=seed, replace=replace, validate=validate,
                          progress=progress)
+    finally:
+        if owned:
+            store.close()
+
+
+def enrich(con: Store | str | None = None, *, progress: bool = False) -> Any:
+    """Label every job (skills, AI work, category) and profile every freelancer; see :mod:`gigsight.skills.enrich`.
+
+    Returns an :class:`~gigsight.skills.enrich.EnrichResult` (jobs, classified, reused, ai_jobs, ...).
+    """
+    from gigsight.skills.enrich import enrich as _enrich
+
+    store, owned = _store(con)
+    try:
+        return _enrich(store, show_progress=progress)
     finally:
         if owned:
             store.close()

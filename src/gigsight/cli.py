@@ -292,6 +292,35 @@ def cohorts(
 
 
 @app.command()
+def enrich(db: DbOption = "gigsight.duckdb", fmt: FmtOption = Fmt.table) -> None:
+    """Label every job (skills, AI work, category) and profile freelancers; unchanged jobs are reused."""
+    r = gigsight.enrich(_url(db), progress=fmt is Fmt.table)
+    facts = {k: getattr(r, k) for k in r.__dataclass_fields__}
+    if fmt is Fmt.json:
+        _json(facts)
+        return
+    out.print(f"enriched {r.jobs:,} jobs ({r.classified:,} classified, {r.reused:,} unchanged): "
+              f"{r.ai_jobs:,} AI jobs, {r.job_skills:,} job skills, {r.ai_specialists:,} of {r.freelancers:,} "
+              "freelancers AI-specialised by profile")
+
+
+jobs_app = typer.Typer(no_args_is_help=True, help="Work with job posts outside a store.")
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("classify")
+def jobs_classify(
+    input_file: Annotated[Path, typer.Option("--input", help="CSV or JSON Lines: job_id,title[,description,skills].")],
+    output: Annotated[Path, typer.Option("--output", help="CSV out: job_id,is_ai,ai_kind,ai_score,category,skills.")],
+) -> None:
+    """Classify job posts: AI work and its kind, category and canonical skills, one output row per input row."""
+    from gigsight.skills.batch import classify_file
+
+    counts = classify_file(input_file, output)
+    out.print(f"classified {counts['rows']:,} posts ({counts['ai']:,} AI work) into {output}")
+
+
+@app.command()
 def docs(out_dir: Annotated[Path, typer.Option("--out", help="Docs folder.")] = Path("docs")) -> None:
     """Regenerate docs/schema.md and docs/metrics.md from the code."""
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,57 @@
+"""``gigsight jobs classify``: classify a CSV or JSON Lines file of posts, streaming, into a CSV.
+
+Input columns: ``job_id,title`` required; ``description``, ``skills`` and ``category`` optional and may be empty.
+Output: ``job_id,is_ai,ai_kind,ai_score,category,skills`` (is_ai 0/1, skills as canonical names joined by "|"), one
+row per input row in input order. Files are read in chunks, so memory stays flat on big files.
+"""
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gigsight.errors import GigsightError
+from gigsight.skills.classify import Classifier
+
+CHUNK = 10_000
+OUT_COLUMNS = ["job_id", "is_ai", "ai_kind", "ai_score", "category", "skills"]
+
+
+def _chunks(path: Path) -> Iterator[pd.DataFrame]:
+    kind = "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
+    try:
+        if kind == "csv":
+            yield from pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=CHUNK)
+        else:
+            yield from pd.read_json(path, lines=True, dtype=False, chunksize=CHUNK)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise GigsightError(f"{path}: cannot read as {kind.upper()}: {exc}") from exc
+
+
+def classify_file(src: str | Path, dst: str | Path) -> dict[str, Any]:
+    """Classify ``src`` into ``dst``; returns counts (rows, ai)."""
+    path = Path(src)
+    if not path.is_file():
+        raise GigsightError(f"{path}: no such file")
+    c = Classifier.default()
+    rows = ai = 0
+    with Path(dst).open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(OUT_COLUMNS)
+        for chunk in _chunks(path):
+            missing = [k for k in ("job_id", "title") if k not in chunk.columns]
+            if missing:
+                raise GigsightError(f"{path}: missing column {', '.join(missing)}; the input needs job_id and title "
+                                    f"(description, skills optional); found: {', '.join(map(str, chunk.columns))}")
+            get = {k: (chunk[k].tolist() if k in chunk.columns else [""] * len(chunk))
+                   for k in ("job_id", "title", "description", "skills", "category")}
+            for i in range(len(chunk)):
+                r = c.classify(get["title"][i], get["description"][i], get["skills"][i], get["category"][i])
+                w.writerow([get["job_id"][i], int(r.is_ai), r.ai_kind or "", f"{r.ai_score:.3f}", r.category or "",
+                            "|".join(s.name for s in r.skills)])
+                ai += r.is_ai
+            rows += len(chunk)
+    return {"rows": rows, "ai": ai}

@@ -1,0 +1,208 @@
+"""AI-work classification and category inference of job posts (DESIGN.md "AI-related work").
+
+A post is AI work when it asks for building, integrating, training, evaluating or operating AI, or for deliverables
+made with AI tools. Evidence is the AI skills the matcher finds, weighed by where they sit (title > tags >
+description), how specific they are (``weak_ai`` skills such as ChatGPT or "artificial intelligence" need support),
+and their context: a negation ("no AI-generated content"), a company description ("our AI-powered platform"), or a
+coding aid ("use Copilot/Cursor to speed up development") cancels a mention. ``ai_score`` = 1 - exp(-evidence);
+a post is AI work at evidence >= 1 (score >= 0.63). ``reason`` lists the evidence that decided it.
+
+>>> c = Classifier.default()
+>>> r = c.classify("Build a RAG chatbot with LangChain", "Python developer for our support bot.")
+>>> r.is_ai, r.ai_kind, r.category
+(True, 'llm_apps', 'Web, Mobile & Software Dev')
+>>> c.classify("Blog writer (no AI-generated content)", "Write 4 SEO articles a month. No ChatGPT.").is_ai
+False
+>>> c.classify("Shopify developer", "We are an AI-powered startup. Fix our theme and checkout.").is_ai
+False
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from gigsight.skills.extract import Match, Matcher
+from gigsight.skills.taxonomy import Skill
+from gigsight.skills.text import clean, tokens
+
+THRESHOLD = 1.0
+OTHER_WORK = 1.5  # the threshold factor when the title names only non-AI work
+WEIGHT = {"title": 1.0, "tags": 0.6, "description": 0.5}
+STRONG, WEAK = 1.0, 0.35
+NEGATIONS = {"no", "not", "without", "never", "avoid", "zero", "don't", "dont", "nor", "non", "free", "prohibited",
+             "banned", "forbidden", "detectors", "detector", "detection", "rejected", "human-written", "humanwritten"}
+COMPANY = {"company", "startup", "start-up", "platform", "agency", "business", "firm", "team", "brand", "products",
+           "saas", "organization", "organisation", "leader", "solutions", "world", "era", "age", "revolution"}
+CODING_AID = {"cursor", "copilot", "codeium", "windsurf", "lovable", "bolt", "replit", "v0", "coding", "assistants"}
+GENERIC_AI = {"ai", "a.i"}
+BUILD_NOUNS = {"app", "apps", "bot", "bots", "tool", "tools", "system", "agent", "agents", "assistant", "model",
+               "models",
+               "integration", "automation", "feature", "features", "developer", "engineer", "generated", "video",
+               "videos", "image", "images", "voice", "content", "writer", "editor", "platform", "solution", "project"}
+# weak-only evidence in these categories is work done with AI tools of the category's kind
+KIND_BY_CATEGORY = {"Writing": "ai_content_writing", "Design & Creative": "generative_media",
+                    "Translation": "ai_content_writing", "Admin Support": "data_annotation"}
+
+
+@dataclass
+class Result:
+    """The verdict on one post, with the evidence an analyst needs to audit it."""
+
+    is_ai: bool
+    ai_kind: str | None
+    ai_score: float
+    category: str | None
+    category_source: str
+    skills: list[Skill] = field(default_factory=list)
+    reason: str = ""
+    evidence: list[tuple[str, str, int, int]] = field(default_factory=list)  # (field, text, start, end)
+
+
+class Classifier:
+    """Skills, AI verdict and category of posts, from one taxonomy's matcher."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def default() -> Classifier:
+        return Classifier(Matcher.default())
+
+    def classify(self, title: object, description: object = "", tags: object = "",
+                 category: object = None) -> Result:
+        """Classify one post. ``category``: the user's own category, kept when given."""
+        t, d = clean(title), clean(description)
+        found: dict[str, list[Match]] = {"title": self.matcher.find(t), "description": self.matcher.find(d)}
+        tag_skills = self.matcher.tags(tags)
+        skills: dict[str, Skill] = {}
+        for ms in found.values():
+            for m in ms:
+                skills.setdefault(m.skill.skill_id, m.skill)
+        for s in tag_skills:
+            skills.setdefault(s.skill_id, s)
+        cat, cat_source = self._category(category, found, tag_skills)
+        kind_w: dict[str, float] = defaultdict(float)
+        counted: dict[tuple[str, str], float] = {}  # (field, skill): a skill named five times is one piece of evidence
+        strong_seen = False
+        cancelled: set[str] = set()
+        kept: set[str] = {s.skill_id for s in tag_skills}
+        reasons: list[str] = []
+        evidence: list[tuple[str, str, int, int]] = []
+        for where, text in (("title", t), ("description", d)):
+            words = tokens(text) if found[where] else []
+            for m in found[where]:
+                if not m.skill.is_ai:
+                    continue
+                cancel = _cancelled(text, m, words)
+                if cancel:
+                    reasons.append(f"ignored {m.text!r} in {where} ({cancel})")
+                    cancelled.add(m.skill.skill_id)
+                    continue
+                kept.add(m.skill.skill_id)
+                w = WEIGHT[where] * (WEAK if m.skill.weak_ai else STRONG)
+                if (where, m.skill.skill_id) in counted:
+                    continue
+                counted[(where, m.skill.skill_id)] = w
+                kind_w[m.skill.ai_kind or "llm_apps"] += w
+                strong_seen |= not m.skill.weak_ai
+                evidence.append((where, m.text, m.start, m.end))
+                reasons.append(f"{m.skill.name} ({where}: {m.text!r})")
+        for s in tag_skills:
+            if s.is_ai:
+                kind_w[s.ai_kind or "llm_apps"] += WEIGHT["tags"] * (WEAK if s.weak_ai else STRONG) * 0.5
+                reasons.append(f"{s.name} (tag)")
+        generic = _generic_ai_title(t)
+        if generic:  # "AI expert": support, not proof; "AI web app", "AI bot": the thing to build is AI
+            reasons.append("AI named in the title" + (" with what to build" if generic > 0.5 else ""))
+        total = sum(kind_w.values()) + generic
+        # a title about other work ("Power BI developer", "Website testing") needs more than description mentions
+        other_work = bool(found["title"]) and not generic and not any(m.skill.is_ai for m in found["title"])
+        is_ai = total >= THRESHOLD * (OTHER_WORK if other_work else 1)
+        if other_work and THRESHOLD <= total < OTHER_WORK * THRESHOLD:
+            reasons.append("title names other work")
+        kind = max(kind_w, key=lambda k: kind_w[k]) if kind_w else ("llm_apps" if generic else None)
+        if kind is not None and not strong_seen and cat in KIND_BY_CATEGORY:
+            kind = KIND_BY_CATEGORY[cat]
+        score = round(1 - math.exp(-total), 3)
+        verdict = "AI work" if is_ai else "not AI work"
+        reason = f"{verdict} (evidence {total:.2f}): " + ("; ".join(reasons[:6]) if reasons else "no AI evidence")
+        listed = [s for s in skills.values() if s.skill_id not in cancelled or s.skill_id in kept]  # "no AI content"
+        return Result(is_ai, kind if is_ai else None, score, cat, cat_source, listed, reason, evidence)
+
+    def _category(self, given: object, found: dict[str, list[Match]], tags: list[Skill]) -> tuple[str | None, str]:
+        if isinstance(given, str) and given.strip():
+            return given.strip(), "user"
+        votes: dict[str, float] = defaultdict(float)
+        for where, ms in found.items():
+            for m in ms:
+                votes[m.skill.category] += 2.0 if where == "title" else 0.5
+        for s in tags:
+            votes[s.category] += 1.0
+        if not votes:
+            return None, "none"
+        return max(votes, key=lambda k: votes[k]), "inferred"
+
+
+def _cancelled(text: str, m: Match, words: list[str]) -> str:
+    """Why a mention does not count: negated, describing the company, or an AI coding aid; '' when it counts."""
+    before = tokens(text[max(0, m.start - 60):m.start])[-4:]
+    after = tokens(text[m.end:m.end + 60])[:4]
+    if any(w in NEGATIONS for w in before[-3:]) or any(w in ("rejected", "prohibited", "allowed", "detected")
+                                                      for w in after):
+        return "negated"
+    if m.skill.weak_ai and len(after) >= 2 and after[0] in ("powered", "driven", "based", "first", "native") and (
+            after[1] in COMPANY or (len(after) > 2 and after[2] in COMPANY)):
+        return "describes the company"
+    if any(w in CODING_AID for w in before + after):
+        return "AI as a coding aid"
+    return ""
+
+
+def _generic_ai_title(title: str) -> float:
+    """Weight of a bare "AI" in the title: 0.7 when followed by a thing to build ("AI web app"), else 0.3."""
+    words = tokens(title)
+    for i, w in enumerate(words):
+        if w in GENERIC_AI:
+            if i + 1 < len(words) and words[i + 1] in ("powered", "driven", "based", "enabled", "first"):
+                return 0.3  # "AI-powered ..." describes the product or the company
+            if any(x in BUILD_NOUNS for x in words[i + 1:i + 4]):
+                return 0.7
+            return 0.3
+    return 0.0
+
+
+def classify(jobs: object, batch: int = 5_000) -> object:
+    """Classify a DataFrame with ``job_id, title`` and optional ``description, skills, category`` columns.
+
+    Returns a DataFrame in input order: job_id, is_ai, ai_kind, ai_score, category, category_source, skills
+    (canonical names joined by "|"), reason.
+
+    >>> import pandas as pd
+    >>> out = classify(pd.DataFrame({"job_id": ["j1", "j2"], "title": ["Train a YOLO model", "Logo design"]}))
+    >>> out.is_ai.tolist(), out.ai_kind[0], out.skills[0]
+    ([True, False], 'vision', 'YOLO')
+    """
+    import pandas as pd
+
+    from gigsight.errors import GigsightError
+
+    if not isinstance(jobs, pd.DataFrame):
+        raise GigsightError("classify() takes a pandas DataFrame with job_id and title columns")
+    missing = [c for c in ("job_id", "title") if c not in jobs.columns]
+    if missing:
+        raise GigsightError(f"the jobs table has no {', '.join(missing)} column; it needs job_id and title "
+                            f"(description, skills and category are optional); columns found: {list(jobs.columns)}")
+    c = Classifier.default()
+    n = len(jobs)
+    col = {k: (jobs[k].tolist() if k in jobs.columns else [None] * n)
+           for k in ("job_id", "title", "description", "skills", "category")}
+    rows = []
+    for i in range(n):
+        r = c.classify(col["title"][i], col["description"][i], col["skills"][i], col["category"][i])
+        rows.append((col["job_id"][i], r.is_ai, r.ai_kind, r.ai_score, r.category, r.category_source,
+                     "|".join(s.name for s in r.skills), r.reason))
+    return pd.DataFrame(rows, columns=["job_id", "is_ai", "ai_kind", "ai_score", "category", "category_source",
+                                       "skills", "reason"])

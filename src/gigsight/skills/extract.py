@@ -1,0 +1,126 @@
+"""Skill extraction: canonical skills found in a post's title, description and client tags, with the evidence span.
+
+Deterministic and fast: the text is tokenised once (``skills.text.TOKEN``) and every position is looked up in a
+first-token index of the aliases, longest alias first, so a post costs one regex pass plus a dict lookup per token.
+Ambiguous names (R, Go, C, Make, Runway, Swift...) count only as their context rule allows; client tags always count.
+
+>>> m = Matcher.default()
+>>> [(x.skill.name, x.text) for x in m.find("Need a Go developer: REST APIs, Postgres and some R for stats")]
+[('Go', 'Go developer'), ('REST API', 'REST APIs'), ('PostgreSQL', 'Postgres'), ('R', 'R')]
+>>> [x.skill.name for x in m.find("Ready to go? Make it pop with AI videos")]
+['AI Video Generation']
+>>> [s.name for s in m.tags("['Python', 'LLM Prompt Engineering', 'n8n']")]
+['Python', 'Prompt Engineering', 'n8n']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
+
+from gigsight.skills.taxonomy import Skill, Taxonomy, load_taxonomy
+from gigsight.skills.text import TOKEN, normalise_alias
+
+NEAR = 8  # tokens either side an ambiguous name's context word may sit
+_SPLIT = re.compile(f"({TOKEN.pattern})")
+_TAG_SPLIT = re.compile(r"\s*[|,;\n]\s*")
+_PLURAL_OK = re.compile(r"^[a-z]{3,}$")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One skill mention: the skill, the matched text and its [start, end) offsets in the searched text."""
+
+    skill: Skill
+    start: int
+    end: int
+    text: str
+
+
+class Matcher:
+    """Compiled alias index of one taxonomy."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        index: dict[str, dict[tuple[str, ...], Skill]] = {}
+        for alias, skill in taxonomy.lookup.items():
+            toks = tuple(alias.split(" "))
+            index.setdefault(toks[0], {})[toks] = skill
+        for alias, skill in taxonomy.lookup.items():  # plural forms clients write ("chatbots", "dashboards")
+            toks = tuple(alias.split(" "))
+            if _PLURAL_OK.match(toks[-1]) and not toks[-1].endswith("s"):
+                plural = (*toks[:-1], toks[-1] + "s")
+                if " ".join(plural) not in taxonomy.lookup:
+                    index.setdefault(plural[0], {}).setdefault(plural, skill)
+        for alias, skill in taxonomy.lookup.items():  # "Bland AI" is written "Bland.ai"; "Make com", "make.com"
+            toks = tuple(alias.split(" "))
+            if len(toks) == 2 and toks[1] in ("ai", "io", "com", "js") and "." not in toks[0]:
+                joined = (f"{toks[0]}.{toks[1]}",)
+                index.setdefault(joined[0], {}).setdefault(joined, skill)
+        self._index = {k: sorted(v.items(), key=lambda kv: -len(kv[0])) for k, v in index.items()}
+        self._context = taxonomy.context
+
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def default() -> Matcher:
+        """The matcher of the packaged taxonomy (built once per process)."""
+        return Matcher(load_taxonomy())
+
+    def find(self, text: str) -> list[Match]:
+        """Skill mentions in ``text``, left to right, longest alias first, no overlaps."""
+        low = text.lower()
+        if len(low) != len(text):  # a few characters change length when lower-cased; keep offsets true
+            low = "".join(c.lower()[0] for c in text)
+        parts = _SPLIT.split(low)  # separator, token, separator, token, ..., separator: offsets by running sums
+        words = parts[1::2]
+        ends = list(accumulate(map(len, parts)))
+        out: list[Match] = []
+        i, n, index = 0, len(words), self._index
+        while i < n:
+            cands = index.get(words[i])
+            if cands is None:
+                i += 1
+                continue
+            for toks, skill in cands:
+                k = len(toks)
+                if (k == 1 or tuple(words[i:i + k]) == toks) and (k > 1 or self._allowed(words, ends, i, text)):
+                    s, e = ends[2 * i], ends[2 * (i + k) - 1]
+                    out.append(Match(skill, s, e, text[s:e]))
+                    i += k
+                    break
+            else:
+                i += 1
+        return out
+
+    def _allowed(self, words: list[str], ends: list[int], i: int, text: str) -> bool:
+        rule = self._context.get(words[i])
+        if rule is None:
+            return True
+        if rule.case and text[ends[2 * i]:ends[2 * i + 1]] not in rule.case:
+            return False
+        if not rule.near:
+            return True
+        lo, hi = max(0, i - NEAR), i + NEAR + 1
+        return any(w in rule.near for w in words[lo:hi] if w != words[i])
+
+    def tags(self, raw: object) -> list[Skill]:
+        """Canonical skills of client tags: '|', ',', ';' or a Python-list string; unknown tags searched as text."""
+        if not isinstance(raw, str) or not raw.strip():
+            return []
+        body = raw.strip()
+        if body.startswith("[") and body.endswith("]"):
+            body = body[1:-1]
+        out: dict[str, Skill] = {}
+        for tag in _TAG_SPLIT.split(body):
+            tag = tag.strip().strip("'\"").strip()
+            if not tag:
+                continue
+            skill = self.taxonomy.lookup.get(normalise_alias(tag))
+            if skill is not None:
+                out.setdefault(skill.skill_id, skill)
+                continue
+            for m in self.find(tag):  # "LLM Prompt Engineering": the known part still counts
+                if m.skill.skill_id not in out and (m.skill.is_ai or len(m.text) > 2):
+                    out[m.skill.skill_id] = m.skill
+        return list(out.values())

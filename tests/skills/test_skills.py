@@ -1,0 +1,166 @@
+"""Skills: taxonomy validation, extraction with context rules, the AI classifier's definition, category inference,
+bad text, the jobs-classify CLI and the enrich stage against the simulator's planted truth."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import gigsight
+from gigsight.cli import app
+from gigsight.errors import DataValidationError
+from gigsight.skills import AI_KINDS, CATEGORIES, Classifier, Matcher, classify, load_taxonomy
+from gigsight.skills.taxonomy import _read_csv
+
+C = Classifier.default()
+
+
+def test_taxonomy_size_categories_and_ai_layer() -> None:
+    tax = load_taxonomy()
+    assert 1000 <= len(tax) <= 2000
+    assert {s.category for s in tax.skills} == set(CATEGORIES)
+    assert {s.ai_kind for s in tax.skills if s.is_ai} == set(AI_KINDS)
+    for name in ("LangChain", "RAG", "Prompt Engineering", "AI Agents", "n8n", "Midjourney", "Stable Diffusion",
+                 "Runway", "Pika", "ElevenLabs", "AI Content Writing", "Data Annotation", "RLHF"):
+        assert tax.lookup[name.lower()].name, name
+
+
+def test_taxonomy_file_errors_are_located(tmp_path: Path) -> None:
+    bad = tmp_path / "mine.csv"
+    bad.write_text("skill_id,name,category,aliases\n"
+                   "a,Alpha,Writing,al\n"
+                   "a,Beta,Writing,\n"
+                   "c,Gamma,Cooking,al\n")
+    with pytest.raises(DataValidationError) as e:
+        _read_csv(bad)
+    text = str(e.value)
+    assert "mine.csv row 3, column skill_id, value 'a': duplicate id" in text
+    assert "row 4, column category, value 'Cooking'" in text
+    assert "alias maps to two skills: a (row 2) and c" in text
+
+
+def test_user_taxonomy_extends_the_packaged_one(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.csv"
+    mine.write_text("skill_id,name,category,is_ai,ai_kind,aliases\nacme-llm,AcmeLLM,Writing,1,llm_apps,acme gpt\n")
+    tax = load_taxonomy(str(mine))
+    assert tax.lookup["acme gpt"].skill_id == "acme-llm"
+    assert "python" in tax.by_id and len(tax) == len(load_taxonomy()) + 1
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Go developer for gRPC microservices", ["Go", "Microservices"]),
+    ("Ready to go? Let's go!", []),
+    ("Statistical analysis in R with ggplot2", ["Statistics", "R"]),
+    ("Rate the letters A, B, C and R", []),
+    ("Automate invoices with Make and Airtable", ["Make.com", "Airtable"]),
+    ("Make sure the logo pops", ["Logo Design"]),
+    ("Clips made with Runway Gen-3 and Pika", ["Runway", "Pika"]),
+    ("C++ and C# and .NET, not Node.js", ["C++", "C#", ".NET", "Node.js"]),
+    ("Need dashboards and chatbots", ["Dashboard", "AI Chatbot"]),
+])
+def test_extraction_with_context_rules(text: str, expected: list[str]) -> None:
+    assert list(dict.fromkeys(m.skill.name for m in Matcher.default().find(text))) == expected
+
+
+def test_evidence_spans_point_into_the_text() -> None:
+    text = "Senior dev: LangChain + Pinecone RAG"
+    for m in Matcher.default().find(text):
+        assert text[m.start:m.end] == m.text
+
+
+@pytest.mark.parametrize(("title", "desc", "kind"), [
+    ("Build a customer support chatbot with the OpenAI API", "RAG over our docs.", "llm_apps"),
+    ("n8n AI agent to qualify leads", "The workflow calls an LLM.", "agents_automation"),
+    ("Churn prediction model", "Train XGBoost and scikit-learn models.", "ml"),
+    ("Speech to text pipeline", "Transcribe calls with Whisper and run NLP.", "nlp_speech"),
+    ("YOLOv8 object detection", "Detect defects in camera images with OpenCV.", "vision"),
+    ("Midjourney artist", "AI art for book covers with Stable Diffusion.", "generative_media"),
+    ("AI video editing for shorts", "Use Runway and CapCut AI features.", "ai_video_editing"),
+    ("AI content writer", "Draft blog posts with AI writing tools and edit AI-generated drafts.", "ai_content_writing"),
+    ("Data annotation for AI training", "Draw bounding boxes; image annotation in CVAT.", "data_annotation"),
+])
+def test_every_ai_kind(title: str, desc: str, kind: str) -> None:
+    r = C.classify(title, desc)
+    assert r.is_ai and r.ai_kind == kind, r.reason
+
+
+@pytest.mark.parametrize(("title", "desc"), [
+    ("Blog writer", "Original articles only. No AI-generated content; we run AI detectors."),
+    ("Shopify theme fixes", "We are an AI-powered startup. Fix our checkout and theme."),
+    ("React developer", "You may use AI coding tools like Copilot or Cursor to move faster."),
+    ("Trading bot for Binance", "Plain API integration, no machine learning, execute my rules."),
+    ("Power BI dashboard", "Build sales dashboards in Power BI from SQL Server."),
+])
+def test_not_ai_work(title: str, desc: str) -> None:
+    r = C.classify(title, desc)
+    assert not r.is_ai, r.reason
+
+
+def test_negated_mention_is_not_listed_as_a_skill() -> None:
+    r = C.classify("Blog writer", "No AI content please.")
+    assert "AI Content Writing" not in [s.name for s in r.skills]
+
+
+def test_category_kept_when_given_and_inferred_otherwise() -> None:
+    assert C.classify("Logo design", category="My Category").category == "My Category"
+    assert C.classify("QuickBooks bookkeeping for a small shop").category == "Accounting & Consulting"
+    assert C.classify("Translate our app to Spanish").category == "Translation"
+
+
+@pytest.mark.parametrize("text", ["", "   ", None, float("nan"), "<div>&nbsp;&amp;</div>", "🚀🔥✅" * 50,
+                                  "Necesitamos un desarrollador de Python para un chatbot con IA",
+                                  "需要开发一个网站", "x" * 1_000_000, "Python " * 200_000])
+def test_bad_text_never_crashes(text: object) -> None:
+    r = C.classify(text, text, text)
+    assert 0.0 <= r.ai_score <= 1.0 and isinstance(r.reason, str)
+
+
+def test_classify_dataframe_keeps_order_and_rejects_missing_title() -> None:
+    df = pd.DataFrame({"job_id": ["b", "a"], "title": ["Logo", "Fine-tune Llama 3"], "description": [None, ""]})
+    out = classify(df)
+    assert out.job_id.tolist() == ["b", "a"] and out.is_ai.tolist() == [False, True]
+    with pytest.raises(gigsight.GigsightError, match="no title column"):
+        classify(pd.DataFrame({"job_id": ["1"], "name": ["x"]}))
+
+
+def test_jobs_classify_cli(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    src.write_text('{"job_id": "9", "title": "Label images for AI training", "description": ""}\n'
+                   '{"job_id": "3", "title": "Bookkeeping in Xero", "description": null, '
+                   '"skills": "Xero|Accounting"}\n')
+    res = CliRunner().invoke(app, ["jobs", "classify", "--input", str(src), "--output", str(dst)])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(dst.open()))
+    assert [r["job_id"] for r in rows] == ["9", "3"]
+    assert rows[0]["is_ai"] == "1" and rows[0]["ai_kind"] == "data_annotation"
+    assert rows[1]["is_ai"] == "0" and rows[1]["skills"] == "Bookkeeping|Xero|Accounting"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name\n1,x\n")
+    res = CliRunner().invoke(app, ["jobs", "classify", "--input", str(bad), "--output", str(dst)])
+    assert res.exit_code == 1 and "bad.csv: missing column job_id, title" in str(res.exception)
+
+
+def test_enrich_recovers_planted_ai_share_and_feeds_kpis(tmp_path: Path) -> None:
+    store = gigsight.connect(str(tmp_path / "e.duckdb"))
+    try:
+        gigsight.simulate(store, "seed-q3", scale=0.005, validate=False)
+        first = gigsight.enrich(store)
+        again = gigsight.enrich(store)
+        assert first.classified == first.jobs and again.reused == again.jobs and again.classified == 0
+        con = store.con
+        truth, lab = con.table("truth_jobs"), con.table("job_labels")
+        df = truth.join(lab, "job_id").select(t=truth.is_ai, p=lab.is_ai).to_pandas()
+        assert len(df) == first.jobs
+        assert abs(df.p.mean() - df.t.mean()) < 0.01  # planted AI share recovered within 1 pp
+        assert (df.p == df.t).mean() > 0.98
+        # the KPI engine now reads the labels: clearing the planted flag does not change ai_jobs
+        before = gigsight.compute("ai_jobs", period="year", con=store)
+        con.raw_sql("UPDATE jobs SET is_ai = NULL")
+        after = gigsight.compute("ai_jobs", period="year", con=store)
+        assert before.ai_jobs.tolist() == after.ai_jobs.tolist() and sum(after.ai_jobs) > 0
+        assert {"skills", "job_skills", "freelancer_profile"} <= set(store.tables())
+    finally:
+        store.close()
