@@ -320,6 +320,81 @@ def jobs_classify(
     out.print(f"classified {counts['rows']:,} posts ({counts['ai']:,} AI work) into {output}")
 
 
+skills_app = typer.Typer(no_args_is_help=True, help="Skill demand, supply and actions (after `gigsight enrich`).")
+app.add_typer(skills_app, name="skills")
+PeriodOpt = Annotated[str, typer.Option("--period", help="month, quarter or year.")]
+AtOpt = Annotated[str | None, typer.Option("--at", help="Period to rank, e.g. 2025Q3 (default: last complete).")]
+TopOpt = Annotated[int, typer.Option("--top", min=1, max=10_000, help="Rows to show.")]
+MinJobsOpt = Annotated[int, typer.Option("--min-jobs", min=1, help="Minimum jobs in both periods for a growth rate.")]
+
+
+@skills_app.command("trends")
+def skills_trends(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
+                  top: TopOpt = 20, min_jobs: MinJobsOpt = 20,
+                  ai: Annotated[bool, typer.Option("--ai", help="AI skills only.")] = False,
+                  fmt: ReportOption = ReportFmt.table) -> None:
+    """Top skills by jobs posted, with YoY growth and its 95% interval (Poisson rate ratio)."""
+    from gigsight.skills.demand import trends
+
+    df = trends(_url(db), period=period, at=at, min_jobs=min_jobs, ai_only=ai, top=top)
+    _emit(_records(df), fmt, f"{'AI skills' if ai else 'Skills'} by jobs posted")
+
+
+@skills_app.command("emerging")
+def skills_emerging(db: DbOption = "gigsight.duckdb", top: TopOpt = 20,
+                    fdr: Annotated[float, typer.Option(min=0.0001, max=0.5, help="False discovery rate.")] = 0.05,
+                    fmt: ReportOption = ReportFmt.table) -> None:
+    """Emerging and declining skills: last 6 months' share of jobs against the 12 before, FDR-controlled."""
+    from gigsight.skills.demand import emerging
+
+    df = emerging(_url(db), fdr=fdr)
+    df = df[df.trend != "steady"].head(top)
+    _emit(_records(df), fmt, "Emerging and declining skills")
+
+
+@skills_app.command("promote")
+def skills_promote(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
+                   top: TopOpt = 10, min_jobs: MinJobsOpt = 20, fmt: ReportOption = ReportFmt.table) -> None:
+    """Skills to promote: growth x unmet demand x GSV, with the reasons."""
+    from gigsight.recommend import promote
+
+    _emit(_records(promote(_url(db), period=period, at=at, min_jobs=min_jobs, top=top)), fmt, "Skills to promote")
+
+
+@skills_app.command("learn")
+def skills_learn(freelancer: Annotated[str, typer.Option("--freelancer", help="Freelancer id.")],
+                 db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
+                 top: TopOpt = 5, fmt: ReportOption = ReportFmt.table) -> None:
+    """Skills a freelancer should learn next: adjacency x demand growth x rate premium, with the reasons."""
+    from gigsight.recommend import learn
+
+    _emit(_records(learn(_url(db), freelancer, period=period, at=at, top=top)), fmt, f"Skills for {freelancer}")
+
+
+@skills_app.command("cooccur")
+def skills_cooccur(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
+                   top: TopOpt = 20, fmt: ReportOption = ReportFmt.table) -> None:
+    """Skills asked together in the trailing twelve months, with lift."""
+    from gigsight.skills.demand import _last_complete
+    from gigsight.skills.supply import cooccurrence
+
+    url = _url(db)
+    at = at or _last_complete(gigsight.compute("jobs_posted", period=period, con=url), period)
+    _emit(_records(cooccurrence(url, period, at, top=top)), fmt, f"Skills asked together (12 months to {at})")
+
+
+@skills_app.command("supply")
+def skills_supply(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
+                  top: TopOpt = 20, fmt: ReportOption = ReportFmt.table) -> None:
+    """Supply against demand per skill: jobs per active freelancer, median hourly rate and premium."""
+    from gigsight.skills.demand import _last_complete
+    from gigsight.skills.supply import supply
+
+    url = _url(db)
+    at = at or _last_complete(gigsight.compute("jobs_posted", period=period, con=url), period)
+    _emit(_records(supply(url, period, at).head(top)), fmt, f"Supply and demand (12 months to {at})")
+
+
 @app.command()
 def docs(out_dir: Annotated[Path, typer.Option("--out", help="Docs folder.")] = Path("docs")) -> None:
     """Regenerate docs/schema.md and docs/metrics.md from the code."""

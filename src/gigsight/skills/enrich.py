@@ -1,9 +1,10 @@
 """The enrich stage: skills, AI verdict and category of every job, and freelancer profiles, written to the store.
 
-Writes four tables (replacing them whole, the same way on DuckDB, Postgres and Spark, through ``Store.bulk_load``):
+Writes five tables (replacing them whole, the same way on DuckDB, Postgres and Spark, through ``Store.bulk_load``):
 ``skills`` (the taxonomy in use), ``job_labels`` (job_id, is_ai, ai_kind, ai_score, category_inferred,
-category_source, reason, fingerprint), ``job_skills`` (job_id, skill_id, source) and ``freelancer_profile``
-(freelancer_id, skills, n_skills, n_ai_skills, is_ai_specialist). Idempotent: a job whose fingerprint (its text,
+category_source, reason, fingerprint), ``job_skills`` (job_id, skill_id, source), ``freelancer_profile``
+(freelancer_id, skills, n_skills, n_ai_skills, is_ai_specialist) and ``freelancer_canonical_skills``
+(freelancer_id, skill_id). Idempotent: a job whose fingerprint (its text,
 tags, category and the classifier version) did not change keeps its labels without being classified again.
 
 Freelancer rule (documented in docs/skills.md): a freelancer is AI-specialised by profile when at least two of their
@@ -89,8 +90,9 @@ def enrich(store: Store, show_progress: bool = True, classifier: Classifier | No
     _replace(store, out, "skills", _skills_table(c.matcher.taxonomy))
     _replace(store, out, "job_labels", pa.table(labels_rows, schema=LABEL_SCHEMA))
     _replace(store, out, "job_skills", pa.table(js_rows, schema=JOB_SKILLS_SCHEMA))
-    prof = _profiles(store, c)
+    prof, canonical = _profiles(store, c)
     _replace(store, out, "freelancer_profile", prof)
+    _replace(store, out, "freelancer_canonical_skills", canonical)
     return EnrichResult(n_jobs, classified, reused, ai, len(js_rows["job_id"]), prof.num_rows,
                         sum(prof.column("is_ai_specialist").to_pylist()))
 
@@ -126,19 +128,24 @@ def _skills_table(tax: Taxonomy) -> pa.Table:
                      "ai_kind": [x.ai_kind for x in s], "weak_ai": [x.weak_ai for x in s]})
 
 
-def _profiles(store: Store, c: Classifier) -> pa.Table:
+def _profiles(store: Store, c: Classifier) -> tuple[pa.Table, pa.Table]:
     fs = store.con.table("freelancer_skills").select("freelancer_id", "skill").to_pyarrow().to_pydict()
     by: dict[str, dict[str, bool]] = {}
+    pairs: dict[tuple[str, str], None] = {}
     for fid, raw in zip(fs["freelancer_id"], fs["skill"], strict=True):
         mine = by.setdefault(fid, {})
         for s in c.matcher.tags(raw):
             mine[s.name] = s.is_ai and not s.weak_ai  # "ChatGPT" on a profile is a tool, not a specialism
+            pairs[(fid, s.skill_id)] = None
     ids = sorted(by)
     n = [len(by[f]) for f in ids]
     n_ai = [sum(by[f].values()) for f in ids]
-    return pa.table({"freelancer_id": ids, "skills": ["|".join(sorted(by[f])) for f in ids], "n_skills": n,
+    prof = pa.table({"freelancer_id": ids, "skills": ["|".join(sorted(by[f])) for f in ids], "n_skills": n,
                      "n_ai_skills": n_ai,
                      "is_ai_specialist": [a >= 2 and 2 * a >= t for a, t in zip(n_ai, n, strict=True)]})
+    canonical = pa.table({"freelancer_id": pa.array([p[0] for p in pairs], pa.string()),
+                          "skill_id": pa.array([p[1] for p in pairs], pa.string())})
+    return prof, canonical
 
 
 def _replace(store: Store, root: Path, name: str, table: pa.Table) -> None:

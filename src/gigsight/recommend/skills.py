@@ -1,0 +1,107 @@
+"""Skills to promote (operator view) and skills to learn next (freelancer view), each with its reasons.
+
+promote: score = growth x unmet demand x value, where growth = 1 + jobs YoY (the low end of its 95% interval when
+the interval is known, so a noisy jump counts for less; clipped to [0.5, 3]), unmet demand = share of the period's
+jobs not filled within 30 days (plus 0.1 when there is more than one job per active freelancer), value = the
+square root of the skill's share of the period's GSV (so the biggest skills do not win on size alone). Only
+skills past the minimum-volume guard are ranked.
+
+learn: candidates are skills asked together with the freelancer's own (lift > 1 and at least ``min_together``
+shared jobs in the trailing twelve months), scored by adjacency (best lift with an owned skill, log-damped) x demand
+growth (as above) x rate factor (1 + the candidate's hourly-rate premium, clipped to [0.5, 2]).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from gigsight.backends import ibis_of
+from gigsight.errors import ConfigError
+from gigsight.skills.demand import _nulls, trends
+from gigsight.skills.supply import cooccurrence, supply
+
+
+def _growth(row: Any) -> float:
+    g = row.jobs_yoy_low if row.jobs_yoy_low is not None else row.jobs_yoy
+    return min(max(1 + (g if g is not None else 0.0), 0.5), 3.0)
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.0%}"
+
+
+def promote(con: Any, period: str = "quarter", at: str | None = None, min_jobs: int = 20,
+            top: int = 10) -> pd.DataFrame:
+    """Skills to promote in period ``at``: rank, skill, score and the reasons behind it."""
+    t = trends(con, period=period, at=at, min_jobs=min_jobs)
+    t = t[t.guard == "ok"].copy()
+    if t.empty:
+        raise ConfigError(f"no skill has {min_jobs}+ jobs in both {period}s compared; lower --min-jobs")
+    at = str(t.period.iloc[0])
+    sup = supply(con, period, at).set_index("skill")
+    total_gsv = float(pd.to_numeric(t.gsv).sum()) or 1.0
+    rows = []
+    for r in t.itertuples():
+        fill = float(r.fill_rate) if r.fill_rate is not None else None
+        unmet = 1 - fill if fill is not None else 0.3
+        jpf = sup.jobs_per_freelancer.get(r.skill) if r.skill in sup.index else None
+        scarce = jpf is not None and not math.isnan(jpf) and jpf > 1
+        value = float(r.gsv or 0) / total_gsv
+        score = _growth(r) * (unmet + (0.1 if scarce else 0)) * math.sqrt(value) * 10
+        why = [f"jobs {_pct(r.jobs_yoy)} YoY (95% CI {_pct(r.jobs_yoy_low)} to {_pct(r.jobs_yoy_high)})",
+               f"{unmet:.0%} of jobs unfilled after 30 days" if fill is not None else "fill rate not known yet",
+               f"${float(r.gsv or 0):,.0f} GSV ({value:.1%} of the period)"]
+        if scarce:
+            why.append(f"{jpf:.1f} jobs per active freelancer with the skill")
+        rows.append((r.skill, r.is_ai, score, r.jobs_posted, r.jobs_yoy, fill, r.gsv, "; ".join(why)))
+    out = pd.DataFrame(rows, columns=["skill", "is_ai", "score", "jobs_posted", "jobs_yoy", "fill_rate", "gsv",
+                                      "reasons"]).sort_values("score", ascending=False).head(top)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    out.insert(0, "period", at)
+    return _nulls(out.reset_index(drop=True))
+
+
+def learn(con: Any, freelancer_id: str, period: str = "quarter", at: str | None = None, min_together: int = 5,
+          top: int = 5) -> pd.DataFrame:
+    """Skills ``freelancer_id`` should learn next, with the reasons."""
+    ib = ibis_of(con)
+    if "freelancer_canonical_skills" not in ib.list_tables():
+        raise ConfigError("no freelancer skills: run `gigsight enrich` first")
+    fs, sk = ib.table("freelancer_canonical_skills"), ib.table("skills")
+    mine = fs.filter(fs.freelancer_id == freelancer_id).join(sk, "skill_id").select("name").to_pandas().name
+    if mine.empty:
+        exists = ib.table("freelancers").filter(lambda f: f.freelancer_id == freelancer_id).count().execute()
+        if not exists:
+            raise ConfigError(f"no freelancer {freelancer_id!r} in the store")
+        raise ConfigError(f"freelancer {freelancer_id!r} lists no skill the taxonomy knows")
+    owned = set(mine)
+    t = trends(con, period=period, at=at)
+    at = str(t.period.iloc[0])
+    trend = t.set_index("skill")
+    sup = supply(con, period, at).set_index("skill")
+    co = cooccurrence(con, period, at, min_together=min_together)
+    cands: dict[str, tuple[float, str, int]] = {}
+    for r in co.itertuples():
+        for have, other in ((r.skill_a, r.skill_b), (r.skill_b, r.skill_a)):
+            better = other not in cands or r.lift > cands[other][0]
+            if have in owned and other not in owned and r.lift > 1 and better:
+                cands[other] = (float(r.lift), have, int(r.jobs_together))
+    rows = []
+    for skill, (lift, have, together) in cands.items():
+        tr = trend.loc[skill] if skill in trend.index else None
+        growth = _growth(tr) if tr is not None else 1.0
+        prem = sup.rate_premium.get(skill) if skill in sup.index else None
+        prem = None if prem is None or (isinstance(prem, float) and math.isnan(prem)) else float(prem)
+        rate = min(max(1 + (prem or 0.0), 0.5), 2.0)
+        score = math.log1p(lift) * growth * rate
+        why = [f"asked together with your {have} in {together} jobs (lift {lift:.1f})",
+               f"jobs {_pct(tr.jobs_yoy if tr is not None else None)} YoY",
+               f"hourly rates {_pct(prem)} vs the median" if prem is not None else "no hourly rate data"]
+        rows.append((skill, score, lift, have, "; ".join(why)))
+    out = pd.DataFrame(rows, columns=["skill", "score", "lift", "because_of", "reasons"])
+    out = out.sort_values("score", ascending=False).head(top).reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    out.insert(0, "freelancer_id", freelancer_id)
+    return _nulls(out)
