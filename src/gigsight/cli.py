@@ -150,6 +150,9 @@ def demo(
         _json(result)
         return
     _print_ingest(result["simulation"]["ingest"])
+    e = result["enrich"]
+    out.print(f"Enriched {e['jobs']:,} jobs: {e['ai_jobs']:,} AI-related by the classifier "
+              f"({e['ai_jobs'] / max(e['jobs'], 1):.1%}), {e['job_skills']:,} job skills")
     shown = ("period", "gsv", "gsv_yoy", "active_clients", "active_clients_yoy", "gsv_per_active_client",
              "gsv_per_new_client_yoy", "ai_jobs_yoy", "ai_gsv_share")
     _show_kpis([{k: r[k] for k in shown} for r in result["quarters"][-6:]])
@@ -161,7 +164,7 @@ def demo(
         out.print(f"[bold]{line}[/bold]")
     out.print(f"\nNext: [bold]gigsight kpis --db {db} --by ai --compare yoy[/bold], "
               f"[bold]gigsight drivers --db {db} --from 2024Q3 --to 2025Q3[/bold], "
-              f"[bold]gigsight info --db {db}[/bold]")
+              f"[bold]gigsight skills trends --db {db} --ai[/bold], [bold]gigsight skills promote --db {db}[/bold]")
 
 
 @app.command()

@@ -1,12 +1,14 @@
 """``gigsight demo``: simulate the seed scenario into a DuckDB file and tell its story from the records.
 
-The path is the real one: generated files -> ingest with full validation -> store -> the metric registry.
+The path is the real one: generated files -> ingest with full validation -> store -> enrich (skills, AI verdicts
+by the classifier, not the planted flags) -> the metric registry.
 Every number in the sentences is computed by :func:`gigsight.compute` on the generated records; money and
 counts are also shown at full size (divided by the scale), growth rates need no conversion.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from gigsight.metrics import compute
 from gigsight.simulate import simulate
 from gigsight.simulate.scenario import load_scenario
 from gigsight.simulate.targets import check_targets
+from gigsight.skills.enrich import enrich
 
 DEMO_SCALE = 0.1
 DEMO_METRICS = ["gsv", "active_clients", "gsv_per_active_client", "new_clients", "gsv_per_new_client", "take_rate",
@@ -74,10 +77,12 @@ def demo(db: str | Path = "gigsight.duckdb", *, scenario: str = "seed-q3", scale
     path = Path(db)
     with connect(f"duckdb://{path}") as store:
         sim = simulate(store, sc.source, scale=scale, seed=seed, replace=replace, progress=progress)
+        enriched = enrich(store, show_progress=progress)
         period = next((t.period for t in sc.targets if "Q" in t.period), f"{sc.end[:4]}Q3")
         story = headline(store, period, scale)
         checks = [c.to_dict() for c in check_targets(store, sc, scale)]
-        return {"db": str(path), "simulation": sim, "info": info(store), "targets": checks, **story}
+        return {"db": str(path), "simulation": sim, "enrich": asdict(enriched), "info": info(store),
+                "targets": checks, **story}
 
 
 __all__ = ["DEMO_SCALE", "demo", "headline", "sentences"]

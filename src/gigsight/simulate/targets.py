@@ -45,7 +45,8 @@ def _measure(store: Store, t: Target, scale: float) -> Check:
         df = compute(["ai_jobs"], period=_period_kind(t.period), by="skill", con=store)
         df = df[df.period == t.period].sort_values("ai_jobs", ascending=False)
         top = [str(s) for s in df.skill.head(t.within)]
-        missing = [s for s in t.top_skills if s not in top]
+        have = {s.lower() for s in top}  # tags before enrich, canonical names ("ChatGPT") after
+        missing = [s for s in t.top_skills if s.lower() not in have]
         return Check(t.metric, t.period, "top_skills", f"{', '.join(t.top_skills)} in top {t.within}",
                      ", ".join(top), not missing)
     df = compute([t.metric], period=_period_kind(t.period), compare=["yoy"], con=store)

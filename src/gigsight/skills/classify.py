@@ -37,6 +37,8 @@ COMPANY = {"company", "startup", "start-up", "platform", "agency", "business", "
            "saas", "organization", "organisation", "leader", "solutions", "world", "era", "age", "revolution"}
 CODING_AID = {"cursor", "copilot", "codeium", "windsurf", "lovable", "bolt", "replit", "v0", "coding", "assistants"}
 GENERIC_AI = {"ai", "a.i"}
+UMBRELLA = {"ai-engineering", "artificial-intelligence", "machine-learning", "deep-learning", "data-science",
+            "generative-ai"}
 BUILD_NOUNS = {"app", "apps", "bot", "bots", "tool", "tools", "system", "agent", "agents", "assistant", "model",
                "models",
                "integration", "automation", "feature", "features", "developer", "engineer", "generated", "video",
@@ -85,6 +87,7 @@ class Classifier:
             skills.setdefault(s.skill_id, s)
         cat, cat_source = self._category(category, found, tag_skills)
         kind_w: dict[str, float] = defaultdict(float)
+        specific: dict[str, float] = defaultdict(float)  # evidence without the umbrella words, for the kind
         counted: dict[tuple[str, str], float] = {}  # (field, skill): a skill named five times is one piece of evidence
         strong_seen = False
         cancelled: set[str] = set()
@@ -92,11 +95,10 @@ class Classifier:
         reasons: list[str] = []
         evidence: list[tuple[str, str, int, int]] = []
         for where, text in (("title", t), ("description", d)):
-            words = tokens(text) if found[where] else []
             for m in found[where]:
                 if not m.skill.is_ai:
                     continue
-                cancel = _cancelled(text, m, words)
+                cancel = _cancelled(text, m)
                 if cancel:
                     reasons.append(f"ignored {m.text!r} in {where} ({cancel})")
                     cancelled.add(m.skill.skill_id)
@@ -107,23 +109,33 @@ class Classifier:
                     continue
                 counted[(where, m.skill.skill_id)] = w
                 kind_w[m.skill.ai_kind or "llm_apps"] += w
+                if m.skill.skill_id not in UMBRELLA:
+                    specific[m.skill.ai_kind or "llm_apps"] += w
                 strong_seen |= not m.skill.weak_ai
                 evidence.append((where, m.text, m.start, m.end))
                 reasons.append(f"{m.skill.name} ({where}: {m.text!r})")
         for s in tag_skills:
             if s.is_ai:
-                kind_w[s.ai_kind or "llm_apps"] += WEIGHT["tags"] * (WEAK if s.weak_ai else STRONG) * 0.5
+                w = WEIGHT["tags"] * (WEAK if s.weak_ai else STRONG) * 0.5
+                kind_w[s.ai_kind or "llm_apps"] += w
+                if s.skill_id not in UMBRELLA:
+                    specific[s.ai_kind or "llm_apps"] += w
                 reasons.append(f"{s.name} (tag)")
         generic = _generic_ai_title(t)
+        title_generic = generic > 0
         if generic:  # "AI expert": support, not proof; "AI web app", "AI bot": the thing to build is AI
             reasons.append("AI named in the title" + (" with what to build" if generic > 0.5 else ""))
         total = sum(kind_w.values()) + generic
         # a title about other work ("Power BI developer", "Website testing") needs more than description mentions
-        other_work = bool(found["title"]) and not generic and not any(m.skill.is_ai for m in found["title"])
+        title_ai = [m.skill for m in found["title"] if m.skill.is_ai]
+        # "Power BI | Data Scientist": other work named, AI only as a weak word
+        other_work = (any(not m.skill.is_ai for m in found["title"]) and not title_generic
+                      and all(s.weak_ai for s in title_ai))
         is_ai = total >= THRESHOLD * (OTHER_WORK if other_work else 1)
         if other_work and THRESHOLD <= total < OTHER_WORK * THRESHOLD:
             reasons.append("title names other work")
-        kind = max(kind_w, key=lambda k: kind_w[k]) if kind_w else ("llm_apps" if generic else None)
+        pick = specific or kind_w  # "AI/ML" everywhere says AI, not which kind: a specific skill decides
+        kind = max(pick, key=lambda k: pick[k]) if pick else ("llm_apps" if generic else None)
         if kind is not None and not strong_seen and cat in KIND_BY_CATEGORY:
             kind = KIND_BY_CATEGORY[cat]
         score = round(1 - math.exp(-total), 3)
@@ -146,10 +158,10 @@ class Classifier:
         return max(votes, key=lambda k: votes[k]), "inferred"
 
 
-def _cancelled(text: str, m: Match, words: list[str]) -> str:
+def _cancelled(text: str, m: Match) -> str:
     """Why a mention does not count: negated, describing the company, or an AI coding aid; '' when it counts."""
     before = tokens(text[max(0, m.start - 60):m.start])[-4:]
-    after = tokens(text[m.end:m.end + 60])[:4]
+    after = tokens(text[m.end:m.end + 80])[:6]
     if any(w in NEGATIONS for w in before[-3:]) or any(w in ("rejected", "prohibited", "allowed", "detected")
                                                       for w in after):
         return "negated"
@@ -162,16 +174,19 @@ def _cancelled(text: str, m: Match, words: list[str]) -> str:
 
 
 def _generic_ai_title(title: str) -> float:
-    """Weight of a bare "AI" in the title: 0.7 when followed by a thing to build ("AI web app"), else 0.3."""
+    """Weight of a bare "AI" in the title: 0.7 when followed by a thing to build ("AI web app"), 0.3 otherwise
+    ("AI expert", "AI-powered ..."), the best of its occurrences."""
     words = tokens(title)
+    best = 0.0
     for i, w in enumerate(words):
         if w in GENERIC_AI:
             if i + 1 < len(words) and words[i + 1] in ("powered", "driven", "based", "enabled", "first"):
-                return 0.3  # "AI-powered ..." describes the product or the company
-            if any(x in BUILD_NOUNS for x in words[i + 1:i + 4]):
-                return 0.7
-            return 0.3
-    return 0.0
+                best = max(best, 0.3)  # "AI-powered ..." describes the product or the company
+            elif any(x in BUILD_NOUNS for x in words[i + 1:i + 4]):
+                best = max(best, 0.7)
+            else:
+                best = max(best, 0.3)
+    return best
 
 
 def classify(jobs: object, batch: int = 5_000) -> object:

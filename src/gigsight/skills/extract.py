@@ -58,7 +58,13 @@ class Matcher:
             if len(toks) == 2 and toks[1] in ("ai", "io", "com", "js") and "." not in toks[0]:
                 joined = (f"{toks[0]}.{toks[1]}",)
                 index.setdefault(joined[0], {}).setdefault(joined, skill)
-        self._index = {k: sorted(v.items(), key=lambda kv: -len(kv[0])) for k, v in index.items()}
+        # first token -> [(length, {tokens: skill})], longest first: a lookup per length, not a scan per alias
+        self._index: dict[str, list[tuple[int, dict[tuple[str, ...], Skill]]]] = {}
+        for first, aliases in index.items():
+            by_len: dict[int, dict[tuple[str, ...], Skill]] = {}
+            for toks, skill in aliases.items():
+                by_len.setdefault(len(toks), {})[toks] = skill
+            self._index[first] = sorted(by_len.items(), key=lambda kv: -kv[0])
         self._context = taxonomy.context
 
     @staticmethod
@@ -76,21 +82,18 @@ class Matcher:
         words = parts[1::2]
         ends = list(accumulate(map(len, parts)))
         out: list[Match] = []
-        i, n, index = 0, len(words), self._index
-        while i < n:
-            cands = index.get(words[i])
-            if cands is None:
-                i += 1
+        index = self._index
+        nxt = 0  # first token not consumed by a match
+        for i in [j for j, w in enumerate(words) if w in index]:
+            if i < nxt:
                 continue
-            for toks, skill in cands:
-                k = len(toks)
-                if (k == 1 or tuple(words[i:i + k]) == toks) and (k > 1 or self._allowed(words, ends, i, text)):
+            for k, table in index[words[i]]:
+                skill = table.get(tuple(words[i:i + k])) if k > 1 else table.get((words[i],))
+                if skill is not None and (k > 1 or self._allowed(words, ends, i, text)):
                     s, e = ends[2 * i], ends[2 * (i + k) - 1]
                     out.append(Match(skill, s, e, text[s:e]))
-                    i += k
+                    nxt = i + k
                     break
-            else:
-                i += 1
         return out
 
     def _allowed(self, words: list[str], ends: list[int], i: int, text: str) -> bool:
