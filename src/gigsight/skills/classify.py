@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gigsight.skills.extract import Match, Matcher
+from gigsight.skills.extract import Matcher
 from gigsight.skills.taxonomy import Skill
 from gigsight.skills.text import clean, tokens
 
@@ -59,7 +59,7 @@ class Result:
     category_source: str
     skills: list[Skill] = field(default_factory=list)
     reason: str = ""
-    evidence: list[tuple[str, str, int, int]] = field(default_factory=list)  # (field, text, start, end)
+    evidence: list[tuple[str, str]] = field(default_factory=list)  # (field, the words that counted)
 
 
 class Classifier:
@@ -77,12 +77,13 @@ class Classifier:
                  category: object = None) -> Result:
         """Classify one post. ``category``: the user's own category, kept when given."""
         t, d = clean(title), clean(description)
-        found: dict[str, list[Match]] = {"title": self.matcher.find(t), "description": self.matcher.find(d)}
+        scans = {"title": self.matcher.scan(t), "description": self.matcher.scan(d)}
+        found = {where: hits for where, (_, hits) in scans.items()}
         tag_skills = self.matcher.tags(tags)
         skills: dict[str, Skill] = {}
-        for ms in found.values():
-            for m in ms:
-                skills.setdefault(m.skill.skill_id, m.skill)
+        for hits in found.values():
+            for sk, _, _ in hits:
+                skills.setdefault(sk.skill_id, sk)
         for s in tag_skills:
             skills.setdefault(s.skill_id, s)
         cat, cat_source = self._category(category, found, tag_skills)
@@ -93,27 +94,29 @@ class Classifier:
         cancelled: set[str] = set()
         kept: set[str] = {s.skill_id for s in tag_skills}
         reasons: list[str] = []
-        evidence: list[tuple[str, str, int, int]] = []
-        for where, text in (("title", t), ("description", d)):
-            for m in found[where]:
-                if not m.skill.is_ai:
+        evidence: list[tuple[str, str]] = []
+        for where in ("title", "description"):
+            words, hits = scans[where]
+            for sk, i, k in hits:
+                if not sk.is_ai:
                     continue
-                cancel = _cancelled(text, m)
+                said = " ".join(words[i:i + k])
+                cancel = _cancelled(words, i, k, sk)
                 if cancel:
-                    reasons.append(f"ignored {m.text!r} in {where} ({cancel})")
-                    cancelled.add(m.skill.skill_id)
+                    reasons.append(f"ignored {said!r} in {where} ({cancel})")
+                    cancelled.add(sk.skill_id)
                     continue
-                kept.add(m.skill.skill_id)
-                w = WEIGHT[where] * (WEAK if m.skill.weak_ai else STRONG)
-                if (where, m.skill.skill_id) in counted:
+                kept.add(sk.skill_id)
+                w = WEIGHT[where] * (WEAK if sk.weak_ai else STRONG)
+                if (where, sk.skill_id) in counted:
                     continue
-                counted[(where, m.skill.skill_id)] = w
-                kind_w[m.skill.ai_kind or "llm_apps"] += w
-                if m.skill.skill_id not in UMBRELLA:
-                    specific[m.skill.ai_kind or "llm_apps"] += w
-                strong_seen |= not m.skill.weak_ai
-                evidence.append((where, m.text, m.start, m.end))
-                reasons.append(f"{m.skill.name} ({where}: {m.text!r})")
+                counted[(where, sk.skill_id)] = w
+                kind_w[sk.ai_kind or "llm_apps"] += w
+                if sk.skill_id not in UMBRELLA:
+                    specific[sk.ai_kind or "llm_apps"] += w
+                strong_seen |= not sk.weak_ai
+                evidence.append((where, said))
+                reasons.append(f"{sk.name} ({where}: {said!r})")
         for s in tag_skills:
             if s.is_ai:
                 w = WEIGHT["tags"] * (WEAK if s.weak_ai else STRONG) * 0.5
@@ -127,9 +130,9 @@ class Classifier:
             reasons.append("AI named in the title" + (" with what to build" if generic > 0.5 else ""))
         total = sum(kind_w.values()) + generic
         # a title about other work ("Power BI developer", "Website testing") needs more than description mentions
-        title_ai = [m.skill for m in found["title"] if m.skill.is_ai]
+        title_ai = [sk for sk, _, _ in found["title"] if sk.is_ai]
         # "Power BI | Data Scientist": other work named, AI only as a weak word
-        other_work = (any(not m.skill.is_ai for m in found["title"]) and not title_generic
+        other_work = (any(not sk.is_ai for sk, _, _ in found["title"]) and not title_generic
                       and all(s.weak_ai for s in title_ai))
         is_ai = total >= THRESHOLD * (OTHER_WORK if other_work else 1)
         if other_work and THRESHOLD <= total < OTHER_WORK * THRESHOLD:
@@ -144,13 +147,14 @@ class Classifier:
         listed = [s for s in skills.values() if s.skill_id not in cancelled or s.skill_id in kept]  # "no AI content"
         return Result(is_ai, kind if is_ai else None, score, cat, cat_source, listed, reason, evidence)
 
-    def _category(self, given: object, found: dict[str, list[Match]], tags: list[Skill]) -> tuple[str | None, str]:
+    def _category(self, given: object, found: dict[str, list[tuple[Skill, int, int]]],
+                  tags: list[Skill]) -> tuple[str | None, str]:
         if isinstance(given, str) and given.strip():
             return given.strip(), "user"
         votes: dict[str, float] = defaultdict(float)
-        for where, ms in found.items():
-            for m in ms:
-                votes[m.skill.category] += 2.0 if where == "title" else 0.5
+        for where, hits in found.items():
+            for sk, _, _ in hits:
+                votes[sk.category] += 2.0 if where == "title" else 0.5
         for s in tags:
             votes[s.category] += 1.0
         if not votes:
@@ -158,14 +162,13 @@ class Classifier:
         return max(votes, key=lambda k: votes[k]), "inferred"
 
 
-def _cancelled(text: str, m: Match) -> str:
+def _cancelled(words: list[str], i: int, k: int, skill: Skill) -> str:
     """Why a mention does not count: negated, describing the company, or an AI coding aid; '' when it counts."""
-    before = tokens(text[max(0, m.start - 60):m.start])[-4:]
-    after = tokens(text[m.end:m.end + 80])[:6]
+    before, after = words[max(0, i - 4):i], words[i + k:i + k + 6]
     if any(w in NEGATIONS for w in before[-3:]) or any(w in ("rejected", "prohibited", "allowed", "detected")
                                                       for w in after):
         return "negated"
-    if m.skill.weak_ai and len(after) >= 2 and after[0] in ("powered", "driven", "based", "first", "native") and (
+    if skill.weak_ai and len(after) >= 2 and after[0] in ("powered", "driven", "based", "first", "native") and (
             after[1] in COMPANY or (len(after) > 2 and after[2] in COMPANY)):
         return "describes the company"
     if any(w in CODING_AID for w in before + after):

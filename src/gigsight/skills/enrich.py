@@ -15,6 +15,7 @@ come from AI jobs.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,48 +54,136 @@ def fingerprint(*parts: object) -> str:
 
 
 def enrich(store: Store, show_progress: bool = True, classifier: Classifier | None = None) -> EnrichResult:
-    """Label every job and profile every freelancer of ``store`` (see the module docstring)."""
+    """Label every job and profile every freelancer of ``store`` (see the module docstring).
+
+    Jobs and the previous labels are both read ordered by job_id and merged as they stream, and the new tables
+    are written batch by batch to Parquet parts, so memory stays flat however many jobs there are.
+    """
     c = classifier or Classifier.default()
-    have = set(store.tables())
-    old = _existing(store, have)
+    out = store.tmpdir() / "enrich"
+    old = _OldLabels(store, out / "previous")
     jobs = store.con.table("jobs")
     n_jobs = int(jobs.count().execute())
-    out = store.tmpdir() / "enrich"
-    labels_rows: dict[str, list[Any]] = {k: [] for k in LABEL_COLUMNS}
-    js_rows: dict[str, list[Any]] = {"job_id": [], "skill_id": [], "source": []}
-    classified = reused = ai = 0
+    labels = _Parts(out / "job_labels", LABEL_SCHEMA)
+    job_skills = _Parts(out / "job_skills", JOB_SKILLS_SCHEMA)
+    classified = reused = ai = n_skills = 0
     cols = ["job_id", "title", "description", "skills", "category"]
     with progress_bar(show_progress) as advance_for:
         advance = advance_for("enrich jobs", n_jobs)
-        for b in jobs.select(*cols).to_pyarrow_batches(chunk_size=BATCH):
+        for b in jobs.select(*cols).order_by("job_id").to_pyarrow_batches(chunk_size=BATCH):
             d = b.to_pydict()
+            rows: list[list[Any]] = []
+            js: list[tuple[str, str]] = []
             for jid, t, desc, tags, cat in zip(*(d[k] for k in cols), strict=True):
                 fp = fingerprint(t, desc, tags, cat)
                 prev = old.get(jid)
-                if prev is not None and prev[0] == fp:
+                if prev is not None and prev[0][-1] == fp:
                     reused += 1
-                    row, skills = prev[1], prev[2]
+                    row, skills = prev
                 else:
                     classified += 1
                     r = c.classify(t, desc, tags, cat)
                     row = [jid, r.is_ai, r.ai_kind, r.ai_score, r.category, r.category_source, r.reason, fp]
                     skills = [s.skill_id for s in r.skills]
                 ai += bool(row[1])
-                for k, v in zip(LABEL_COLUMNS, row, strict=True):
-                    labels_rows[k].append(v)
-                for sid in skills:
-                    js_rows["job_id"].append(jid)
-                    js_rows["skill_id"].append(sid)
-                    js_rows["source"].append("enrich")
+                rows.append(row)
+                js.extend((jid, sid) for sid in skills)
+            labels.write({k: [r[i] for r in rows] for i, k in enumerate(LABEL_COLUMNS)})
+            job_skills.write({"job_id": [x[0] for x in js], "skill_id": [x[1] for x in js],
+                              "source": ["enrich"] * len(js)})
+            n_skills += len(js)
             advance(b.num_rows)
     _replace(store, out, "skills", _skills_table(c.matcher.taxonomy))
-    _replace(store, out, "job_labels", pa.table(labels_rows, schema=LABEL_SCHEMA))
-    _replace(store, out, "job_skills", pa.table(js_rows, schema=JOB_SKILLS_SCHEMA))
+    for parts, name in ((labels, "job_labels"), (job_skills, "job_skills")):
+        store.bulk_load(name, parts.close(), create=True)
     prof, canonical = _profiles(store, c)
     _replace(store, out, "freelancer_profile", prof)
     _replace(store, out, "freelancer_canonical_skills", canonical)
-    return EnrichResult(n_jobs, classified, reused, ai, len(js_rows["job_id"]), prof.num_rows,
+    return EnrichResult(n_jobs, classified, reused, ai, n_skills, prof.num_rows,
                         sum(prof.column("is_ai_specialist").to_pylist()))
+
+
+class _Parts:
+    """A folder of Parquet parts written one batch at a time (an empty table still gets one part, for its schema)."""
+
+    def __init__(self, folder: Path, schema: pa.Schema) -> None:
+        self.folder, self.schema, self.n = folder, schema, 0
+        folder.mkdir(parents=True, exist_ok=True)
+        for f in folder.glob("*.parquet"):
+            f.unlink()
+
+    def write(self, columns: dict[str, list[Any]]) -> None:
+        if self.n and not next(iter(columns.values())):
+            return
+        pq.write_table(pa.table(columns, schema=self.schema), self.folder / f"part-{self.n:05d}.parquet")
+        self.n += 1
+
+    def close(self) -> Path:
+        if self.n == 0:
+            self.write({f.name: [] for f in self.schema})
+        return self.folder
+
+
+class _OldLabels:
+    """The previous run's labels and skills, streamed in job_id order; ``get`` must be called in that order.
+
+    A job the stream does not hold (new, or ordered differently by the engine's collation) is classified again:
+    the merge can cost work, never correctness.
+    """
+
+    def __init__(self, store: Store, folder: Path) -> None:
+        have = set(store.tables())
+        self._rows: Iterator[tuple[str, tuple[list[Any], list[str]]]] = iter(())
+        if {"job_labels", "job_skills"} <= have and "fingerprint" in store.con.table("job_labels").columns:
+            # copied out first: one connection cannot stream three queries at once (DuckDB drops the others)
+            folder.mkdir(parents=True, exist_ok=True)
+            lab = store.con.table("job_labels").select(*LABEL_COLUMNS).order_by("job_id")
+            js = store.con.table("job_skills").select("job_id", "skill_id").order_by("job_id")
+            _copy_out(lab, folder / "labels.parquet")
+            _copy_out(js, folder / "skills.parquet")
+            self._rows = self._stream(folder)
+        self._head: tuple[str, tuple[list[Any], list[str]]] | None = next(self._rows, None)
+
+    @staticmethod
+    def _stream(folder: Path) -> Iterator[tuple[str, tuple[list[Any], list[str]]]]:
+        skills = _pairs(pq.ParquetFile(folder / "skills.parquet").iter_batches(batch_size=BATCH))
+        nxt = next(skills, None)
+        for b in pq.ParquetFile(folder / "labels.parquet").iter_batches(batch_size=BATCH):
+            d = b.to_pydict()
+            for row in zip(*(d[k] for k in LABEL_COLUMNS), strict=True):
+                jid = row[0]
+                mine = []
+                while nxt is not None and nxt[0] <= jid:
+                    if nxt[0] == jid:
+                        mine.append(nxt[1])
+                    nxt = next(skills, None)
+                yield jid, (list(row), mine)
+
+    def get(self, job_id: str) -> tuple[list[Any], list[str]] | None:
+        while self._head is not None and self._head[0] < job_id:
+            self._head = next(self._rows, None)
+        if self._head is not None and self._head[0] == job_id:
+            return self._head[1]
+        return None
+
+
+def _copy_out(expr: Any, path: Path) -> None:
+    """Stream a query's rows into one Parquet file (in the query's order)."""
+    writer: pq.ParquetWriter | None = None
+    for b in expr.to_pyarrow_batches(chunk_size=BATCH):
+        if writer is None:
+            writer = pq.ParquetWriter(path, b.schema)
+        writer.write_batch(b)
+    if writer is None:
+        pq.write_table(expr.schema().to_pyarrow().empty_table(), path)
+    else:
+        writer.close()
+
+
+def _pairs(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[str, str]]:
+    for b in batches:
+        d = b.to_pydict()
+        yield from zip(d["job_id"], d["skill_id"], strict=True)
 
 
 LABEL_COLUMNS = ("job_id", "is_ai", "ai_kind", "ai_score", "category_inferred", "category_source", "reason",
@@ -103,22 +192,6 @@ LABEL_SCHEMA = pa.schema([("job_id", pa.string()), ("is_ai", pa.bool_()), ("ai_k
                           ("ai_score", pa.float64()), ("category_inferred", pa.string()),
                           ("category_source", pa.string()), ("reason", pa.string()), ("fingerprint", pa.string())])
 JOB_SKILLS_SCHEMA = pa.schema([("job_id", pa.string()), ("skill_id", pa.string()), ("source", pa.string())])
-
-
-def _existing(store: Store, have: set[str]) -> dict[str, tuple[str, list[Any], list[str]]]:
-    """job_id -> (fingerprint, label row, skill ids) of the last run, to skip unchanged jobs."""
-    if not {"job_labels", "job_skills"} <= have:
-        return {}
-    lab = store.con.table("job_labels")
-    if "fingerprint" not in lab.columns:
-        return {}
-    d = lab.select(*LABEL_COLUMNS).to_pyarrow().to_pydict()
-    skills: dict[str, list[str]] = {}
-    js = store.con.table("job_skills").select("job_id", "skill_id").to_pyarrow().to_pydict()
-    for j, s in zip(js["job_id"], js["skill_id"], strict=True):
-        skills.setdefault(j, []).append(s)
-    rows = zip(*(d[k] for k in LABEL_COLUMNS), strict=True)
-    return {r[0]: (r[-1], list(r), skills.get(r[0], [])) for r in rows}
 
 
 def _skills_table(tax: Taxonomy) -> pa.Table:

@@ -15,6 +15,7 @@ Ambiguous names (R, Go, C, Make, Runway, Swift...) count only as their context r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -74,14 +75,35 @@ class Matcher:
         return Matcher(load_taxonomy())
 
     def find(self, text: str) -> list[Match]:
-        """Skill mentions in ``text``, left to right, longest alias first, no overlaps."""
+        """Skill mentions in ``text``, left to right, longest alias first, no overlaps, with character spans."""
         low = text.lower()
         if len(low) != len(text):  # a few characters change length when lower-cased; keep offsets true
             low = "".join(c.lower()[0] for c in text)
         parts = _SPLIT.split(low)  # separator, token, separator, token, ..., separator: offsets by running sums
         words = parts[1::2]
         ends = list(accumulate(map(len, parts)))
-        out: list[Match] = []
+        out = []
+        for skill, i, k in self._hits(words, lambda j: text[ends[2 * j]:ends[2 * j + 1]]):
+            s, e = ends[2 * i], ends[2 * (i + k) - 1]
+            out.append(Match(skill, s, e, text[s:e]))
+        return out
+
+    def scan(self, text: str) -> tuple[list[str], list[tuple[Skill, int, int]]]:
+        """The fast path without character spans: lower-case tokens and (skill, first token, token count) hits."""
+        low = text.lower()
+        words = TOKEN.findall(low)
+        same = len(low) == len(text)
+        cache: list[list[str]] = []
+
+        def original(j: int) -> str:  # original spelling, only for ambiguous names (rare): tokenise once, lazily
+            if not cache:
+                cache.append(TOKEN.findall(text) if same else words)
+            return cache[0][j]
+
+        return words, self._hits(words, original)
+
+    def _hits(self, words: list[str], original: Callable[[int], str]) -> list[tuple[Skill, int, int]]:
+        out = []
         index = self._index
         nxt = 0  # first token not consumed by a match
         for i in [j for j, w in enumerate(words) if w in index]:
@@ -89,18 +111,17 @@ class Matcher:
                 continue
             for k, table in index[words[i]]:
                 skill = table.get(tuple(words[i:i + k])) if k > 1 else table.get((words[i],))
-                if skill is not None and (k > 1 or self._allowed(words, ends, i, text)):
-                    s, e = ends[2 * i], ends[2 * (i + k) - 1]
-                    out.append(Match(skill, s, e, text[s:e]))
+                if skill is not None and (k > 1 or self._allowed(words, i, original)):
+                    out.append((skill, i, k))
                     nxt = i + k
                     break
         return out
 
-    def _allowed(self, words: list[str], ends: list[int], i: int, text: str) -> bool:
+    def _allowed(self, words: list[str], i: int, original: Callable[[int], str]) -> bool:
         rule = self._context.get(words[i])
         if rule is None:
             return True
-        if rule.case and text[ends[2 * i]:ends[2 * i + 1]] not in rule.case:
+        if rule.case and original(i) not in rule.case:
             return False
         if not rule.near:
             return True
