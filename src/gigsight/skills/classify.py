@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from gigsight.skills.extract import Matcher
 from gigsight.skills.taxonomy import Skill
-from gigsight.skills.text import clean, tokens
+from gigsight.skills.text import clean
 
 THRESHOLD = 1.0
 OTHER_WORK = 1.5  # the threshold factor when the title names only non-AI work
@@ -124,7 +124,7 @@ class Classifier:
                 if s.skill_id not in UMBRELLA:
                     specific[s.ai_kind or "llm_apps"] += w
                 reasons.append(f"{s.name} (tag)")
-        generic = _generic_ai_title(t)
+        generic = _generic_ai_title(scans["title"][0])
         title_generic = generic > 0
         if generic:  # "AI expert": support, not proof; "AI web app", "AI bot": the thing to build is AI
             reasons.append("AI named in the title" + (" with what to build" if generic > 0.5 else ""))
@@ -176,10 +176,9 @@ def _cancelled(words: list[str], i: int, k: int, skill: Skill) -> str:
     return ""
 
 
-def _generic_ai_title(title: str) -> float:
+def _generic_ai_title(words: list[str]) -> float:
     """Weight of a bare "AI" in the title: 0.7 when followed by a thing to build ("AI web app"), 0.3 otherwise
-    ("AI expert", "AI-powered ..."), the best of its occurrences."""
-    words = tokens(title)
+    ("AI expert", "AI-powered ..."), the best of its occurrences; ``words``: the title's tokens."""
     best = 0.0
     for i, w in enumerate(words):
         if w in GENERIC_AI:

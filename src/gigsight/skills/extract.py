@@ -18,11 +18,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 
 from gigsight.skills.taxonomy import Skill, Taxonomy, load_taxonomy
 from gigsight.skills.text import TOKEN, normalise_alias
 
+TAG_CACHE = 200_000
 NEAR = 8  # tokens either side an ambiguous name's context word may sit
 _SPLIT = re.compile(f"({TOKEN.pattern})")
 _TAG_SPLIT = re.compile(r"\s*[|,;\n]\s*")
@@ -67,6 +68,10 @@ class Matcher:
                 by_len.setdefault(len(toks), {})[toks] = skill
             self._index[first] = sorted(by_len.items(), key=lambda kv: -kv[0])
         self._context = taxonomy.context
+        self._tag_cache: dict[str, tuple[Skill, ...]] = {}
+        # first token -> the tokens that can follow it in a longer alias: most hits need no multi-token lookup
+        self._second = {first: {t[1] for _, table in by_len for t in table if len(t) > 1}
+                        for first, by_len in self._index.items()}
 
     @staticmethod
     @lru_cache(maxsize=1)
@@ -104,13 +109,18 @@ class Matcher:
 
     def _hits(self, words: list[str], original: Callable[[int], str]) -> list[tuple[Skill, int, int]]:
         out = []
-        index = self._index
+        index, second = self._index, self._second
         nxt = 0  # first token not consumed by a match
-        for i in [j for j, w in enumerate(words) if w in index]:
+        n = len(words)
+        for i in compress(range(n), map(index.__contains__, words)):
             if i < nxt:
                 continue
-            for k, table in index[words[i]]:
-                skill = table.get(tuple(words[i:i + k])) if k > 1 else table.get((words[i],))
+            w = words[i]
+            longer = i + 1 < n and words[i + 1] in second[w]
+            for k, table in index[w]:
+                if k > 1 and not longer:
+                    continue
+                skill = table.get(tuple(words[i:i + k])) if k > 1 else table.get((w,))
                 if skill is not None and (k > 1 or self._allowed(words, i, original)):
                     out.append((skill, i, k))
                     nxt = i + k
@@ -121,12 +131,11 @@ class Matcher:
         rule = self._context.get(words[i])
         if rule is None:
             return True
-        if rule.case and original(i) not in rule.case:
-            return False
-        if not rule.near:
-            return True
-        lo, hi = max(0, i - NEAR), i + NEAR + 1
-        return any(w in rule.near for w in words[lo:hi] if w != words[i])
+        if rule.near:  # checked first: it needs no second tokenisation of the original text
+            lo, hi = max(0, i - NEAR), i + NEAR + 1
+            if not any(w in rule.near for w in words[lo:hi] if w != words[i]):
+                return False
+        return not rule.case or original(i) in rule.case
 
     def tags(self, raw: object) -> list[Skill]:
         """Canonical skills of client tags: '|', ',', ';' or a Python-list string; unknown tags searched as text."""
@@ -138,13 +147,20 @@ class Matcher:
         out: dict[str, Skill] = {}
         for tag in _TAG_SPLIT.split(body):
             tag = tag.strip().strip("'\"").strip()
-            if not tag:
-                continue
+            if tag:
+                for skill in self._tag(tag):
+                    out.setdefault(skill.skill_id, skill)
+        return list(out.values())
+
+    def _tag(self, tag: str) -> tuple[Skill, ...]:
+        """The skills of one tag; tags repeat across posts, so answers are kept (up to TAG_CACHE of them)."""
+        hit = self._tag_cache.get(tag)
+        if hit is None:
             skill = self.taxonomy.lookup.get(normalise_alias(tag))
             if skill is not None:
-                out.setdefault(skill.skill_id, skill)
-                continue
-            for m in self.find(tag):  # "LLM Prompt Engineering": the known part still counts
-                if m.skill.skill_id not in out and (m.skill.is_ai or len(m.text) > 2):
-                    out[m.skill.skill_id] = m.skill
-        return list(out.values())
+                hit = (skill,)
+            else:  # "LLM Prompt Engineering": the known part still counts
+                hit = tuple(dict.fromkeys(m.skill for m in self.find(tag) if m.skill.is_ai or len(m.text) > 2))
+            if len(self._tag_cache) < TAG_CACHE:
+                self._tag_cache[tag] = hit
+        return hit

@@ -17,15 +17,14 @@ import re
 
 TOKEN = re.compile(r"\.?\w+(?:\.\w+)*(?:\+\+|#)?")
 _TAG = re.compile(r"<[^>]{0,500}>")
-_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 MAX_CHARS = 20_000  # longer descriptions are cut: real posts stay far below; a 1 MB paste costs no more than this
 
 
 def clean(text: object) -> str:
     """Plain text from a post field: HTML tags and entities resolved, whitespace squeezed, None and NaN as ''.
 
-    >>> clean(None), clean(float("nan")), clean("  a\\n\\n b ")
-    ('', '', 'a\\n\\n b')
+    >>> clean(None), clean(float("nan")), clean("  a\\n\\n b\\u00a0c ")
+    ('', '', 'a b c')
     """
     if not isinstance(text, str) or not text:
         return ""
@@ -34,7 +33,7 @@ def clean(text: object) -> str:
         s = _TAG.sub(" ", s)
     if "&" in s:
         s = html.unescape(s)
-    return _SPACE.sub(" ", s).strip()[:MAX_CHARS]
+    return " ".join(s.split())[:MAX_CHARS]
 
 
 def tokens(text: str) -> list[str]:
