@@ -50,6 +50,22 @@ def test_user_taxonomy_extends_the_packaged_one(tmp_path: Path) -> None:
     assert "python" in tax.by_id and len(tax) == len(load_taxonomy()) + 1
 
 
+def test_user_taxonomy_can_replace_skills_and_categories(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("categories: [Cooking, Cleaning]\n"
+                    "skills:\n  Cooking: [Baking | bread making, Grilling]\n  Cleaning: [Laundry]\n"
+                    "ai:\n  generative_media: {category: Cooking, skills: [AI Recipes | recipe generator]}\n")
+    tax = load_taxonomy(str(mine), replace_packaged=True)
+    assert tax.categories == ("Cooking", "Cleaning") and len(tax) == 4
+    assert tax.lookup["bread making"].name == "Baking" and tax.lookup["ai recipes"].is_ai
+    c = Classifier(Matcher(tax))
+    assert c.classify("Bread making class").category == "Cooking"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("categories: [Cooking]\nskills:\n  Gardening: [Pruning]\n")
+    with pytest.raises(DataValidationError, match="value 'Gardening': unknown category; known: Cooking"):
+        load_taxonomy(str(bad), replace_packaged=True)
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("Go developer for gRPC microservices", ["Go", "Microservices"]),
     ("Ready to go? Let's go!", []),

@@ -101,7 +101,8 @@ def load_curated(path: Path = CURATED) -> Taxonomy:
         skills += _entries(path, f"ai.{kind}", spec.get("category", ""), kind, spec.get("skills", []), weak, issues)
     context = {normalise_alias(k): Context(tuple(v.get("case", [])), frozenset(v.get("near", [])))
                for k, v in (raw.get("context") or {}).items()}
-    tax = Taxonomy(skills, context, version=str(raw.get("version", "")))
+    categories = tuple(raw.get("categories") or CATEGORIES)  # a user's file may declare its own work categories
+    tax = Taxonomy(skills, context, categories=categories, version=str(raw.get("version", "")))
     _check(path, tax, issues)
     return tax
 
@@ -130,7 +131,8 @@ def _yaml(path: Path) -> dict[str, Any]:
     return raw
 
 
-def _read_csv(path: Path) -> Taxonomy:
+def _read_csv(path: Path, categories: tuple[str, ...] | None = CATEGORIES) -> Taxonomy:
+    """A taxonomy CSV; ``categories=None`` takes the categories the file uses (a replacement owns its own)."""
     issues: list[Issue] = []
     skills = []
     try:
@@ -152,7 +154,8 @@ def _read_csv(path: Path) -> Taxonomy:
                             (r.get("weak_ai") or "").strip() in ("1", "true"),
                             tuple(a.strip() for a in (r.get("aliases") or "").split("|") if a.strip()),
                             (r.get("source") or "user").strip()))
-    tax = Taxonomy(skills)
+    cats = categories if categories is not None else tuple(sorted({s.category for s in skills if s.category}))
+    tax = Taxonomy(skills, categories=cats)
     _check(path, tax, issues, first_row=2)
     return tax
 
@@ -195,7 +198,8 @@ def load_taxonomy(path: str | None = None, replace_packaged: bool = False) -> Ta
     if path is None:
         return base
     p = Path(path)
-    user = load_curated(p) if p.suffix.lower() in (".yaml", ".yml") else _read_csv(p)
+    is_yaml = p.suffix.lower() in (".yaml", ".yml")
+    user = load_curated(p) if is_yaml else _read_csv(p, None if replace_packaged else CATEGORIES)
     if replace_packaged:
         user.context = user.context or base.context
         return user
@@ -205,5 +209,7 @@ def load_taxonomy(path: str | None = None, replace_packaged: bool = False) -> Ta
     # the user's file wins: packaged aliases it claims are taken off the packaged skills
     kept = [replace(s, aliases=tuple(a for a in s.aliases if normalise_alias(a) not in user_aliases)) for s in kept]
     kept = [s for s in kept if normalise_alias(s.name) not in user_aliases or s.aliases]
-    merged = Taxonomy([*kept, *user.skills], {**base.context, **user.context}, version=f"{base.version}+{p.name}")
+    categories = tuple(dict.fromkeys([*base.categories, *user.categories]))
+    merged = Taxonomy([*kept, *user.skills], {**base.context, **user.context}, categories=categories,
+                      version=f"{base.version}+{p.name}")
     return merged
