@@ -197,7 +197,8 @@ def make_freelancers(fit: Fit, clients: Clients, n_kinds: int, n_categories: int
     names = list(b["freelancer_countries"])
     high = np.isin(np.array(names)[country], ["US", "GB", "CA", "AU", "DE", "FR", "NL"])
     rate = np.round(np.where(high, 45.0, 18.0) * np.exp(0.45 * rng.standard_normal(n)) * np.where(ai, 1.3, 1.0), 0)
-    home = np.where(ai, rng.integers(0, n_kinds, n), rng.integers(0, n_categories, n))
+    # the grammar lists the AI kinds first, then the categories: an ordinary freelancer's home is a category
+    home = np.where(ai, rng.integers(0, n_kinds, n), n_kinds + rng.integers(0, n_categories, n))
     days = fit.time.days()[month]
     by_month, members = {}, {}
     for group in (False, True):
