@@ -62,6 +62,40 @@ class Result:
     evidence: list[tuple[str, str]] = field(default_factory=list)  # (field, the words that counted)
 
 
+@dataclass
+class _Tally:
+    """AI evidence of one post by kind, with the words behind it."""
+
+    kept: set[str]
+    kind_w: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    specific: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # without umbrella words
+    counted: set[tuple[str, str]] = field(default_factory=set)  # (field, skill): five mentions are one
+    cancelled: set[str] = field(default_factory=set)
+    reasons: list[str] = field(default_factory=list)
+    evidence: list[tuple[str, str]] = field(default_factory=list)
+    strong_seen: bool = False
+
+    def mention(self, where: str, sk: Skill, said: str, cancel: str) -> None:
+        if cancel:
+            self.reasons.append(f"ignored {said!r} in {where} ({cancel})")
+            self.cancelled.add(sk.skill_id)
+            return
+        self.kept.add(sk.skill_id)
+        if (where, sk.skill_id) in self.counted:
+            return
+        self.counted.add((where, sk.skill_id))
+        self.add(sk, WEIGHT[where] * (WEAK if sk.weak_ai else STRONG), f"{sk.name} ({where}: {said!r})")
+        self.strong_seen |= not sk.weak_ai
+        self.evidence.append((where, said))
+
+    def add(self, sk: Skill, w: float, reason: str) -> None:
+        kind = sk.ai_kind or "llm_apps"
+        self.kind_w[kind] += w
+        if sk.skill_id not in UMBRELLA:
+            self.specific[kind] += w
+        self.reasons.append(reason)
+
+
 class Classifier:
     """Skills, AI verdict and category of posts, from one taxonomy's matcher."""
 
@@ -87,43 +121,16 @@ class Classifier:
         for s in tag_skills:
             skills.setdefault(s.skill_id, s)
         cat, cat_source = self._category(category, found, tag_skills)
-        kind_w: dict[str, float] = defaultdict(float)
-        specific: dict[str, float] = defaultdict(float)  # evidence without the umbrella words, for the kind
-        counted: dict[tuple[str, str], float] = {}  # (field, skill): a skill named five times is one piece of evidence
-        strong_seen = False
-        cancelled: set[str] = set()
-        kept: set[str] = {s.skill_id for s in tag_skills}
-        reasons: list[str] = []
-        evidence: list[tuple[str, str]] = []
+        tally = _Tally(kept={s.skill_id for s in tag_skills})
         for where in ("title", "description"):
             words, hits = scans[where]
             for sk, i, k in hits:
-                if not sk.is_ai:
-                    continue
-                said = " ".join(words[i:i + k])
-                cancel = _cancelled(words, i, k, sk)
-                if cancel:
-                    reasons.append(f"ignored {said!r} in {where} ({cancel})")
-                    cancelled.add(sk.skill_id)
-                    continue
-                kept.add(sk.skill_id)
-                w = WEIGHT[where] * (WEAK if sk.weak_ai else STRONG)
-                if (where, sk.skill_id) in counted:
-                    continue
-                counted[(where, sk.skill_id)] = w
-                kind_w[sk.ai_kind or "llm_apps"] += w
-                if sk.skill_id not in UMBRELLA:
-                    specific[sk.ai_kind or "llm_apps"] += w
-                strong_seen |= not sk.weak_ai
-                evidence.append((where, said))
-                reasons.append(f"{sk.name} ({where}: {said!r})")
+                if sk.is_ai:
+                    tally.mention(where, sk, " ".join(words[i:i + k]), _cancelled(words, i, k, sk))
         for s in tag_skills:
             if s.is_ai:
-                w = WEIGHT["tags"] * (WEAK if s.weak_ai else STRONG) * 0.5
-                kind_w[s.ai_kind or "llm_apps"] += w
-                if s.skill_id not in UMBRELLA:
-                    specific[s.ai_kind or "llm_apps"] += w
-                reasons.append(f"{s.name} (tag)")
+                tally.add(s, WEIGHT["tags"] * (WEAK if s.weak_ai else STRONG) * 0.5, f"{s.name} (tag)")
+        kind_w, reasons = tally.kind_w, tally.reasons
         generic = _generic_ai_title(scans["title"][0])
         title_generic = generic > 0
         if generic:  # "AI expert": support, not proof; "AI web app", "AI bot": the thing to build is AI
@@ -137,15 +144,16 @@ class Classifier:
         is_ai = total >= THRESHOLD * (OTHER_WORK if other_work else 1)
         if other_work and THRESHOLD <= total < OTHER_WORK * THRESHOLD:
             reasons.append("title names other work")
-        pick = specific or kind_w  # "AI/ML" everywhere says AI, not which kind: a specific skill decides
+        pick = tally.specific or kind_w  # "AI/ML" everywhere says AI, not which kind: a specific skill decides
         kind = max(pick, key=lambda k: pick[k]) if pick else ("llm_apps" if generic else None)
-        if kind is not None and not strong_seen and cat in KIND_BY_CATEGORY:
+        if kind is not None and not tally.strong_seen and cat in KIND_BY_CATEGORY:
             kind = KIND_BY_CATEGORY[cat]
         score = round(1 - math.exp(-total), 3)
         verdict = "AI work" if is_ai else "not AI work"
         reason = f"{verdict} (evidence {total:.2f}): " + ("; ".join(reasons[:6]) if reasons else "no AI evidence")
-        listed = [s for s in skills.values() if s.skill_id not in cancelled or s.skill_id in kept]  # "no AI content"
-        return Result(is_ai, kind if is_ai else None, score, cat, cat_source, listed, reason, evidence)
+        listed = [s for s in skills.values()  # a skill only named to be ruled out ("no AI content") is not listed
+                  if s.skill_id not in tally.cancelled or s.skill_id in tally.kept]
+        return Result(is_ai, kind if is_ai else None, score, cat, cat_source, listed, reason, tally.evidence)
 
     def _category(self, given: object, found: dict[str, list[tuple[Skill, int, int]]],
                   tags: list[Skill]) -> tuple[str | None, str]:
