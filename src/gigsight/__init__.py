@@ -135,16 +135,20 @@ def simulate(con: Store | str | None = None, scenario: str | Path = "seed-q3", *
             store.close()
 
 
-def enrich(con: Store | str | None = None, *, progress: bool = False) -> Any:
+def enrich(con: Store | str | None = None, *, taxonomy: str | Path | None = None, replace_taxonomy: bool = False,
+           progress: bool = False) -> Any:
     """Label every job (skills, AI work, category) and profile every freelancer; see :mod:`gigsight.skills.enrich`.
 
-    Returns an :class:`~gigsight.skills.enrich.EnrichResult` (jobs, classified, reused, ai_jobs, ...).
+    ``taxonomy``: a CSV or YAML file of your own skills extending the packaged taxonomy (or replacing it with
+    ``replace_taxonomy``). Returns an :class:`~gigsight.skills.enrich.EnrichResult` (jobs, classified, reused, ...).
     """
+    from gigsight.skills import Classifier, Matcher, load_taxonomy
     from gigsight.skills.enrich import enrich as _enrich
 
+    c = None if taxonomy is None else Classifier(Matcher(load_taxonomy(str(taxonomy), replace_taxonomy)))
     store, owned = _store(con)
     try:
-        return _enrich(store, show_progress=progress)
+        return _enrich(store, show_progress=progress, classifier=c)
     finally:
         if owned:
             store.close()

@@ -295,9 +295,14 @@ def cohorts(
 
 
 @app.command()
-def enrich(db: DbOption = "gigsight.duckdb", fmt: FmtOption = Fmt.table) -> None:
+def enrich(
+    db: DbOption = "gigsight.duckdb",
+    taxonomy: Annotated[Path | None, typer.Option(help="Your skills (CSV or YAML) extending the packaged.")] = None,
+    replace_taxonomy: Annotated[bool, typer.Option(help="Use --taxonomy instead of the packaged skills.")] = False,
+    fmt: FmtOption = Fmt.table,
+) -> None:
     """Label every job (skills, AI work, category) and profile freelancers; unchanged jobs are reused."""
-    r = gigsight.enrich(_url(db), progress=fmt is Fmt.table)
+    r = gigsight.enrich(_url(db), taxonomy=taxonomy, replace_taxonomy=replace_taxonomy, progress=fmt is Fmt.table)
     facts = {k: getattr(r, k) for k in r.__dataclass_fields__}
     if fmt is Fmt.json:
         _json(facts)

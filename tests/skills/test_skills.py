@@ -166,6 +166,10 @@ def test_enrich_recovers_planted_ai_share_and_feeds_kpis(tmp_path: Path) -> None
         first = gigsight.enrich(store)
         again = gigsight.enrich(store)
         assert first.classified == first.jobs and again.reused == again.jobs and again.classified == 0
+        mine = tmp_path / "mine.csv"  # another taxonomy makes every label out of date
+        mine.write_text("skill_id,name,category,is_ai,ai_kind,aliases\nacme,AcmeLLM,Writing,1,llm_apps,acme gpt\n")
+        assert gigsight.enrich(store, taxonomy=mine).classified == first.jobs
+        assert gigsight.enrich(store).classified == first.jobs
         con = store.con
         truth, lab = con.table("truth_jobs"), con.table("job_labels")
         df = truth.join(lab, "job_id").select(t=truth.is_ai, p=lab.is_ai).to_pandas()

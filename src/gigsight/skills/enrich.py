@@ -4,8 +4,8 @@ Writes five tables (replacing them whole, the same way on DuckDB, Postgres and S
 ``skills`` (the taxonomy in use), ``job_labels`` (job_id, is_ai, ai_kind, ai_score, category_inferred,
 category_source, reason, fingerprint), ``job_skills`` (job_id, skill_id, source), ``freelancer_profile``
 (freelancer_id, skills, n_skills, n_ai_skills, is_ai_specialist) and ``freelancer_canonical_skills``
-(freelancer_id, skill_id). Idempotent: a job whose fingerprint (its text,
-tags, category and the classifier version) did not change keeps its labels without being classified again.
+(freelancer_id, skill_id). Idempotent: a job whose fingerprint (its text, tags, category, the classifier version
+and the taxonomy's digest) did not change keeps its labels without being classified again.
 
 Freelancer rule (documented in docs/skills.md): a freelancer is AI-specialised by profile when at least two of their
 canonical profile skills are AI skills (weak ones such as ChatGPT do not count) and AI skills are at least half of
@@ -46,9 +46,15 @@ class EnrichResult:
 
 
 def fingerprint(*parts: object) -> str:
-    """A short digest of a job's inputs and the classifier version."""
+    """A short digest of a job's inputs (the first part: the classifier version and taxonomy digest).
+
+    >>> fingerprint("v1", "Logo design", None) == fingerprint("v1", "Logo design", "")
+    True
+    >>> fingerprint("v1", "Logo design") != fingerprint("v2", "Logo design")
+    True
+    """
     h = hashlib.blake2b(digest_size=12)
-    for p in (VERSION, *parts):
+    for p in parts:
         h.update(b"\x1f" + (p if isinstance(p, str) else "").encode("utf-8", "replace"))
     return h.hexdigest()
 
@@ -60,6 +66,7 @@ def enrich(store: Store, show_progress: bool = True, classifier: Classifier | No
     are written batch by batch to Parquet parts, so memory stays flat however many jobs there are.
     """
     c = classifier or Classifier.default()
+    version = f"{VERSION}/{c.matcher.taxonomy.digest}"  # new rules or a new taxonomy relabel every job
     out = store.tmpdir() / "enrich"
     old = _OldLabels(store, out / "previous")
     jobs = store.con.table("jobs")
@@ -75,7 +82,7 @@ def enrich(store: Store, show_progress: bool = True, classifier: Classifier | No
             rows: list[list[Any]] = []
             js: list[tuple[str, str]] = []
             for jid, t, desc, tags, cat in zip(*(d[k] for k in cols), strict=True):
-                fp = fingerprint(t, desc, tags, cat)
+                fp = fingerprint(version, t, desc, tags, cat)
                 prev = old.get(jid)
                 if prev is not None and prev[0][-1] == fp:
                     reused += 1

@@ -15,6 +15,7 @@ or AI kind are reported together with file, row, column and value.
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -85,6 +86,17 @@ class Taxonomy:
     def __len__(self) -> int:
         return len(self.skills)
 
+    @property
+    def digest(self) -> str:
+        """A short hash of the skills, aliases and rules: labels made with another taxonomy are out of date."""
+        if not hasattr(self, "_digest"):
+            h = hashlib.blake2b(digest_size=8)
+            for sk in self.skills:
+                h.update(repr((sk.skill_id, sk.category, sk.ai_kind, sk.weak_ai, sk.aliases)).encode())
+            h.update(repr(sorted((k, v.case, sorted(v.near)) for k, v in self.context.items())).encode())
+            self._digest = h.hexdigest()
+        return self._digest
+
 
 def load_curated(path: Path = CURATED) -> Taxonomy:
     """The curated YAML (also the format of a user's YAML taxonomy)."""
@@ -99,7 +111,8 @@ def load_curated(path: Path = CURATED) -> Taxonomy:
             issues.append(_issue(path, None, "ai", kind, f"unknown AI kind; known: {', '.join(AI_KINDS)}"))
             continue
         skills += _entries(path, f"ai.{kind}", spec.get("category", ""), kind, spec.get("skills", []), weak, issues)
-    context = {normalise_alias(k): Context(tuple(v.get("case", [])), frozenset(v.get("near", [])))
+    context = {normalise_alias(str(k)): Context(tuple(str(c) for c in v.get("case", [])),  # YAML reads 50 as a number
+                                                frozenset(str(w).lower() for w in v.get("near", [])))
                for k, v in (raw.get("context") or {}).items()}
     categories = tuple(raw.get("categories") or CATEGORIES)  # a user's file may declare its own work categories
     tax = Taxonomy(skills, context, categories=categories, version=str(raw.get("version", "")))
