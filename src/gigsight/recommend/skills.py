@@ -9,6 +9,18 @@ skills past the minimum-volume guard are ranked.
 learn: candidates are skills asked together with the freelancer's own (lift > 1 and at least ``min_together``
 shared jobs in the trailing twelve months), scored by adjacency (best lift with an owned skill, log-damped) x demand
 growth (as above) x rate factor (1 + the candidate's hourly-rate premium, clipped to [0.5, 2]).
+
+>>> import tempfile, gigsight
+>>> store = gigsight.connect(tempfile.mkdtemp() + "/d.duckdb")
+>>> _ = gigsight.simulate(store, "steady", scale=0.002, validate=False)
+>>> _ = gigsight.enrich(store)
+>>> top = promote(store, at="2025Q3", min_jobs=5, top=3)
+>>> top["rank"].tolist(), "YoY" in top.reasons[0]
+([1, 2, 3], True)
+>>> fid = store.con.table("freelancer_canonical_skills").limit(1).to_pandas().freelancer_id[0]
+>>> "asked together with your" in learn(store, fid, at="2025Q3").reasons[0]
+True
+>>> store.close()
 """
 from __future__ import annotations
 

@@ -53,6 +53,18 @@ def trends(con: Any, period: str = "quarter", at: str | None = None, min_jobs: i
 
     Columns: period, skill, is_ai, category, jobs_posted, jobs_posted_prev, jobs_yoy, jobs_yoy_low, jobs_yoy_high,
     growth_significant, contracts_started, gsv, gsv_yoy, fill_rate, guard ("ok" or why growth is null), rank.
+
+    >>> import tempfile, gigsight
+    >>> store = gigsight.connect(tempfile.mkdtemp() + "/d.duckdb")
+    >>> _ = gigsight.simulate(store, "steady", scale=0.002, validate=False)
+    >>> _ = gigsight.enrich(store)
+    >>> t = trends(store, at="2025Q3", min_jobs=5)
+    >>> r = t.iloc[0]
+    >>> r["rank"], r.jobs_yoy_low < r.jobs_yoy < r.jobs_yoy_high
+    (1, True)
+    >>> set(emerging(store, min_jobs=5).trend) <= {"emerging", "declining", "steady"}
+    True
+    >>> store.close()
     """
     from gigsight.metrics.compute import compute
 

@@ -4,6 +4,17 @@ Per skill: jobs posted, active freelancers who list it (earnings in the window a
 profile), jobs per active freelancer, the median hourly rate of contracts on its jobs and the premium over the median
 of all hourly contracts. Co-occurrence: how often two skills are asked in the same job, with lift =
 P(a and b) / (P(a) P(b)) over the window's jobs with skills.
+
+>>> import tempfile, gigsight
+>>> store = gigsight.connect(tempfile.mkdtemp() + "/d.duckdb")
+>>> _ = gigsight.simulate(store, "steady", scale=0.002, validate=False)
+>>> _ = gigsight.enrich(store)
+>>> s = supply(store, "quarter", "2025Q3")
+>>> list(s.columns[:6]), bool(s.jobs.is_monotonic_decreasing)
+(['window', 'skill_id', 'skill', 'is_ai', 'category', 'jobs'], True)
+>>> bool((cooccurrence(store, "quarter", "2025Q3").lift > 0).all())
+True
+>>> store.close()
 """
 from __future__ import annotations
 
