@@ -23,13 +23,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gigsight.backends.base import Store
+from gigsight.backends.base import Store, bounded_memory
 from gigsight.ingest.pipeline import progress_bar
 from gigsight.skills.classify import Classifier
 from gigsight.skills.taxonomy import Taxonomy
 
 VERSION = "classifier-2026.11.1"  # bump when the rules change: every job is then classified again
 BATCH = 20_000
+ENGINE_MEMORY = "1GB"
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,14 @@ def enrich(store: Store, show_progress: bool = True, classifier: Classifier | No
     """Label every job and profile every freelancer of ``store`` (see the module docstring).
 
     Jobs and the previous labels are both read ordered by job_id and merged as they stream, and the new tables
-    are written batch by batch to Parquet parts, so memory stays flat however many jobs there are.
+    are written batch by batch to Parquet parts; a DuckDB store sorts within ENGINE_MEMORY and spills beyond it,
+    so memory stays flat however many jobs there are.
     """
-    c = classifier or Classifier.default()
+    with bounded_memory(store.con, ENGINE_MEMORY):
+        return _enrich(store, show_progress, classifier or Classifier.default())
+
+
+def _enrich(store: Store, show_progress: bool, c: Classifier) -> EnrichResult:
     version = f"{VERSION}/{c.matcher.taxonomy.digest}"  # new rules or a new taxonomy relabel every job
     out = store.tmpdir() / "enrich"
     old = _OldLabels(store, out / "previous")
@@ -103,11 +109,8 @@ def enrich(store: Store, show_progress: bool = True, classifier: Classifier | No
     _replace(store, out, "skills", _skills_table(c.matcher.taxonomy))
     for parts, name in ((labels, "job_labels"), (job_skills, "job_skills")):
         store.bulk_load(name, parts.close(), create=True)
-    prof, canonical = _profiles(store, c)
-    _replace(store, out, "freelancer_profile", prof)
-    _replace(store, out, "freelancer_canonical_skills", canonical)
-    return EnrichResult(n_jobs, classified, reused, ai, n_skills, prof.num_rows,
-                        sum(prof.column("is_ai_specialist").to_pylist()))
+    n_free, n_specialists = _profiles(store, c, out)
+    return EnrichResult(n_jobs, classified, reused, ai, n_skills, n_free, n_specialists)
 
 
 class _Parts:
@@ -208,24 +211,53 @@ def _skills_table(tax: Taxonomy) -> pa.Table:
                      "ai_kind": [x.ai_kind for x in s], "weak_ai": [x.weak_ai for x in s]})
 
 
-def _profiles(store: Store, c: Classifier) -> tuple[pa.Table, pa.Table]:
-    fs = store.con.table("freelancer_skills").select("freelancer_id", "skill").to_pyarrow().to_pydict()
-    by: dict[str, dict[str, bool]] = {}
-    pairs: dict[tuple[str, str], None] = {}
-    for fid, raw in zip(fs["freelancer_id"], fs["skill"], strict=True):
-        mine = by.setdefault(fid, {})
-        for s in c.matcher.tags(raw):
-            mine[s.name] = s.is_ai and not s.weak_ai  # "ChatGPT" on a profile is a tool, not a specialism
-            pairs[(fid, s.skill_id)] = None
-    ids = sorted(by)
-    n = [len(by[f]) for f in ids]
-    n_ai = [sum(by[f].values()) for f in ids]
-    prof = pa.table({"freelancer_id": ids, "skills": ["|".join(sorted(by[f])) for f in ids], "n_skills": n,
-                     "n_ai_skills": n_ai,
-                     "is_ai_specialist": [a >= 2 and 2 * a >= t for a, t in zip(n_ai, n, strict=True)]})
-    canonical = pa.table({"freelancer_id": pa.array([p[0] for p in pairs], pa.string()),
-                          "skill_id": pa.array([p[1] for p in pairs], pa.string())})
-    return prof, canonical
+PROFILE_SCHEMA = pa.schema([("freelancer_id", pa.string()), ("skills", pa.string()), ("n_skills", pa.int64()),
+                            ("n_ai_skills", pa.int64()), ("is_ai_specialist", pa.bool_())])
+CANONICAL_SCHEMA = pa.schema([("freelancer_id", pa.string()), ("skill_id", pa.string())])
+
+
+def _profiles(store: Store, c: Classifier, out: Path) -> tuple[int, int]:
+    """Write freelancer_profile and freelancer_canonical_skills, streaming skills in freelancer order."""
+    prof, canonical = _Parts(out / "freelancer_profile", PROFILE_SCHEMA), _Parts(out / "freelancer_canonical_skills",
+                                                                                CANONICAL_SCHEMA)
+    n_free = n_ai = 0
+    fs = store.con.table("freelancer_skills").select("freelancer_id", "skill").order_by("freelancer_id")
+    current: str | None = None
+    mine: dict[str, tuple[str, bool]] = {}  # skill_id -> (name, counts as AI)
+    rows: list[tuple[str, str, int, int, bool]] = []
+    pairs: list[tuple[str, str]] = []
+
+    def close_one() -> None:
+        nonlocal n_free, n_ai
+        if current is None:
+            return
+        k, a = len(mine), sum(ai for _, ai in mine.values())
+        specialist = a >= 2 and 2 * a >= k
+        rows.append((current, "|".join(sorted(name for name, _ in mine.values())), k, a, specialist))
+        pairs.extend((current, sid) for sid in mine)
+        n_free, n_ai = n_free + 1, n_ai + specialist
+
+    def flush() -> None:
+        prof.write({f.name: [r[i] for r in rows] for i, f in enumerate(PROFILE_SCHEMA)})
+        canonical.write({"freelancer_id": [p[0] for p in pairs], "skill_id": [p[1] for p in pairs]})
+        rows.clear()
+        pairs.clear()
+
+    for b in fs.to_pyarrow_batches(chunk_size=BATCH):
+        d = b.to_pydict()
+        for fid, raw in zip(d["freelancer_id"], d["skill"], strict=True):
+            if fid != current:
+                close_one()
+                current, mine = fid, {}
+            for sk in c.matcher.tags(raw):
+                mine[sk.skill_id] = (sk.name, sk.is_ai and not sk.weak_ai)  # "ChatGPT": a tool, not a specialism
+        if len(rows) >= BATCH:
+            flush()
+    close_one()
+    flush()
+    store.bulk_load("freelancer_profile", prof.close(), create=True)
+    store.bulk_load("freelancer_canonical_skills", canonical.close(), create=True)
+    return n_free, n_ai
 
 
 def _replace(store: Store, root: Path, name: str, table: pa.Table) -> None:
