@@ -403,6 +403,36 @@ def skills_supply(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter
     _emit(_records(supply(url, period, at).head(top)), fmt, f"Supply and demand (12 months to {at})")
 
 
+@app.command("check-claims")
+def check_claims(
+    claims_file: Annotated[Path, typer.Argument(help="YAML file of claims (see examples/seed_claims.yaml).")],
+    db: DbOption = "gigsight.duckdb",
+    scale: Annotated[str, typer.Option(help="auto: the scale a simulated store records (1 for real data), "
+                                            "or a number.")] = "auto",
+    fmt: ReportOption = ReportFmt.table,
+) -> None:
+    """Measure published claims on the records: a pass/fail table; exit code 1 when any claim fails."""
+    from gigsight.report import check_claims as _check
+    from gigsight.report import load_claims
+
+    if scale != "auto":
+        try:
+            float(scale)
+        except ValueError:
+            raise GigsightError(f"--scale must be 'auto' or a number, got {scale!r}") from None
+    results = _check(load_claims(claims_file), _url(db), scale=scale)
+    rows = [r.to_dict() for r in results]
+    failed = [r for r in results if not r.passed]
+    if fmt is ReportFmt.table:
+        rows = [{**r, "passed": "pass" if r["passed"] else "FAIL"} for r in rows]
+    _emit(rows, fmt, f"Claims in {claims_file.name}")
+    if fmt is ReportFmt.table:
+        verdict = "every claim holds" if not failed else f"{len(failed)} of {len(results)} claims fail"
+        out.print(f"[bold]{verdict}[/bold]")
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command()
 def docs(out_dir: Annotated[Path, typer.Option("--out", help="Docs folder.")] = Path("docs")) -> None:
     """Regenerate docs/schema.md and docs/metrics.md from the code."""
