@@ -32,7 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue", "Mapping",
     "Settings", "SourceError", "Store", "cohorts", "compute", "connect", "demo", "enrich", "explain_change", "export",
-    "growth_bridge", "info", "ingest", "simulate",
+    "growth_bridge", "info", "ingest", "report", "simulate",
 ]
 
 
@@ -149,6 +149,18 @@ def enrich(con: Store | str | None = None, *, taxonomy: str | Path | None = None
     store, owned = _store(con)
     try:
         return _enrich(store, show_progress=progress, classifier=c)
+    finally:
+        if owned:
+            store.close()
+
+
+def report(period: str, out: str | Path = "report", *, con: Store | str | None = None) -> dict[str, Path]:
+    """Write the quarterly report for ``period`` (report.html, report.md, report.json) into ``out``."""
+    from gigsight.report import build_report, write
+
+    store, owned = _store(con)
+    try:
+        return write(build_report(store, period), out)
     finally:
         if owned:
             store.close()

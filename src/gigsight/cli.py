@@ -162,7 +162,9 @@ def demo(
     out.print()
     for line in result["sentences"]:
         out.print(f"[bold]{line}[/bold]")
-    out.print(f"\nNext: [bold]gigsight kpis --db {db} --by ai --compare yoy[/bold], "
+    out.print(f"\nReport: open [bold]{result['report']['html']}[/bold] in a browser (it needs no network); "
+              f"{result['report']['md']} holds the same in Markdown.")
+    out.print(f"Next: [bold]gigsight kpis --db {db} --by ai --compare yoy[/bold], "
               f"[bold]gigsight drivers --db {db} --from 2024Q3 --to 2025Q3[/bold], "
               f"[bold]gigsight skills trends --db {db} --ai[/bold], [bold]gigsight skills promote --db {db}[/bold]")
 
@@ -431,6 +433,18 @@ def check_claims(
         out.print(f"[bold]{verdict}[/bold]")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    period: Annotated[str, typer.Option(help="The quarter to report, e.g. 2025Q3.")],
+    db: DbOption = "gigsight.duckdb",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for report.html, report.md, report.json.")]
+    = Path("report"),
+) -> None:
+    """Write the quarterly report: headline sentences with their sources, KPIs, bridge, drivers, skills, clients."""
+    paths = gigsight.report(period, out_dir, con=_url(db))
+    out.print(f"wrote {paths['html']} (open it in a browser; it needs no network), {paths['md']}, {paths['json']}")
 
 
 @app.command()

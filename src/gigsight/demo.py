@@ -18,6 +18,7 @@ from gigsight.errors import ConfigError
 from gigsight.growth import growth_bridge
 from gigsight.inventory import info
 from gigsight.metrics import compute
+from gigsight.report import build_report, write
 from gigsight.simulate import simulate
 from gigsight.simulate.scenario import load_scenario
 from gigsight.simulate.targets import check_targets
@@ -81,8 +82,9 @@ def demo(db: str | Path = "gigsight.duckdb", *, scenario: str = "seed-q3", scale
         period = next((t.period for t in sc.targets if "Q" in t.period), f"{sc.end[:4]}Q3")
         story = headline(store, period, scale)
         checks = [c.to_dict() for c in check_targets(store, sc, scale)]
+        written = write(build_report(store, period), path.with_name(f"{path.stem}-report"))
         return {"db": str(path), "simulation": sim, "enrich": asdict(enriched), "info": info(store),
-                "targets": checks, **story}
+                "targets": checks, "report": {k: str(v) for k, v in written.items()}, **story}
 
 
 __all__ = ["DEMO_SCALE", "demo", "headline", "sentences"]

@@ -1,0 +1,140 @@
+"""Assemble the quarterly report from the library: KPIs, growth bridge, drivers, segments, skills, clients,
+freelancers, definitions and data coverage. Each section is built independently; one that cannot be built (no
+skills before `gigsight enrich`, no cohorts yet) says why instead of failing the report."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from gigsight.backends import ibis_of
+from gigsight.clients.cohorts import cohorts
+from gigsight.errors import GigsightError
+from gigsight.growth.bridge import growth_bridge
+from gigsight.growth.drivers import explain_change
+from gigsight.inventory import info
+from gigsight.metrics.compute import compute
+from gigsight.report.model import KPIS, Chart, Report, Section, _Kpis, definitions, frame_table, kpi_table, sentences
+
+
+def build_report(con: Any, period: str) -> Report:
+    """The report for quarter ``period`` (e.g. "2025Q3") of the store ``con``."""
+    k = _Kpis(con, period)
+    top_ai: list[str] = []
+    sections: list[Section] = []
+    for key, title, make in _SECTIONS:
+        sec = Section(key, title)
+        try:
+            extra = make(con, k, sec)
+            if key == "skills" and extra:
+                top_ai = extra
+        except GigsightError as exc:
+            sec.text.append(f"Not available: {exc}")
+        sections.append(sec)
+    store = info(con)
+    return Report(period, str(store.get("store", "")), sentences(k, top_ai), sections)
+
+
+def _overview(con: Any, k: _Kpis, sec: Section) -> None:
+    sec.tables.append(kpi_table(k))
+    q = k.frame[k.frame.period <= k.period].tail(8)
+    sec.charts.append(Chart("GSV by quarter", "bar", list(q.period), [_f(v) for v in q.gsv], y_format="$,.0f"))
+    sec.charts.append(Chart("AI-related share of GSV", "line", list(q.period), [_f(v) for v in q.ai_gsv_share],
+                            y_format=".1%"))
+
+
+def _bridge(con: Any, k: _Kpis, sec: Section) -> None:
+    steps = [s.to_dict() for s in growth_bridge(k.period, con=con)]
+    df = pd.DataFrame(steps)
+    sec.text.append(f"How the change from {k.prev} to {k.period} splits along the KPI identities (Shapley split "
+                    "of each product; the parts add up to the change).")
+    for identity, part in df.groupby("bridge", sort=False):
+        sec.charts.append(Chart(str(identity), "waterfall", list(part.component), [_f(v) for v in part.effect],
+                                y_format="$,.0f"))
+    sec.tables.append(frame_table("Growth bridge", df))
+
+
+def _drivers(con: Any, k: _Kpis, sec: Section) -> None:
+    df = explain_change("gsv", k.prev, k.period, by=["category", "country", "ai"], con=con)
+    top = df.head(10)
+    sec.text.append("Segments ranked by how much of the GSV change they explain; the size effect is more or fewer "
+                    "clients in the segment, the rate effect more or less GSV per client.")
+    sec.tables.append(frame_table(f"Drivers of GSV, {k.prev} to {k.period}", top))
+    sec.charts.append(Chart("Share of the GSV change explained", "bar",
+                            [f"{d}: {s}" for d, s in zip(top.dimension, top.segment, strict=True)],
+                            [_f(v) for v in top.share_of_change], y_format=".0%"))
+
+
+def _segments(con: Any, k: _Kpis, sec: Section) -> None:
+    for by in ("ai", "category"):
+        df = compute(["gsv", "jobs_posted"], period="quarter", by=by, compare=["yoy"], con=con)
+        df = df[df.period == k.period].drop(columns=["period"])
+        sec.tables.append(frame_table(f"GSV and jobs by {by}, {k.period}", df))
+        sec.charts.append(Chart(f"GSV growth year over year by {by}", "bar", [str(v) for v in df[by]],
+                                [_f(v) for v in df.gsv_yoy], y_format=".0%"))
+
+
+def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:
+    from gigsight.recommend import promote
+    from gigsight.skills.demand import emerging, trends
+
+    if "job_labels" not in ibis_of(con).list_tables():
+        sec.text.append("Run `gigsight enrich` to add skills, AI verdicts and demand to the report.")
+        return []
+    ai = trends(con, at=k.period, ai_only=True, top=10)
+    sec.tables.append(frame_table(f"Top AI skills by jobs posted, {k.period}", ai[[
+        "rank", "skill", "jobs_posted", "jobs_yoy", "jobs_yoy_low", "jobs_yoy_high", "gsv", "guard"]]))
+    sec.charts.append(Chart("AI skills by jobs posted", "bar", list(ai.skill), [_f(v) for v in ai.jobs_posted]))
+    em = emerging(con)
+    moving = em[em.trend != "steady"].head(10)
+    sec.tables.append(frame_table(f"Emerging and declining skills (through {em.through.iloc[0] if len(em) else '-'})",
+                                  moving[["skill", "trend", "share_ratio", "recent_jobs", "baseline_jobs", "q"]],
+                                  "share of jobs, last 6 months vs the 12 before; false discovery rate 5%"))
+    pr = promote(con, at=k.period, top=5)
+    sec.tables.append(frame_table("Skills to promote", pr[["rank", "skill", "score", "reasons"]]))
+    return [str(s) for s in ai.skill]
+
+
+def _clients(con: Any, k: _Kpis, sec: Section) -> None:
+    tiers = compute(["clients_by_tier", "gsv_by_tier"], period="quarter", by="tier", compare=["yoy"], con=con)
+    tiers = tiers[tiers.period == k.period].drop(columns=["period"])
+    sec.tables.append(frame_table(f"Active clients and trailing GSV by spend tier, {k.period}", tiers))
+    c = cohorts(con=con)
+    heat = c.pivot(index="cohort", columns="age", values="spend_retention").tail(12)
+    sec.charts.append(Chart("Spend retention by acquisition cohort (quarters since acquisition)", "heatmap",
+                            [str(a) for a in heat.columns], [[_f(v) for v in r] for r in heat.to_numpy()],
+                            y_labels=list(heat.index), y_format=".0%"))
+
+
+def _freelancers(con: Any, k: _Kpis, sec: Section) -> None:
+    q = k.frame[k.frame.period <= k.period].tail(8)
+    sec.charts.append(Chart("Active and AI-specialised freelancers", "line", list(q.period),
+                            [[_f(v) for v in q.active_freelancers], [_f(v) for v in q.ai_freelancers]],
+                            series=["active freelancers", "AI-specialised"]))
+    sec.tables.append(frame_table("Freelancer supply", q[["period", "active_freelancers", "ai_freelancers",
+                                                          "active_freelancers_yoy", "ai_freelancers_yoy"]]))
+
+
+def _coverage(con: Any, k: _Kpis, sec: Section) -> None:
+    facts = info(con)
+    sec.tables.append(frame_table("Data coverage", pd.DataFrame(facts["tables"])))
+    rejects = pd.DataFrame(facts["rejects"]) if facts["rejects"] else pd.DataFrame({"rejects": ["none"]})
+    sec.tables.append(frame_table("Rejected rows (kept with reasons in the store)", rejects))
+    sec.tables.append(definitions(KPIS))
+
+
+def _f(v: Any) -> float | None:
+    return None if v is None or (isinstance(v, float) and v != v) or pd.isna(v) else float(v)
+
+
+_SECTIONS: list[tuple[str, str, Callable[[Any, _Kpis, Section], Any]]] = [
+    ("overview", "KPIs", _overview),
+    ("bridge", "Growth bridge", _bridge),
+    ("drivers", "Drivers", _drivers),
+    ("segments", "Segments: AI and categories", _segments),
+    ("skills", "Skills and AI work", _skills),
+    ("clients", "Clients: tiers and cohorts", _clients),
+    ("freelancers", "Freelancer supply", _freelancers),
+    ("coverage", "Definitions and data coverage", _coverage),
+]
