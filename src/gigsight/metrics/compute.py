@@ -58,6 +58,7 @@ def resolve(metrics: str | Sequence[str], by: Sequence[str]) -> list[Metric]:
 
 def _grain_table(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
     t = _rows_of(g, grain, keys, by)
+    t = t.filter((t.pk >= keys[0]) & (t.pk <= keys[-1]))  # before any fan-out: rows of other periods are dropped
     if "skill" in by:  # a job with three skills counts once under each
         t = t.join(g.job_skills, "job_id")
     return t
@@ -129,7 +130,13 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
     first_key = periods.key_of_month(span[0].year * 12 + span[0].month - 1)
     last_key = periods.key_of_month(span[1].year * 12 + span[1].month - 1)
     lookback = max([*offsets.values(), periods.offset("yoy")])
-    keys = list(range(first_key - lookback, last_key + 1))
+    lo = periods.parse(start) if start else first_key
+    hi = periods.parse(end) if end else last_key
+    if (start and not first_key <= lo <= last_key) or (end and not first_key <= hi <= last_key):
+        raise ConfigError(f"period outside the data: it covers {periods.label(first_key)} to "
+                          f"{periods.label(last_key)}")
+    # only the asked periods and what their comparisons look back to are aggregated
+    keys = list(range(lo - lookback, hi + 1))
 
     by_grain: dict[str, dict[str, Metric]] = {}
     for m in wanted:
@@ -163,11 +170,6 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
             now = pd.to_numeric(frame[n], errors="coerce").astype(float)
             then = pd.to_numeric(joined[n], errors="coerce").astype(float)
             frame[f"{n}_{c}"] = (now / then.where(then > 0) - 1).to_numpy()
-    lo = periods.parse(start) if start else first_key
-    hi = periods.parse(end) if end else last_key
-    if (start and not first_key <= lo <= last_key) or (end and not first_key <= hi <= last_key):
-        raise ConfigError(f"period outside the data: it covers {periods.label(first_key)} to "
-                          f"{periods.label(last_key)}")
     frame = frame[(frame.pk >= lo) & (frame.pk <= hi)]
     out = frame[["pk", *segs, *names, *[f"{n}_{c}" for c in comparisons for n in names]]].copy()
     out.insert(0, "period", [periods.label(int(k)) for k in out.pk])
