@@ -153,6 +153,7 @@ def test_jobs_classify_cli(tmp_path: Path) -> None:
     assert [r["job_id"] for r in rows] == ["9", "3"]
     assert rows[0]["is_ai"] == "1" and rows[0]["ai_kind"] == "data_annotation"
     assert rows[1]["is_ai"] == "0" and rows[1]["skills"] == "Bookkeeping|Xero|Accounting"
+    assert rows[1]["ai_kind"] == "" and rows[1]["category"] == "Accounting & Consulting"  # empty, never "nan"
     bad = tmp_path / "bad.csv"
     bad.write_text("id,name\n1,x\n")
     res = CliRunner().invoke(app, ["jobs", "classify", "--input", str(bad), "--output", str(dst)])

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from gigsight.errors import GigsightError
-from gigsight.skills.classify import Classifier
+from gigsight.skills.classify import classify
 
 CHUNK = 10_000
 OUT_COLUMNS = ["job_id", "is_ai", "ai_kind", "ai_score", "category", "skills"]
@@ -31,12 +31,16 @@ def _chunks(path: Path) -> Iterator[pd.DataFrame]:
         raise GigsightError(f"{path}: cannot read as {kind.upper()}: {exc}") from exc
 
 
+def _text(v: object) -> str:
+    """Empty for a missing value (None, or NaN where pandas made the column a string column)."""
+    return "" if v is None or v != v else str(v)
+
+
 def classify_file(src: str | Path, dst: str | Path) -> dict[str, Any]:
     """Classify ``src`` into ``dst``; returns counts (rows, ai)."""
     path = Path(src)
     if not path.is_file():
         raise GigsightError(f"{path}: no such file")
-    c = Classifier.default()
     rows = ai = 0
     with Path(dst).open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -46,12 +50,10 @@ def classify_file(src: str | Path, dst: str | Path) -> dict[str, Any]:
             if missing:
                 raise GigsightError(f"{path}: missing column {', '.join(missing)}; the input needs job_id and title "
                                     f"(description, skills optional); found: {', '.join(map(str, chunk.columns))}")
-            get = {k: (chunk[k].tolist() if k in chunk.columns else [""] * len(chunk))
-                   for k in ("job_id", "title", "description", "skills", "category")}
-            for i in range(len(chunk)):
-                r = c.classify(get["title"][i], get["description"][i], get["skills"][i], get["category"][i])
-                w.writerow([get["job_id"][i], int(r.is_ai), r.ai_kind or "", f"{r.ai_score:.3f}", r.category or "",
-                            "|".join(s.name for s in r.skills)])
-                ai += r.is_ai
+            out = classify(chunk)
+            for r in out.itertuples(index=False):
+                w.writerow([r.job_id, int(r.is_ai), _text(r.ai_kind), f"{r.ai_score:.3f}", _text(r.category),
+                            _text(r.skills)])
+            ai += int(out.is_ai.sum())
             rows += len(chunk)
     return {"rows": rows, "ai": ai}

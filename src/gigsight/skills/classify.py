@@ -23,6 +23,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import pandas as pd
+
+from gigsight.errors import GigsightError
 from gigsight.skills.extract import Matcher
 from gigsight.skills.taxonomy import Skill
 from gigsight.skills.text import clean
@@ -199,7 +202,7 @@ def _generic_ai_title(words: list[str]) -> float:
     return best
 
 
-def classify(jobs: object, batch: int = 5_000) -> object:
+def classify(jobs: pd.DataFrame) -> pd.DataFrame:
     """Classify a DataFrame with ``job_id, title`` and optional ``description, skills, category`` columns.
 
     Returns a DataFrame in input order: job_id, is_ai, ai_kind, ai_score, category, category_source, skills
@@ -210,10 +213,6 @@ def classify(jobs: object, batch: int = 5_000) -> object:
     >>> out.is_ai.tolist(), out.ai_kind[0], out.skills[0]
     ([True, False], 'vision', 'YOLO')
     """
-    import pandas as pd
-
-    from gigsight.errors import GigsightError
-
     if not isinstance(jobs, pd.DataFrame):
         raise GigsightError("classify() takes a pandas DataFrame with job_id and title columns")
     missing = [c for c in ("job_id", "title") if c not in jobs.columns]

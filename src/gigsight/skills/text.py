@@ -1,7 +1,7 @@
 """Text clean-up and the tokenizer every skill alias and every post goes through.
 
 Posts arrive with HTML, entities, emoji, odd whitespace and any language. Cleaning turns them into plain text with
-the same character offsets for everything after it (evidence spans point into the cleaned text). Tokens keep the
+whitespace squeezed to single spaces; evidence spans point into the cleaned text. Tokens keep the
 characters that make technology names: ``c++``, ``c#``, ``.net``, ``node.js``, ``gpt-4o`` becomes ``gpt`` ``4o``
 (hyphens split, so "e-commerce", "e commerce" match the same alias).
 
