@@ -52,6 +52,7 @@ class DuckDBStore(Store):
         except (duckdb.Error, OSError) as exc:
             raise BackendError(f"cannot open DuckDB database {path}: {exc}") from None
         con.raw_sql("SET TimeZone = 'UTC'")
+        con.raw_sql("SET enable_progress_bar = false")  # DuckDB's own bar would print into library callers' stderr
         return cls("duckdb", f"duckdb://{path}", con)
 
     def stage(self) -> duckdb.DuckDBPyConnection:
