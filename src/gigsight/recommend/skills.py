@@ -45,9 +45,12 @@ def _pct(x: float | None) -> str:
 
 
 def promote(con: Any, period: str = "quarter", at: str | None = None, min_jobs: int = 20,
-            top: int = 10) -> pd.DataFrame:
-    """Skills to promote in period ``at``: rank, skill, score and the reasons behind it."""
-    t = trends(con, period=period, at=at, min_jobs=min_jobs)
+            top: int = 10, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Skills to promote in period ``at``: rank, skill, score and the reasons behind it.
+
+    ``frame``: the period's :func:`~gigsight.skills.demand.trends` when the caller has it already (the report).
+    """
+    t = frame if frame is not None else trends(con, period=period, at=at, min_jobs=min_jobs)
     t = t[t.guard == "ok"].copy()
     if t.empty:
         raise ConfigError(f"no skill has {min_jobs}+ jobs in both {period}s compared; lower --min-jobs")

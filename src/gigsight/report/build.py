@@ -82,7 +82,9 @@ def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:
     if "job_labels" not in ibis_of(con).list_tables():
         sec.text.append("Run `gigsight enrich` to add skills, AI verdicts and demand to the report.")
         return []
-    ai = trends(con, at=k.period, ai_only=True, top=10)
+    every = trends(con, at=k.period)  # once: the AI ranking and the skills to promote both read it
+    ai = every[every.is_ai].head(10).copy()
+    ai["rank"] = range(1, len(ai) + 1)
     sec.tables.append(frame_table(f"Top AI skills by jobs posted, {k.period}", ai[[
         "rank", "skill", "jobs_posted", "jobs_yoy", "jobs_yoy_low", "jobs_yoy_high", "gsv", "guard"]]))
     sec.charts.append(Chart("AI skills by jobs posted", "bar", list(ai.skill), [_f(v) for v in ai.jobs_posted]))
@@ -91,7 +93,7 @@ def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:
     sec.tables.append(frame_table(f"Emerging and declining skills (through {em.through.iloc[0] if len(em) else '-'})",
                                   moving[["skill", "trend", "share_ratio", "recent_jobs", "baseline_jobs", "q"]],
                                   "share of jobs, last 6 months vs the 12 before; false discovery rate 5%"))
-    pr = promote(con, at=k.period, top=5)
+    pr = promote(con, at=k.period, top=5, frame=every)
     sec.tables.append(frame_table("Skills to promote", pr[["rank", "skill", "score", "reasons"]]))
     return [str(s) for s in ai.skill]
 
