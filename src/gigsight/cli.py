@@ -347,7 +347,16 @@ def skills_trends(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter
     from gigsight.skills.demand import trends
 
     df = trends(_url(db), period=period, at=at, min_jobs=min_jobs, ai_only=ai, top=top)
+    if fmt is ReportFmt.table:  # a terminal's width: the interval as one column, the rest in csv/json
+        df = df.assign(jobs_yoy_95ci=[_interval(lo, hi) for lo, hi in zip(df.jobs_yoy_low, df.jobs_yoy_high,
+                                                                             strict=True)])
+        df = df[["period", "rank", "skill", "is_ai", "jobs_posted", "jobs_yoy", "jobs_yoy_95ci", "gsv", "gsv_yoy",
+                 "fill_rate", "guard"]]
     _emit(_records(df), fmt, f"{'AI skills' if ai else 'Skills'} by jobs posted")
+
+
+def _interval(lo: float | None, hi: float | None) -> str:
+    return "" if lo is None or hi is None else f"{lo:+.0%} to {hi:+.0%}"
 
 
 @skills_app.command("emerging")
@@ -402,7 +411,10 @@ def skills_supply(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter
 
     url = _url(db)
     at = at or _last_complete(gigsight.compute("jobs_posted", period=period, con=url), period)
-    _emit(_records(supply(url, period, at).head(top)), fmt, f"Supply and demand (12 months to {at})")
+    df = supply(url, period, at).head(top)
+    if fmt is ReportFmt.table:
+        df = df.drop(columns=["window", "skill_id", "category"])
+    _emit(_records(df), fmt, f"Supply and demand (12 months to {at})")
 
 
 @app.command("check-claims")
