@@ -394,11 +394,11 @@ def skills_learn(freelancer: Annotated[str, typer.Option("--freelancer", help="F
 def skills_cooccur(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
                    top: TopOpt = 20, fmt: ReportOption = ReportFmt.table) -> None:
     """Skills asked together in the trailing twelve months, with lift."""
-    from gigsight.skills.demand import _last_complete
+    from gigsight.skills.demand import last_complete_period
     from gigsight.skills.supply import cooccurrence
 
     url = _url(db)
-    at = at or _last_complete(gigsight.compute("jobs_posted", period=period, con=url), period)
+    at = at or last_complete_period(url, period)
     _emit(_records(cooccurrence(url, period, at, top=top)), fmt, f"Skills asked together (12 months to {at})")
 
 
@@ -406,11 +406,11 @@ def skills_cooccur(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarte
 def skills_supply(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
                   top: TopOpt = 20, fmt: ReportOption = ReportFmt.table) -> None:
     """Supply against demand per skill: jobs per active freelancer, median hourly rate and premium."""
-    from gigsight.skills.demand import _last_complete
+    from gigsight.skills.demand import last_complete_period
     from gigsight.skills.supply import supply
 
     url = _url(db)
-    at = at or _last_complete(gigsight.compute("jobs_posted", period=period, con=url), period)
+    at = at or last_complete_period(url, period)
     df = supply(url, period, at).head(top)
     if fmt is ReportFmt.table:
         df = df.drop(columns=["window", "skill_id", "category"])

@@ -31,7 +31,7 @@ import pandas as pd
 
 from gigsight.backends import ibis_of
 from gigsight.errors import ConfigError
-from gigsight.skills.demand import _nulls, trends
+from gigsight.skills.demand import nulls_to_none, trends
 from gigsight.skills.supply import cooccurrence, supply
 
 
@@ -75,7 +75,7 @@ def promote(con: Any, period: str = "quarter", at: str | None = None, min_jobs: 
                                       "reasons"]).sort_values("score", ascending=False).head(top)
     out.insert(0, "rank", range(1, len(out) + 1))
     out.insert(0, "period", at)
-    return _nulls(out.reset_index(drop=True))
+    return nulls_to_none(out.reset_index(drop=True))
 
 
 def learn(con: Any, freelancer_id: str, period: str = "quarter", at: str | None = None, min_together: int = 5,
@@ -119,4 +119,4 @@ def learn(con: Any, freelancer_id: str, period: str = "quarter", at: str | None 
     out = out.sort_values("score", ascending=False).head(top).reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
     out.insert(0, "freelancer_id", freelancer_id)
-    return _nulls(out)
+    return nulls_to_none(out)

@@ -107,7 +107,7 @@ def trends(con: Any, period: str = "quarter", at: str | None = None, min_jobs: i
     cols = ["period", "rank", "skill", "is_ai", "category", "jobs_posted", "jobs_posted_prev", "jobs_yoy",
             "jobs_yoy_low", "jobs_yoy_high", "growth_significant", "contracts_started", "gsv", "gsv_yoy",
             "fill_rate", "guard"]
-    return _nulls(out[cols].head(top) if top else out[cols])
+    return nulls_to_none(out[cols].head(top) if top else out[cols])
 
 
 def skill_meta(con: Any) -> pd.DataFrame:
@@ -126,6 +126,13 @@ def _last_complete(df: pd.DataFrame, period: str) -> str:
     """The last period in the data, unless it is the period of the data's last date and so probably partial."""
     labels = sorted(str(p) for p in set(df.period))
     return labels[-2] if len(labels) > 1 else labels[-1]
+
+
+def last_complete_period(con: Any, period: str = "quarter") -> str:
+    """The default period to analyse: the last one with jobs before the (probably partial) latest."""
+    from gigsight.metrics.compute import compute
+
+    return _last_complete(compute("jobs_posted", period=period, con=con), period)
 
 
 def detect(monthly: pd.DataFrame, window: int = 6, baseline: int = 12, min_jobs: int = 20, fdr: float = 0.05,
@@ -182,9 +189,9 @@ def emerging(con: Any, window: int = 6, baseline: int = 12, min_jobs: int = 20, 
                             "jobs": pd.to_numeric(m.jobs_posted, errors="coerce").fillna(0)})
     out = detect(monthly, window, baseline, min_jobs, fdr, min_ratio)
     out.insert(0, "through", labels[-1] if labels else None)
-    return _nulls(out.merge(skill_meta(con), on="skill", how="left"))
+    return nulls_to_none(out.merge(skill_meta(con), on="skill", how="left"))
 
 
-def _nulls(df: pd.DataFrame) -> pd.DataFrame:
+def nulls_to_none(df: pd.DataFrame) -> pd.DataFrame:
     """NaN to None, so JSON and CSV carry null."""
     return df.astype(object).where(df.notna(), None)
