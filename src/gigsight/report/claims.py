@@ -19,15 +19,11 @@ from typing import Any
 import yaml
 
 from gigsight.errors import ConfigError, DataValidationError, Issue, did_you_mean
-from gigsight.metrics.compute import compute
 from gigsight.metrics.periods import Periods, grain_of_label
+from gigsight.metrics.point import SCALE_FREE, value_and_growth
 from gigsight.metrics.registry import REGISTRY, SEGMENTS
 
 KINDS = ("value", "yoy", "qoq", "direction")
-UNSCALED = {"take_rate", "gsv_per_active_client", "gsv_per_new_client", "ai_gsv_share", "fill_rate", "time_to_hire",
-            "proposals_per_job", "client_spend_retention"}  # ratios and per-client figures do not scale
-
-
 @dataclass(frozen=True)
 class Claim:
     """One claim: ``metric`` in ``period`` (and ``segment``), ``kind`` = value | yoy | qoq | direction."""
@@ -137,21 +133,10 @@ def check_claims(claims: list[Claim], con: Any, scale: float | str = "auto") -> 
     factor = store_scale(con) if scale == "auto" else float(scale)
     out = []
     for c in claims:
-        seg = list(c.segment)
-        compare = ["qoq"] if c.kind == "qoq" else ["yoy"]
-        df = compute(c.metric, period=grain_of_label(c.period), by=seg or None, compare=compare, con=con)
-        rows = df[df.period == c.period]
-        for k, v in c.segment.items():
-            rows = rows[rows[k].astype(str).str.lower() == v]
+        value, growth = value_and_growth(con, c.metric, c.period, c.segment, "qoq" if c.kind == "qoq" else "yoy")
         where = ", ".join(f"{k}={v}" for k, v in c.segment.items()) or "all"
-        value = growth = None
-        if len(rows):
-            r = rows.iloc[0]
-            value = None if r[c.metric] is None or r[c.metric] != r[c.metric] else float(r[c.metric])
-            g = r[f"{c.metric}_{compare[0]}"]
-            growth = None if g is None or g != g else float(g)
         if c.kind == "value":
-            want = float(c.expected) * (1.0 if c.metric in UNSCALED else factor)
+            want = float(c.expected) * (1.0 if c.metric in SCALE_FREE else factor)
             ok = value is not None and want != 0 and abs(value / want - 1) <= c.tolerance
             shown = "n/a" if value is None else f"{value:,.2f}"
             expected = Claim(c.metric, c.period, "value", want, c.tolerance).describe()

@@ -20,6 +20,7 @@ from typing import Any
 
 from gigsight.backends.base import Store
 from gigsight.metrics import compute
+from gigsight.metrics.point import SCALE_FREE, value_and_growth
 from gigsight.simulate.scenario import Scenario, Target, load_scenario
 
 
@@ -49,16 +50,10 @@ def _measure(store: Store, t: Target, scale: float) -> Check:
         missing = [s for s in t.top_skills if s.lower() not in have]
         return Check(t.metric, t.period, "top_skills", f"{', '.join(t.top_skills)} in top {t.within}",
                      ", ".join(top), not missing)
-    df = compute([t.metric], period=_period_kind(t.period), compare=["yoy"], con=store)
-    row = df[df.period == t.period]
-    value = None if row.empty else row.iloc[0][t.metric]
-    yoy = None if row.empty else row.iloc[0][f"{t.metric}_yoy"]
-    value = None if value is None or value != value else float(value)
-    yoy = None if yoy is None or yoy != yoy else float(yoy)
+    value, yoy = value_and_growth(store, t.metric, t.period)
     if t.kind == "value":
         assert t.value is not None and t.tolerance is not None
-        per_scale = t.metric not in ("gsv_per_active_client", "gsv_per_new_client", "take_rate")
-        want = t.value * (scale if per_scale else 1.0)
+        want = t.value * (1.0 if t.metric in SCALE_FREE else scale)
         ok = value is not None and abs(value / want - 1) <= t.tolerance
         return Check(t.metric, t.period, "value", f"{want:,.0f} ±{t.tolerance:.1%}",
                      "n/a" if value is None else f"{value:,.0f}", ok)
