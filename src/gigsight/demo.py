@@ -19,6 +19,7 @@ from gigsight.growth import growth_bridge
 from gigsight.inventory import info
 from gigsight.metrics import compute
 from gigsight.report import build_report, write
+from gigsight.report.model import growth_words, money
 from gigsight.simulate import simulate
 from gigsight.simulate.scenario import load_scenario
 from gigsight.simulate.targets import check_targets
@@ -30,25 +31,17 @@ DEMO_METRICS = ["gsv", "active_clients", "gsv_per_active_client", "new_clients",
 
 
 def _change(v: float | None, up: str, down: str) -> str:
-    if v is None:
-        return "had no year-earlier comparison"
-    if abs(v) < 0.005:
-        return "was flat"
-    return f"{up if v > 0 else down} {abs(v):.0%}"
-
-
-def _money(v: float) -> str:
-    return f"${v / 1e9:,.2f}B" if v >= 1e9 else f"${v / 1e6:,.1f}M" if v >= 1e6 else f"${v:,.0f}"
+    return growth_words(v, up, down) or "had no year-earlier comparison"
 
 
 def sentences(row: dict[str, Any], period: str, scale: float, skills: list[str]) -> list[str]:
     """The seed story's headline sentences, worded from the numbers (rose/fell/was flat)."""
-    full = "" if scale == 1 else f" ({_money(row['gsv'] / scale)} at full size)"
-    out = [f"GSV {_change(row['gsv_yoy'], 'rose', 'fell')} year over year to {_money(row['gsv'])} in {period}{full}.",
+    full = "" if scale == 1 else f" ({money(row['gsv'] / scale)} at full size)"
+    out = [f"GSV {_change(row['gsv_yoy'], 'rose', 'fell')} year over year to {money(row['gsv'])} in {period}{full}.",
            f"AI-related project volume (AI jobs posted) {_change(row['ai_jobs_yoy'], 'rose', 'fell')}, and "
            f"AI-specialised freelancers {_change(row['ai_freelancers_yoy'], 'grew', 'shrank')}.",
            f"Active clients {_change(row['active_clients_yoy'], 'rose', 'fell')} while GSV per active client "
-           f"{_change(row['gsv_per_active_client_yoy'], 'rose', 'fell')} to {_money(row['gsv_per_active_client'])}.",
+           f"{_change(row['gsv_per_active_client_yoy'], 'rose', 'fell')} to {money(row['gsv_per_active_client'])}.",
            f"GSV per new client (first 90 days) {_change(row['gsv_per_new_client_yoy'], 'rose', 'fell')}."]
     if skills:
         out.append(f"The most demanded AI skills in {period[:4]}: {', '.join(skills[:5])}.")

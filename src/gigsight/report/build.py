@@ -15,7 +15,18 @@ from gigsight.growth.bridge import growth_bridge
 from gigsight.growth.drivers import explain_change
 from gigsight.inventory import info
 from gigsight.metrics.compute import compute
-from gigsight.report.model import KPIS, Chart, Report, Section, _Kpis, definitions, frame_table, kpi_table, sentences
+from gigsight.report.model import (
+    KPIS,
+    Chart,
+    Report,
+    Section,
+    _Kpis,
+    _num,
+    definitions,
+    frame_table,
+    kpi_table,
+    sentences,
+)
 
 
 def build_report(con: Any, period: str) -> Report:
@@ -32,15 +43,14 @@ def build_report(con: Any, period: str) -> Report:
         except GigsightError as exc:
             sec.text.append(f"Not available: {exc}")
         sections.append(sec)
-    store = info(con)
-    return Report(period, str(store.get("store", "")), sentences(k, top_ai), sections)
+    return Report(period, str(getattr(con, "url", "")), sentences(k, top_ai), sections)
 
 
 def _overview(con: Any, k: _Kpis, sec: Section) -> None:
     sec.tables.append(kpi_table(k))
     q = k.frame[k.frame.period <= k.period].tail(8)
-    sec.charts.append(Chart("GSV by quarter", "bar", list(q.period), [_f(v) for v in q.gsv], y_format="$,.0f"))
-    sec.charts.append(Chart("AI-related share of GSV", "line", list(q.period), [_f(v) for v in q.ai_gsv_share],
+    sec.charts.append(Chart("GSV by quarter", "bar", list(q.period), [_num(v) for v in q.gsv], y_format="$,.0f"))
+    sec.charts.append(Chart("AI-related share of GSV", "line", list(q.period), [_num(v) for v in q.ai_gsv_share],
                             y_format=".1%"))
 
 
@@ -50,7 +60,7 @@ def _bridge(con: Any, k: _Kpis, sec: Section) -> None:
     sec.text.append(f"How the change from {k.prev} to {k.period} splits along the KPI identities (Shapley split "
                     "of each product; the parts add up to the change).")
     for identity, part in df.groupby("bridge", sort=False):
-        sec.charts.append(Chart(str(identity), "waterfall", list(part.component), [_f(v) for v in part.effect],
+        sec.charts.append(Chart(str(identity), "waterfall", list(part.component), [_num(v) for v in part.effect],
                                 y_format="$,.0f"))
     sec.tables.append(frame_table("Growth bridge", df))
 
@@ -63,7 +73,7 @@ def _drivers(con: Any, k: _Kpis, sec: Section) -> None:
     sec.tables.append(frame_table(f"Drivers of GSV, {k.prev} to {k.period}", top))
     sec.charts.append(Chart("Share of the GSV change explained", "bar",
                             [f"{d}: {s}" for d, s in zip(top.dimension, top.segment, strict=True)],
-                            [_f(v) for v in top.share_of_change], y_format=".0%"))
+                            [_num(v) for v in top.share_of_change], y_format=".0%"))
 
 
 def _segments(con: Any, k: _Kpis, sec: Section) -> None:
@@ -72,7 +82,7 @@ def _segments(con: Any, k: _Kpis, sec: Section) -> None:
         df = df[df.period == k.period].drop(columns=["period"])
         sec.tables.append(frame_table(f"GSV and jobs by {by}, {k.period}", df))
         sec.charts.append(Chart(f"GSV growth year over year by {by}", "bar", [str(v) for v in df[by]],
-                                [_f(v) for v in df.gsv_yoy], y_format=".0%"))
+                                [_num(v) for v in df.gsv_yoy], y_format=".0%"))
 
 
 def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:
@@ -87,7 +97,7 @@ def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:
     ai["rank"] = range(1, len(ai) + 1)
     sec.tables.append(frame_table(f"Top AI skills by jobs posted, {k.period}", ai[[
         "rank", "skill", "jobs_posted", "jobs_yoy", "jobs_yoy_low", "jobs_yoy_high", "gsv", "guard"]]))
-    sec.charts.append(Chart("AI skills by jobs posted", "bar", list(ai.skill), [_f(v) for v in ai.jobs_posted]))
+    sec.charts.append(Chart("AI skills by jobs posted", "bar", list(ai.skill), [_num(v) for v in ai.jobs_posted]))
     em = emerging(con)
     moving = em[em.trend != "steady"].head(10)
     sec.tables.append(frame_table(f"Emerging and declining skills (through {em.through.iloc[0] if len(em) else '-'})",
@@ -105,14 +115,14 @@ def _clients(con: Any, k: _Kpis, sec: Section) -> None:
     c = cohorts(con=con)
     heat = c.pivot(index="cohort", columns="age", values="spend_retention").tail(12)
     sec.charts.append(Chart("Spend retention by acquisition cohort (quarters since acquisition)", "heatmap",
-                            [str(a) for a in heat.columns], [[_f(v) for v in r] for r in heat.to_numpy()],
+                            [str(a) for a in heat.columns], [[_num(v) for v in r] for r in heat.to_numpy()],
                             y_labels=list(heat.index), y_format=".0%"))
 
 
 def _freelancers(con: Any, k: _Kpis, sec: Section) -> None:
     q = k.frame[k.frame.period <= k.period].tail(8)
     sec.charts.append(Chart("Active and AI-specialised freelancers", "line", list(q.period),
-                            [[_f(v) for v in q.active_freelancers], [_f(v) for v in q.ai_freelancers]],
+                            [[_num(v) for v in q.active_freelancers], [_num(v) for v in q.ai_freelancers]],
                             series=["active freelancers", "AI-specialised"]))
     sec.tables.append(frame_table("Freelancer supply", q[["period", "active_freelancers", "ai_freelancers",
                                                           "active_freelancers_yoy", "ai_freelancers_yoy"]]))
@@ -124,10 +134,6 @@ def _coverage(con: Any, k: _Kpis, sec: Section) -> None:
     rejects = pd.DataFrame(facts["rejects"]) if facts["rejects"] else pd.DataFrame({"rejects": ["none"]})
     sec.tables.append(frame_table("Rejected rows (kept with reasons in the store)", rejects))
     sec.tables.append(definitions(KPIS))
-
-
-def _f(v: Any) -> float | None:
-    return None if v is None or (isinstance(v, float) and v != v) or pd.isna(v) else float(v)
 
 
 _SECTIONS: list[tuple[str, str, Callable[[Any, _Kpis, Section], Any]]] = [

@@ -120,7 +120,8 @@ def growth_words(g: float | None, up: str = "rose", down: str = "fell") -> str |
 
 
 def _num(v: Any) -> float | None:
-    return None if v is None or (isinstance(v, float) and v != v) else float(v)
+    """A float, or None for a missing value (None, NaN, pandas NA)."""
+    return None if v is None or pd.isna(v) else float(v)
 
 
 class _Kpis:

@@ -261,9 +261,6 @@ def _profiles(store: Store, c: Classifier, out: Path) -> tuple[int, int]:
 
 
 def _replace(store: Store, root: Path, name: str, table: pa.Table) -> None:
-    folder = root / name
-    folder.mkdir(parents=True, exist_ok=True)
-    for f in folder.glob("*.parquet"):
-        f.unlink()
-    pq.write_table(table, folder / "part-0.parquet")
-    store.bulk_load(name, folder, create=True)
+    parts = _Parts(root / name, table.schema)
+    parts.write(table.to_pydict())
+    store.bulk_load(name, parts.close(), create=True)
