@@ -164,6 +164,7 @@ def demo(
         out.print(f"[bold]{line}[/bold]")
     out.print(f"\nReport: open [bold]{result['report']['html']}[/bold] in a browser (it needs no network); "
               f"{result['report']['md']} holds the same in Markdown.")
+    out.print(f"Dashboard: [bold]gigsight serve --db {db}[/bold], then open http://127.0.0.1:8000/")
     out.print(f"Next: [bold]gigsight kpis --db {db} --by ai --compare yoy[/bold], "
               f"[bold]gigsight drivers --db {db} --from 2024Q3 --to 2025Q3[/bold], "
               f"[bold]gigsight skills trends --db {db} --ai[/bold], [bold]gigsight skills promote --db {db}[/bold]")
@@ -457,6 +458,25 @@ def report(
     """Write the quarterly report: headline sentences with their sources, KPIs, bridge, drivers, skills, clients."""
     paths = gigsight.report(period, out_dir, con=_url(db))
     out.print(f"wrote {paths['html']} (open it in a browser; it needs no network), {paths['md']}, {paths['json']}")
+
+
+@app.command()
+def serve(
+    db: DbOption = "gigsight.duckdb",
+    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes the dashboard to the network.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+) -> None:
+    """Start the dashboard and JSON API over the store (opened read-only); docs at /docs."""
+    try:
+        import uvicorn
+
+        from gigsight.web.app import create_app
+    except ImportError as exc:
+        raise GigsightError(f"the web app needs its extra: pip install 'gigsight[web]' ({exc.name} missing)") from None
+    application = create_app(db)
+    out.print(f"gigsight dashboard on [bold]http://{host}:{port}/[/bold] (API docs at /docs); Ctrl+C stops it")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -81,6 +81,8 @@ def promote(con: Any, period: str = "quarter", at: str | None = None, min_jobs: 
 def learn(con: Any, freelancer_id: str, period: str = "quarter", at: str | None = None, min_together: int = 5,
           top: int = 5) -> pd.DataFrame:
     """Skills ``freelancer_id`` should learn next, with the reasons."""
+    if "\x00" in freelancer_id:  # engines cannot hold NUL in a string literal; no stored id has one
+        raise ConfigError(f"no freelancer {freelancer_id!r} in the store (ids cannot contain NUL)")
     ib = ibis_of(con)
     if "freelancer_canonical_skills" not in ib.list_tables():
         raise ConfigError("no freelancer skills: run `gigsight enrich` first")

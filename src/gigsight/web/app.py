@@ -1,0 +1,213 @@
+"""The FastAPI app: the JSON API under ``/api/``, the dashboard pages, and one error envelope for every error.
+
+Every error, whether gigsight's own, a request that fails validation, an unknown route or an unexpected
+fault, leaves through :func:`envelope` as ``{"error": {"status", "type", "message", "detail"}}``.
+
+>>> import tempfile, gigsight
+>>> from fastapi.testclient import TestClient
+>>> path = tempfile.mkdtemp() + "/a.duckdb"
+>>> _ = gigsight.simulate(path, "steady", scale=0.002, validate=False)
+>>> client = TestClient(create_app(path))
+>>> client.get("/api/kpis", params={"metrics": "gsv", "period": "year"}).json()[0]["period"]
+'2022'
+>>> r = client.get("/api/kpis", params={"metrics": "gvs"})
+>>> r.status_code, r.json()["error"]["type"], "did you mean" in r.json()["error"]["message"]
+(400, 'invalid_request', True)
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from gigsight import __version__
+from gigsight.errors import BackendError, DataValidationError, GigsightError, SourceError
+from gigsight.web.pages import PAGES, api_docs_html, page_html, plotly_js
+from gigsight.web.service import MAX_JOBS, Service
+
+log = logging.getLogger("gigsight.web")
+
+Grain = Literal["month", "quarter", "year"]
+Comparison = Literal["yoy", "qoq"]
+Segment = Literal["ai", "category", "country", "tier", "skill"]
+Label = Annotated[str, Query(min_length=4, max_length=7, pattern=r"^\d{4}(Q[1-4]|-\d{2})?$",
+                             description='A period label: "2025", "2025Q3" or "2025-07".')]
+OptLabel = Annotated[str | None, Query(min_length=4, max_length=7, pattern=r"^\d{4}(Q[1-4]|-\d{2})?$",
+                                       description="A period label; default: the last complete period.")]
+Additive = Literal["gsv", "client_spend", "revenue", "ai_gsv", "gsv_from_new_clients", "payments"]
+Names = Annotated[str, Query(min_length=1, max_length=400, description="Comma-separated metric names.")]
+Top = Annotated[int, Query(ge=1, le=200)]
+MinJobs = Annotated[int, Query(ge=1, le=1_000_000)]
+
+STATUS = {SourceError: 404, DataValidationError: 422, BackendError: 503}
+TYPES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+         422: "invalid_request", 500: "internal_error", 503: "unavailable"}
+
+
+class ErrorBody(BaseModel):
+    status: int
+    type: str
+    message: str
+    detail: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+class JobText(BaseModel):
+    title: str = Field(max_length=500)
+    description: str | None = Field(default=None, max_length=20_000)
+    tags: str | None = Field(default=None, max_length=2_000)
+    category: str | None = Field(default=None, max_length=100)
+
+
+class ClassifyRequest(BaseModel):
+    jobs: list[JobText] = Field(min_length=1, max_length=MAX_JOBS)
+
+
+def envelope(status: int, message: str, detail: list[dict[str, Any]] | None = None) -> JSONResponse:
+    """The one error shape every route returns."""
+    body = ErrorBody(status=status, type=TYPES.get(status, "error"), message=message, detail=detail or [])
+    return JSONResponse({"error": body.model_dump()}, status_code=status)
+
+
+def _split(text: str | None) -> list[str]:
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorEnvelope}, 404: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}}
+
+
+def create_app(db: str | Path, service: Service | None = None) -> FastAPI:
+    """The app over the store at ``db`` (a DuckDB file path or a store URL), opened read-only."""
+    svc = service or Service(db)
+    app = FastAPI(title="gigsight", version=__version__, responses=ERRORS, docs_url=None, redoc_url=None,
+                  description="Growth intelligence for freelance marketplaces: KPIs, growth bridge, drivers, "
+                              "skills and clients of one store. Every error is an `{error: {...}}` envelope.")
+    app.state.service = svc
+
+    @app.exception_handler(Exception)
+    async def any_error(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, GigsightError):
+            return envelope(STATUS.get(type(exc), 400), str(exc))
+        if isinstance(exc, RequestValidationError):
+            detail = [{"where": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", ""),
+                       "value": e.get("input") if isinstance(e.get("input"), str | int | float) else None}
+                      for e in exc.errors()]
+            first = detail[0] if detail else {"where": "request", "message": "invalid"}
+            return envelope(422, f"{first['where']}: {first['message']}", detail)
+        if isinstance(exc, HTTPException):
+            return envelope(exc.status_code, str(exc.detail))
+        log.exception("unexpected error on %s", request.url.path)
+        return envelope(500, f"internal error ({type(exc).__name__}); the server log has the details")
+
+    # Starlette routes these three to their own handlers before the catch-all: send them to the same one.
+    for kind in (RequestValidationError, HTTPException, GigsightError):
+        app.add_exception_handler(kind, any_error)
+
+    @app.get("/api/health", tags=["store"])
+    def health() -> dict[str, Any]:
+        """Liveness and the data version the cache is keyed on."""
+        return {**svc.health(), "version": __version__}
+
+    @app.get("/api/meta", tags=["store"])
+    def meta() -> dict[str, Any]:
+        """Metrics, segments and periods the filters offer; the default period."""
+        return svc.meta()
+
+    @app.get("/api/kpis", tags=["kpis"])
+    def kpis(metrics: Names = "gsv", period: Grain = "quarter",
+             by: Annotated[list[Segment] | None, Query(max_length=2)] = None,
+             compare: Annotated[list[Comparison] | None, Query(max_length=2)] = None,
+             start: OptLabel = None, end: OptLabel = None) -> list[dict[str, Any]]:
+        """Metrics per period (and segment); ``<metric>_yoy``/``_qoq`` are fractions, null where undefined."""
+        return svc.kpis(_split(metrics), period=period, by=list(by or []), compare=list(compare or []),
+                        start=start, end=end)
+
+    @app.get("/api/growth", tags=["growth"])
+    def growth(period: Label, compare: Comparison = "yoy") -> list[dict[str, Any]]:
+        """The growth bridge: the change split along the KPI identities."""
+        return svc.growth(period, compare)
+
+    @app.get("/api/drivers", tags=["growth"])
+    def drivers(from_: Annotated[str, Query(alias="from", min_length=4, max_length=7,
+                                            pattern=r"^\d{4}(Q[1-4]|-\d{2})?$")],
+                to: Label, metric: Additive = "gsv",
+                by: Annotated[list[Segment], Query(min_length=1, max_length=3)] = ["category"],  # noqa: B006
+                ) -> list[dict[str, Any]]:
+        """Segments ranked by the share of the change they explain, split into size and rate effects."""
+        return svc.drivers(metric, from_, to, list(by))
+
+    @app.get("/api/skills/trends", tags=["skills"])
+    def skill_trends(period: Grain = "quarter", at: OptLabel = None, ai_only: bool = False, top: Top = 20,
+                     min_jobs: MinJobs = 20) -> list[dict[str, Any]]:
+        """Skills by jobs posted with YoY growth and its 95% interval."""
+        return svc.skill_trends(period, at, ai_only, top, min_jobs)
+
+    @app.get("/api/skills/emerging", tags=["skills"])
+    def emerging(window: Annotated[int, Query(ge=1, le=24)] = 6, baseline: Annotated[int, Query(ge=1, le=48)] = 12,
+                 min_jobs: MinJobs = 20) -> list[dict[str, Any]]:
+        """Emerging and declining skills (monthly shares, false discoveries controlled)."""
+        return svc.emerging(window, baseline, min_jobs)
+
+    @app.get("/api/skills/promote", tags=["skills"])
+    def promote(period: Grain = "quarter", at: OptLabel = None, top: Top = 10,
+                min_jobs: MinJobs = 20) -> list[dict[str, Any]]:
+        """Skills the marketplace should promote, with the reasons."""
+        return svc.promote(period, at, top, min_jobs)
+
+    @app.get("/api/skills/learn", tags=["skills"])
+    def learn(freelancer_id: Annotated[str, Query(min_length=1, max_length=100)], period: Grain = "quarter",
+              at: OptLabel = None, top: Top = 5) -> list[dict[str, Any]]:
+        """Skills one freelancer should learn next, with the reasons."""
+        return svc.learn(freelancer_id, period, at, top)
+
+    @app.get("/api/clients/tiers", tags=["clients"])
+    def tiers(at: Label, period: Grain = "quarter") -> list[dict[str, Any]]:
+        """Clients and GSV by trailing-12-month spend tier at the period end, with YoY."""
+        return svc.tiers(period, at)
+
+    @app.get("/api/clients/cohorts", tags=["clients"])
+    def cohorts(period: Grain = "quarter") -> list[dict[str, Any]]:
+        """Logo and spend retention by acquisition cohort."""
+        return svc.cohorts(period)
+
+    @app.post("/api/classify", tags=["jobs"])
+    def classify(request: Annotated[ClassifyRequest, Body()]) -> list[dict[str, Any]]:
+        """Skills, AI-related label (with the evidence) and category of up to 100 posted jobs."""
+        return svc.classify([j.model_dump() for j in request.jobs])
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Any:
+        # refuse oversized bodies before they are read (the classify limits apply after parsing)
+        size = request.headers.get("content-length")
+        if size and size.isdigit() and int(size) > 2_000_000:
+            return envelope(413, "request body over 2 MB")
+        return await call_next(request)
+
+    for name in PAGES:
+        app.add_api_route("/" if name == "overview" else f"/{name}", _page(name), methods=["GET"],
+                          response_class=HTMLResponse, include_in_schema=False)
+    app.add_api_route("/docs", lambda: HTMLResponse(api_docs_html(app.openapi())), methods=["GET"],
+                      include_in_schema=False)
+    app.add_api_route("/static/plotly.min.js", lambda: FileResponse(plotly_js(), media_type="text/javascript"),
+                      methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
+    return app
+
+
+def _page(name: str) -> Any:
+    def show() -> HTMLResponse:
+        return HTMLResponse(page_html(name))
+    show.__name__ = f"page_{name}"
+    return show

@@ -1,0 +1,220 @@
+"""What the web app serves, as JSON-ready values: one read-only store, one lock, one cache per data version.
+
+Every answer is computed by the library facade (the same code as the CLI and the report) and cached under
+(question, data version). The data version of a DuckDB file is its size and modification time, so a new
+ingest or enrich in another process invalidates the cache without a restart; other engines count rows.
+Request values reach the engines only as Ibis literals or registry lookups, never as SQL text.
+
+>>> import tempfile, gigsight
+>>> path = tempfile.mkdtemp() + "/s.duckdb"
+>>> _ = gigsight.simulate(path, "steady", scale=0.002, validate=False)
+>>> svc = Service(path)
+>>> svc.kpis(["gsv"], period="year", start="2024", end="2024")[0]["period"]
+'2024'
+>>> svc.hits, svc.misses
+(0, 1)
+>>> _ = svc.kpis(["gsv"], period="year", start="2024", end="2024"); svc.hits
+1
+>>> svc.close()
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gigsight.backends import connect
+from gigsight.backends.base import Store
+from gigsight.config import Settings
+from gigsight.errors import ConfigError, SourceError
+from gigsight.metrics.periods import GRAINS, Periods
+
+CACHE_ENTRIES = 512
+MAX_JOBS = 100  # per classify request
+
+
+def plain(value: Any) -> Any:
+    """A cell as a JSON value: NaN and NaT to null, numpy scalars and decimals to numbers, dates to ISO text."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date | pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        return plain(value.item())
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return str(value)
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as a list of JSON records (snake_case keys as the columns are)."""
+    cols = [str(c) for c in df.columns]
+    return [{c: plain(v) for c, v in zip(cols, row, strict=True)} for row in df.itertuples(index=False)]
+
+
+def _store_url(db: str | Path) -> str:
+    text = str(db)
+    if "://" in text:
+        return text
+    if not Path(text).is_file():
+        raise SourceError(f"no database at {text}: create one with `gigsight demo` or `gigsight ingest`")
+    return f"duckdb://{Path(text).resolve()}"
+
+
+class Service:
+    """The dashboard's and API's questions over one store opened read-only."""
+
+    def __init__(self, db: str | Path, settings: Settings | None = None) -> None:
+        self.url = _store_url(db)
+        read_only = self.url.startswith("duckdb://")
+        self.store: Store = connect(self.url, read_only=read_only) if read_only else connect(self.url)
+        self.settings = settings or Settings.from_env()
+        self._file = Path(self.url.removeprefix("duckdb://")) if read_only else None
+        self._lock = threading.RLock()
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- cache -----------------------------------------------------------------------------------
+    def data_version(self) -> str:
+        """Changes whenever the data does: file size and mtime (DuckDB, WAL included) or table row counts."""
+        if self._file is not None:
+            parts = [self._file, self._file.with_name(self._file.name + ".wal")]
+            stats = [os.stat(p) for p in parts if p.exists()]
+            return "-".join(f"{s.st_size}:{s.st_mtime_ns}" for s in stats)
+        with self._lock:
+            counts = {t: self.store.con.table(t).count().execute() for t in sorted(self.store.con.list_tables())}
+        return str(hash(tuple(counts.items())))
+
+    def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """``make()``'s answer for ``key`` at the current data version; computed once however many ask."""
+        full = (self.data_version(), *key)
+        if full in self._cache:  # warm answers do not wait for a cold computation running elsewhere
+            self.hits += 1
+            return self._cache[full]
+        with self._lock:  # one connection: engine work is serialised, and a question is computed once
+            if full in self._cache:
+                self.hits += 1
+                return self._cache[full]
+            self.misses += 1
+            value = make()
+            self._cache[full] = value
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+            return value
+
+    # --- questions -------------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        return {"status": "ok", "store": self.store.name, "data_version": self.data_version()}
+
+    def meta(self) -> dict[str, Any]:
+        """What the filters offer: metrics, segments, the periods the data covers and the default period."""
+        from gigsight.metrics.registry import REGISTRY, SEGMENTS
+        from gigsight.skills.demand import last_complete_period
+
+        def make() -> dict[str, Any]:
+            p = self.store.con.table("payments")
+            lo, hi = p.aggregate(lo=p.paid_at.min(), hi=p.paid_at.max()).execute().iloc[0]
+            if lo is None or pd.isna(lo):
+                raise ConfigError("no payments in the store: nothing to show")
+            lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
+            periods: dict[str, list[str]] = {}
+            for grain in GRAINS:
+                pp = Periods(grain, self.settings.fiscal_year_start_month)
+                keys = range(pp.key_of_month(lo.year * 12 + lo.month - 1), pp.key_of_month(hi.year * 12 + hi.month))
+                periods[grain] = [pp.label(k) for k in keys]
+            metrics = [{"name": m.name, "unit": m.unit, "description": m.description, "segments": list(m.segments)}
+                       for m in REGISTRY.values()]
+            return {"metrics": metrics, "segments": list(SEGMENTS), "periods": periods,
+                    "default_period": last_complete_period(self.store, "quarter"),
+                    "data_from": lo.isoformat(), "data_to": hi.isoformat()}
+
+        return dict(self.cached(("meta",), make))
+
+    def kpis(self, metrics: list[str], *, period: str = "quarter", by: list[str] | None = None,
+             compare: list[str] | None = None, start: str | None = None, end: str | None = None) -> list[Any]:
+        from gigsight.metrics.compute import compute
+
+        by, compare = by or [], compare or []
+        key = ("kpis", tuple(metrics), period, tuple(by), tuple(compare), start, end)
+        return list(self.cached(key, lambda: records(compute(
+            metrics, period=period, by=by, compare=compare, con=self.store, start=start, end=end,
+            settings=self.settings))))
+
+    def growth(self, period: str, compare: str = "yoy") -> list[Any]:
+        from gigsight.growth import growth_bridge
+
+        return list(self.cached(("growth", period, compare), lambda: [plain(s.to_dict()) for s in growth_bridge(
+            period, compare=compare, con=self.store, settings=self.settings)]))
+
+    def drivers(self, metric: str, from_period: str, to_period: str, by: list[str]) -> list[Any]:
+        from gigsight.growth import explain_change
+
+        return list(self.cached(("drivers", metric, from_period, to_period, tuple(by)), lambda: records(
+            explain_change(metric, from_period, to_period, by, con=self.store, settings=self.settings))))
+
+    def skill_trends(self, period: str, at: str | None, ai_only: bool, top: int, min_jobs: int) -> list[Any]:
+        from gigsight.skills.demand import trends
+
+        return list(self.cached(("trends", period, at, ai_only, top, min_jobs), lambda: records(
+            trends(self.store, period=period, at=at, ai_only=ai_only, top=top, min_jobs=min_jobs))))
+
+    def emerging(self, window: int, baseline: int, min_jobs: int) -> list[Any]:
+        from gigsight.skills.demand import emerging
+
+        return list(self.cached(("emerging", window, baseline, min_jobs), lambda: records(
+            emerging(self.store, window=window, baseline=baseline, min_jobs=min_jobs))))
+
+    def promote(self, period: str, at: str | None, top: int, min_jobs: int) -> list[Any]:
+        from gigsight.recommend.skills import promote
+
+        return list(self.cached(("promote", period, at, top, min_jobs), lambda: records(
+            promote(self.store, period=period, at=at, top=top, min_jobs=min_jobs))))
+
+    def learn(self, freelancer_id: str, period: str, at: str | None, top: int) -> list[Any]:
+        from gigsight.recommend.skills import learn
+
+        return list(self.cached(("learn", freelancer_id, period, at, top), lambda: records(
+            learn(self.store, freelancer_id, period=period, at=at, top=top))))
+
+    def tiers(self, period: str, at: str) -> list[Any]:
+        return self.kpis(["clients_by_tier", "gsv_by_tier"], period=period, by=["tier"], compare=["yoy"],
+                         start=at, end=at)
+
+    def cohorts(self, period: str) -> list[Any]:
+        from gigsight.clients.cohorts import cohorts
+
+        return list(self.cached(("cohorts", period), lambda: records(
+            cohorts(con=self.store, period=period, settings=self.settings))))
+
+    def classify(self, jobs: list[dict[str, str | None]]) -> list[Any]:
+        """Label posted job text; no store access, so no lock and no cache."""
+        from gigsight.skills.classify import Classifier
+
+        c = Classifier.default()
+        out = []
+        for i, j in enumerate(jobs):
+            r = c.classify(j.get("title") or "", j.get("description") or "", j.get("tags") or "", j.get("category"))
+            out.append({"index": i, "is_ai": r.is_ai, "ai_kind": r.ai_kind, "ai_score": plain(r.ai_score),
+                        "category": r.category, "category_source": r.category_source,
+                        "skills": [s.name for s in r.skills], "reason": r.reason})
+        return out

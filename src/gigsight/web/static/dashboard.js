@@ -1,0 +1,231 @@
+// gigsight dashboard: reads the JSON API and draws with Plotly. Data is inserted as text nodes only, never as
+// HTML, so a skill or country name cannot inject markup. Filters live in the URL, so every view is a link.
+"use strict";
+
+const PAGE = document.body.dataset.page;
+const params = new URLSearchParams(location.search);
+let META = null;
+
+async function api(path, query = {}) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === null || v === undefined || v === "") continue;
+    for (const item of Array.isArray(v) ? v : [v]) q.append(k, item);
+  }
+  const r = await fetch(`/api/${path}?${q}`);
+  const body = await r.json();
+  if (!r.ok) throw new Error(body.error ? body.error.message : `HTTP ${r.status}`);
+  return body;
+}
+
+// --- formatting -------------------------------------------------------------------------------------
+const money = (v) => v === null || v === undefined ? "n/a"
+  : Math.abs(v) >= 1e9 ? `$${(v / 1e9).toFixed(2)}B` : Math.abs(v) >= 1e6 ? `$${(v / 1e6).toFixed(1)}M`
+  : Math.abs(v) >= 1e4 ? `$${(v / 1e3).toFixed(1)}K` : `$${v.toFixed(0)}`;
+const pct = (v) => v === null || v === undefined ? "n/a" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
+const share = (v) => v === null || v === undefined ? "n/a" : `${(v * 100).toFixed(1)}%`;
+const count = (v) => v === null || v === undefined ? "n/a" : Math.round(v).toLocaleString("en-US");
+const days = (v) => v === null || v === undefined ? "n/a" : `${v.toFixed(1)} d`;
+const UNIT_FMT = { usd: money, count: count, ratio: share, days: days };
+const fmtOf = (metric) => {
+  const m = META.metrics.find((x) => x.name === metric);
+  return UNIT_FMT[m ? m.unit : "count"] || String;
+};
+
+// --- DOM helpers ------------------------------------------------------------------------------------
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+
+function section(title, id) {
+  const s = el("section", { class: "card", id });
+  s.append(el("h2", {}, title));
+  document.getElementById("content").append(s);
+  return s;
+}
+
+function table(rows, columns) {
+  const t = el("table");
+  t.append(el("thead", {}, el("tr", {}, ...columns.map(([, label]) => el("th", {}, label)))));
+  const body = el("tbody");
+  for (const r of rows) body.append(el("tr", {}, ...columns.map(([key, , f]) => el("td", {}, (f || String)(r[key])))));
+  t.append(body);
+  return el("div", { class: "scroll" }, t);
+}
+
+function chart(parent, traces, layout = {}) {
+  const div = el("div", { class: "chart" });
+  parent.append(div);
+  Plotly.newPlot(div, traces, {
+    margin: { l: 60, r: 20, t: 10, b: 60 }, autosize: true, height: 340, legend: { orientation: "h", y: 1.12 },
+    font: { family: "system-ui, sans-serif", size: 12 }, ...layout,
+  }, { responsive: true, displayModeBar: false });
+  return div;
+}
+
+async function guarded(parent, work) {
+  try { await work(); } catch (e) { parent.append(el("p", { class: "error" }, e.message)); }
+}
+
+// --- filters ----------------------------------------------------------------------------------------
+function select(name, label, options, fallback) {
+  const value = params.get(name) || fallback;
+  const s = el("select", { name, id: `f-${name}` });
+  for (const o of options) {
+    const [v, text] = Array.isArray(o) ? o : [o, o];
+    const opt = el("option", { value: v }, text);
+    if (v === value) opt.selected = true;
+    s.append(opt);
+  }
+  s.addEventListener("change", () => { params.set(name, s.value); rerender(); });
+  document.getElementById("filters").append(el("label", { for: `f-${name}` }, label), s);
+  return value;
+}
+
+function checkbox(name, label) {
+  const c = el("input", { type: "checkbox", name, id: `f-${name}` });
+  c.checked = params.get(name) === "true";
+  c.addEventListener("change", () => { params.set(name, String(c.checked)); rerender(); });
+  document.getElementById("filters").append(el("label", { for: `f-${name}` }, c, label));
+  return c.checked;
+}
+
+function shifted(period, compare) {
+  const list = META.periods.quarter;
+  const i = list.indexOf(period) - (compare === "qoq" ? 1 : 4);
+  return i >= 0 ? list[i] : null;
+}
+
+// --- pages ------------------------------------------------------------------------------------------
+const HEADLINE = ["gsv", "active_clients", "gsv_per_active_client", "new_clients", "gsv_per_new_client",
+  "ai_jobs", "ai_gsv_share", "ai_freelancers"];
+
+async function overview(period) {
+  const cards = section("Key figures", "kpis");
+  const [row] = await api("kpis", { metrics: HEADLINE.join(","), period: "quarter", compare: ["yoy", "qoq"],
+    start: period, end: period });
+  const grid = el("div", { class: "kpis" });
+  for (const m of HEADLINE) {
+    grid.append(el("div", { class: "kpi", "data-metric": m },
+      el("span", { class: "name" }, m.replaceAll("_", " ")),
+      el("span", { class: "value" }, fmtOf(m)(row[m])),
+      el("span", { class: "growth" }, `YoY ${pct(row[`${m}_yoy`])} · QoQ ${pct(row[`${m}_qoq`])}`)));
+  }
+  cards.append(grid);
+  const trend = section("GSV by quarter: AI-related vs other work", "gsv-trend");
+  await guarded(trend, async () => {
+    const rows = await api("kpis", { metrics: "gsv", period: "quarter", by: "ai", end: period });
+    const split = (ai) => rows.filter((r) => r.ai === ai);
+    chart(trend, [false, true].map((ai) => ({ type: "bar", name: ai ? "AI-related" : "other",
+      x: split(ai).map((r) => r.period), y: split(ai).map((r) => r.gsv) })), { barmode: "stack" });
+  });
+}
+
+async function growth(period) {
+  const compare = select("compare", "compare", [["yoy", "year over year"], ["qoq", "quarter over quarter"]], "yoy");
+  const by = select("by", "drivers by", ["category", "country", "tier", "ai"], "category");
+  const steps = await api("growth", { period, compare });
+  for (const bridge of [...new Set(steps.map((s) => s.bridge))]) {
+    const part = steps.filter((s) => s.bridge === bridge);
+    const card = section(bridge, `bridge-${part[0].component}`);
+    chart(card, [{ type: "waterfall", x: part.map((s) => s.component), y: part.map((s) => s.effect),
+      text: part.map((s) => share(s.share)), textposition: "outside" }], { showlegend: false });
+  }
+  const from = shifted(period, compare);
+  const card = section(`Drivers of the GSV change, ${from} to ${period}`, "drivers");
+  if (!from) { card.append(el("p", {}, "No earlier period in the data to compare with.")); return; }
+  await guarded(card, async () => {
+    const rows = await api("drivers", { metric: "gsv", from, to: period, by });
+    card.append(table(rows.slice(0, 15), [["segment", by], ["change", "change", money],
+      ["size_effect", "size effect", money], ["rate_effect", "rate effect", money],
+      ["share_of_change", "share of change", share]]));
+  });
+}
+
+async function segments(period) {
+  const by = select("by", "segment", ["ai", "category", "country", "tier"], "category");
+  const rows = await api("kpis", { metrics: "gsv,paying_clients,take_rate", period: "quarter", by, compare: "yoy",
+    start: period, end: period });
+  rows.sort((a, b) => (b.gsv || 0) - (a.gsv || 0));
+  const card = section(`GSV by ${by}, ${period}`, "segment-gsv");
+  const names = rows.map((r) => String(r[by]));
+  chart(card, [{ type: "bar", name: "GSV", x: names, y: rows.map((r) => r.gsv) },
+    { type: "scatter", mode: "markers", name: "YoY", x: names, y: rows.map((r) => r.gsv_yoy), yaxis: "y2" }],
+  { yaxis2: { overlaying: "y", side: "right", tickformat: ".0%" } });
+  card.append(table(rows, [[by, by], ["gsv", "GSV", money], ["gsv_yoy", "GSV YoY", pct],
+    ["paying_clients", "paying clients", count], ["paying_clients_yoy", "paying clients YoY", pct],
+    ["take_rate", "take rate", share]]));
+}
+
+async function skills(period) {
+  const aiOnly = checkbox("ai_only", " AI skills only");
+  const rows = await api("skills/trends", { period: "quarter", at: period, ai_only: aiOnly, top: 15 });
+  const card = section(`Top skills by jobs posted, ${period}`, "skill-trends");
+  chart(card, [{ type: "bar", orientation: "h", x: rows.map((r) => r.jobs_posted).reverse(),
+    y: rows.map((r) => r.skill).reverse(), text: rows.map((r) => pct(r.jobs_yoy)).reverse(), textposition: "auto" }],
+  { margin: { l: 160, r: 20, t: 10, b: 40 }, height: 460 });
+  card.append(table(rows, [["rank", "#"], ["skill", "skill"], ["jobs_posted", "jobs", count],
+    ["jobs_yoy", "YoY", pct], ["gsv", "GSV", money], ["guard", "growth check"]]));
+  const prom = section("Skills to promote", "promote");
+  await guarded(prom, async () => {
+    const p = await api("skills/promote", { period: "quarter", at: period, top: 10 });
+    prom.append(table(p, [["rank", "#"], ["skill", "skill"], ["score", "score", (v) => v.toFixed(2)],
+      ["reasons", "why"]]));
+  });
+  const em = section("Emerging and declining skills", "emerging");
+  await guarded(em, async () => {
+    const e = await api("skills/emerging");
+    em.append(e.length ? table(e.filter((r) => r.trend !== "steady").slice(0, 20), [["skill", "skill"], ["trend", "trend"],
+      ["share_ratio", "share ratio", (v) => v === null ? "n/a" : `${v.toFixed(2)}x`],
+      ["q", "q-value", (v) => v === null ? "n/a" : v.toFixed(3)]])
+      : el("p", {}, "No skill changed beyond chance in the last months."));
+  });
+}
+
+async function clients(period) {
+  const rows = await api("clients/tiers", { at: period, period: "quarter" });
+  const card = section(`Client tiers (trailing 12-month spend), ${period}`, "tiers");
+  chart(card, [{ type: "bar", name: "clients", x: rows.map((r) => r.tier), y: rows.map((r) => r.clients_by_tier) },
+    { type: "bar", name: "GSV", x: rows.map((r) => r.tier), y: rows.map((r) => r.gsv_by_tier), yaxis: "y2" }],
+  { barmode: "group", yaxis2: { overlaying: "y", side: "right" } });
+  card.append(table(rows, [["tier", "tier"], ["clients_by_tier", "clients", count],
+    ["clients_by_tier_yoy", "YoY", pct], ["gsv_by_tier", "GSV", money], ["gsv_by_tier_yoy", "GSV YoY", pct]]));
+  const heat = section("Logo retention by acquisition quarter", "cohorts");
+  await guarded(heat, async () => {
+    const c = (await api("clients/cohorts", { period: "quarter" })).filter((r) => r.cohort <= period);
+    const cohorts = [...new Set(c.map((r) => r.cohort))];
+    const ages = [...new Set(c.map((r) => r.age))].sort((a, b) => a - b);
+    const z = cohorts.map((k) => ages.map((a) => {
+      const hit = c.find((r) => r.cohort === k && r.age === a);
+      return hit ? hit.logo_retention : null;
+    }));
+    chart(heat, [{ type: "heatmap", x: ages, y: cohorts, z, colorscale: "Blues", zmin: 0, zmax: 1 }],
+      { xaxis: { title: { text: "quarters since first payment" } }, height: 420 });
+  });
+}
+
+const RENDER = { overview, growth, segments, skills, clients };
+
+async function rerender() {
+  history.replaceState(null, "", `?${params}`);
+  document.getElementById("filters").replaceChildren();
+  document.getElementById("content").replaceChildren();
+  const status = document.getElementById("status");
+  status.className = "status";
+  status.textContent = "Loading…";
+  try {
+    META = META || await api("meta");
+    const quarters = META.periods.quarter.filter((q) => q <= META.default_period).reverse();
+    const period = select("period", "quarter", quarters, META.default_period);
+    await RENDER[PAGE](period);
+    status.textContent = `Data ${META.data_from.slice(0, 10)} to ${META.data_to.slice(0, 10)}`;
+  } catch (e) {
+    status.className = "status error";
+    status.textContent = e.message;
+  }
+}
+
+rerender();
