@@ -466,6 +466,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes the dashboard to the network.")]
     = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    warm: Annotated[bool, typer.Option(help="Build the shared facts before serving, so no visitor waits.")] = True,
 ) -> None:
     """Start the dashboard and JSON API over the store (opened read-only); docs at /docs."""
     try:
@@ -475,6 +476,9 @@ def serve(
     except ImportError as exc:
         raise GigsightError(f"the web app needs its extra: pip install 'gigsight[web]' ({exc.name} missing)") from None
     application = create_app(db)
+    if warm:
+        with err.status("Preparing the dashboard's data (once per data version)..."):
+            application.state.service.warm()
     out.print(f"gigsight dashboard on [bold]http://{host}:{port}/[/bold] (API docs at /docs); Ctrl+C stops it")
     uvicorn.run(application, host=host, port=port, log_level="warning")
 

@@ -18,6 +18,7 @@ from gigsight.errors import ConfigError
 from gigsight.growth import growth_bridge
 from gigsight.inventory import info
 from gigsight.metrics import compute
+from gigsight.metrics.grains import Shared
 from gigsight.report import build_report, write
 from gigsight.report.model import growth_words, money
 from gigsight.simulate import simulate
@@ -73,9 +74,10 @@ def demo(db: str | Path = "gigsight.duckdb", *, scenario: str = "seed-q3", scale
         sim = simulate(store, sc.source, scale=scale, seed=seed, replace=replace, progress=progress)
         enriched = enrich(store, show_progress=progress)
         period = next((t.period for t in sc.targets if "Q" in t.period), f"{sc.end[:4]}Q3")
-        story = headline(store, period, scale)
-        checks = [c.to_dict() for c in check_targets(store, sc, scale)]
-        written = write(build_report(store, period), path.with_name(f"{path.stem}-report"))
+        with Shared(store.con):  # the story, the checks and the report read the same facts: build them once
+            story = headline(store, period, scale)
+            checks = [c.to_dict() for c in check_targets(store, sc, scale)]
+            written = write(build_report(store, period), path.with_name(f"{path.stem}-report"))
         return {"db": str(path), "simulation": sim, "enrich": asdict(enriched), "info": info(store),
                 "targets": checks, "report": {k: str(v) for k, v in written.items()}, **story}
 

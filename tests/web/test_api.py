@@ -12,6 +12,8 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
+import gigsight
+from gigsight.skills.demand import trends as trends_of
 from gigsight.web.app import create_app
 from gigsight.web.service import MAX_JOBS, Service
 
@@ -64,7 +66,7 @@ def test_kpis_by_segment_add_up(client: TestClient) -> None:
     assert sum(r["gsv"] for r in split) == pytest.approx(total[0]["gsv"], abs=0.01)
 
 
-def test_growth_drivers_skills_clients(client: TestClient) -> None:
+def test_growth_drivers_skills_clients(client: TestClient, web_db: Path) -> None:
     bridge = client.get("/api/growth", params={"period": "2025Q3"}).json()
     ttm = [s for s in bridge if s["bridge"].startswith("ttm_gsv")]
     assert len(ttm) == 2 and sum(s["share"] for s in ttm) == pytest.approx(1.0)
@@ -73,7 +75,10 @@ def test_growth_drivers_skills_clients(client: TestClient) -> None:
     gsv = client.get("/api/kpis", params={"metrics": "gsv", "start": "2024Q3", "end": "2025Q3"}).json()
     assert sum(d["change"] for d in drivers) == pytest.approx(gsv[-1]["gsv"] - gsv[0]["gsv"], abs=0.01)
     trends = client.get("/api/skills/trends", params={"at": "2025Q3", "top": 5, "ai_only": True}).json()
-    assert len(trends) == 5 and all(t["is_ai"] for t in trends) and trends[0]["rank"] == 1
+    assert len(trends) == 5 and all(t["is_ai"] for t in trends) and [t["rank"] for t in trends] == [1, 2, 3, 4, 5]
+    with gigsight.connect(f"duckdb://{web_db}", read_only=True) as store:
+        direct = trends_of(store, at="2025Q3", ai_only=True, top=5)
+    assert [t["skill"] for t in trends] == list(direct.skill)
     assert client.get("/api/skills/promote", params={"top": 3}).json()[0]["reasons"]
     assert {e["trend"] for e in client.get("/api/skills/emerging").json()} <= {"emerging", "declining", "steady"}
     tiers = client.get("/api/clients/tiers", params={"at": "2025Q3"}).json()

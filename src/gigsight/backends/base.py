@@ -116,6 +116,12 @@ class Store:
         replacing any table of that name). For generated data only; user data goes through ingest."""
         raise NotImplementedError
 
+    def data_changed(self) -> None:
+        """Every write calls this: tables shared between computations (metrics.grains.Shared) are dropped."""
+        from gigsight.metrics.grains import forget
+
+        forget(id(self.con))
+
     def close(self) -> None:
         try:
             disconnect = getattr(self.con, "disconnect", None)

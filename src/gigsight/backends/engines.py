@@ -65,6 +65,7 @@ class DuckDBStore(Store):
 
     def write(self, stage: duckdb.DuckDBPyConnection, plan: list[tuple[str, str]], rejects: str,
               sources: list[str]) -> dict[str, WriteResult]:
+        self.data_changed()
         out: dict[str, WriteResult] = {}
         stage.execute("BEGIN TRANSACTION")
         try:
@@ -88,6 +89,7 @@ class DuckDBStore(Store):
 
 
     def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
+        self.data_changed()
         src = f"read_parquet('{folder}/*.parquet')"
         if create:
             self.con.raw_sql(f'CREATE OR REPLACE TABLE main."{table}" AS SELECT * FROM {src}')
@@ -102,6 +104,7 @@ class PostgresStore(Store):
 
     def write(self, stage: duckdb.DuckDBPyConnection, plan: list[tuple[str, str]], rejects: str,
               sources: list[str]) -> dict[str, WriteResult]:
+        self.data_changed()
         conn = self.con.con
         out: dict[str, WriteResult] = {}
         with conn.transaction(), conn.cursor() as cur:
@@ -128,6 +131,7 @@ class PostgresStore(Store):
 
 
     def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
+        self.data_changed()
         stage = duckdb.connect()
         try:
             src = f"read_parquet('{folder}/*.parquet')"
@@ -149,6 +153,7 @@ class SparkStore(Store):
 
     def write(self, stage: duckdb.DuckDBPyConnection, plan: list[tuple[str, str]], rejects: str,
               sources: list[str]) -> dict[str, WriteResult]:
+        self.data_changed()
         spark = self.con._session
         out: dict[str, WriteResult] = {}
         swaps: list[str] = []
@@ -174,6 +179,7 @@ class SparkStore(Store):
         return out
 
     def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
+        self.data_changed()
         spark = self.con._session
         new = spark.read.parquet(str(folder))
         if create:

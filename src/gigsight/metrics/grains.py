@@ -10,6 +10,10 @@
 
 The AI flag and category come from the enrich stage's ``job_labels`` when it exists, else from the
 jobs table's own columns, so metric code does not change when the classifier arrives.
+
+Inside a :class:`Shared` block the materialised tables outlive one ``compute()``: the report and the web
+app ask many questions of data that does not change meanwhile, and the joins over every payment are then
+built once instead of once per question (see :class:`Shared` for who may open one).
 """
 
 from __future__ import annotations
@@ -31,6 +35,58 @@ from gigsight.metrics.periods import Periods, month_index
 
 UNCATEGORISED = "Uncategorised"
 UNKNOWN = "Unknown"
+_SHARED: dict[int, dict[tuple[Any, ...], Any]] = {}  # id(Ibis backend) -> materialised tables, while shared
+
+
+class Shared:
+    """While open, computations on ``con`` share their materialised intermediates (payment facts, client
+    and freelancer periods, job facts); :meth:`reset` or closing drops them.
+
+    Only a caller that knows the data cannot change while the block is open should open one: the report
+    (one build), the web service (which resets when the data version changes). Writes through a
+    :class:`~gigsight.backends.base.Store` reset it too. Nested blocks on one backend share the outer one.
+
+    >>> from gigsight.sample import sample_store
+    >>> from gigsight.metrics.compute import compute
+    >>> store = sample_store(clients=30, seed=1)
+    >>> with Shared(store.con) as shared:
+    ...     a = compute("gsv", period="year", con=store); b = compute("active_clients", period="year", con=store)
+    ...     len(shared.tables) > 0
+    True
+    >>> id(store.con) in _SHARED
+    False
+    """
+
+    def __init__(self, con: Any) -> None:
+        self.key = id(con)
+        self.owner = False
+
+    @property
+    def tables(self) -> dict[tuple[Any, ...], Any]:
+        return _SHARED.get(self.key, {})
+
+    def __enter__(self) -> Shared:
+        if self.key not in _SHARED:
+            _SHARED[self.key], self.owner = {}, True
+        return self
+
+    def reset(self) -> None:
+        """Drop every shared table (the data changed)."""
+        forget(self.key)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.owner:
+            forget(self.key)
+            del _SHARED[self.key]
+
+
+def forget(key: int) -> None:
+    """Release the shared tables of the backend with ``id()`` ``key`` (a no-op when none are shared)."""
+    tables = _SHARED.get(key, {})
+    for t in tables.values():
+        with contextlib.suppress(Exception):  # gone with the connection already: nothing to free
+            t.release()
+    tables.clear()
 
 
 def left_join(left: Any, right: Any, keys: str | list[str]) -> Any:
@@ -76,13 +132,28 @@ class Grains:
         if "payments" not in self._tables:
             raise ConfigError("this store has no payments table: ingest data first (gigsight ingest)")
 
-    def _keep(self, expr: Any) -> Any:
-        """Materialise an intermediate every metric of a computation reads (joins done once, not per query)."""
+    @property
+    def shared(self) -> dict[tuple[Any, ...], Any] | None:
+        return _SHARED.get(id(self.con)) if self.materialize else None
+
+    def _keep(self, expr: Any, key: tuple[Any, ...] | None = None) -> Any:
+        """Materialise an intermediate every metric of a computation reads (joins done once, not per query);
+        with ``key`` inside a :class:`Shared` block, once for every computation of the block."""
         if not self.materialize:
             return expr
+        shared = self.shared
+        if key is not None and shared is not None:
+            full = (*key, self.periods, self.settings)
+            if full not in shared:
+                shared[full] = expr.cache()
+            return shared[full]
         kept = expr.cache()
         self._cached.append(kept)
         return kept
+
+    def _share(self, expr: Any, key: tuple[Any, ...]) -> Any:
+        """Materialise only inside a :class:`Shared` block (a single computation reads it once)."""
+        return self._keep(expr, key) if self.shared is not None else expr
 
     def release(self) -> None:
         """Drop the materialised intermediates."""
@@ -128,12 +199,12 @@ class Grains:
 
     def with_country(self, t: Any) -> Any:
         """Add the client's country when a breakdown needs it (the join is skipped otherwise)."""
-        return t.join(self.clients, "client_id") if "country" in self.segments else t
+        return t.join(self.clients, "client_id") if self._carry("country") else t
 
     def _carry(self, *names: str) -> list[str]:
-        """The optional segment columns this computation needs."""
+        """The optional segment columns this computation needs (all of them when tables are shared)."""
         wanted = {"job_id": "skill", "category": "category", "country": "country"}
-        return [n for n in names if wanted[n] in self.segments]
+        return [n for n in names if wanted[n] in self.segments or self.shared is not None]
 
     @cached_property
     def payment_facts(self) -> Any:
@@ -146,7 +217,7 @@ class Grains:
             "client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "ai",
             *self._carry("job_id", "category", "country"), m=m, pk=self.periods.key_expr(m),
             gsv=t.amount + t.client_fee,
-        ))
+        ), ("payment_facts", *self._carry("job_id", "category", "country")))
 
     # --- client level -----------------------------------------------------------------------------
     @cached_property
@@ -165,7 +236,7 @@ class Grains:
         f = f.mutate(b=f[self.window[0]])
         return self._keep(f.group_by(["client_id", "b"]).aggregate(
             spend=f.amount.sum(), gsv=f.gsv.sum(), positive=ibis.ifelse(f.amount > 0, 1, 0).max(),
-        ))
+        ), ("client_bucket",))
 
     @cached_property
     def client_first(self) -> Any:
@@ -196,7 +267,8 @@ class Grains:
     def client_period(self, keys: list[int]) -> Any:
         """Per client and period end: trailing spend and GSV, active flag, tier, core flag, country."""
         if tuple(keys) not in self._periods:
-            self._periods[tuple(keys)] = self._keep(self._client_period(keys))
+            self._periods[tuple(keys)] = self._keep(self._client_period(keys),
+                                                    ("client_period", tuple(keys), *self._carry("country")))
         return self._periods[tuple(keys)]
 
     def _client_period(self, keys: list[int]) -> Any:
@@ -234,8 +306,9 @@ class Grains:
             prof = self.con.table("freelancer_profile").select("freelancer_id", prof_ai="is_ai_specialist")
             fp = left_join(fp, prof, "freelancer_id")
             specialist = specialist | ibis.coalesce(fp.prof_ai, False)
-        return fp.select("freelancer_id", "pk", active=fp.active == 1,
-                         ai_specialist=(fp.active == 1) & ibis.coalesce(specialist, False))
+        return self._share(fp.select("freelancer_id", "pk", active=fp.active == 1,
+                                     ai_specialist=(fp.active == 1) & ibis.coalesce(specialist, False)),
+                           ("freelancer_period", tuple(keys)))
 
     @cached_property
     def job_facts(self) -> Any:
@@ -251,8 +324,9 @@ class Grains:
             proposals = ibis.literal(None, "int64")
         m = month_index(j.posted_at)
         days = (j.hired_at.epoch_seconds() - j.posted_at.epoch_seconds()) / 86400.0
-        return j.select("job_id", "category", "posted_at", *self._carry("country"), ai=j.is_ai, m=m,
-                        pk=self.periods.key_expr(m), days_to_hire=days, proposals=proposals)
+        return self._share(j.select("job_id", "category", "posted_at", *self._carry("country"), ai=j.is_ai, m=m,
+                                    pk=self.periods.key_expr(m), days_to_hire=days, proposals=proposals),
+                           ("job_facts", *self._carry("country")))
 
     @cached_property
     def contract_facts(self) -> Any:

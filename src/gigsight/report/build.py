@@ -15,6 +15,7 @@ from gigsight.growth.bridge import growth_bridge
 from gigsight.growth.drivers import explain_change
 from gigsight.inventory import info
 from gigsight.metrics.compute import compute
+from gigsight.metrics.grains import Shared
 from gigsight.report.model import (
     KPIS,
     Chart,
@@ -31,18 +32,19 @@ from gigsight.report.model import (
 
 def build_report(con: Any, period: str) -> Report:
     """The report for quarter ``period`` (e.g. "2025Q3") of the store ``con``."""
-    k = _Kpis(con, period)
     top_ai: list[str] = []
     sections: list[Section] = []
-    for key, title, make in _SECTIONS:
-        sec = Section(key, title)
-        try:
-            extra = make(con, k, sec)
-            if key == "skills" and extra:
-                top_ai = extra
-        except GigsightError as exc:
-            sec.text.append(f"Not available: {exc}")
-        sections.append(sec)
+    with Shared(ibis_of(con)):  # every section reads the same payment facts: build them once
+        k = _Kpis(con, period)
+        for key, title, make in _SECTIONS:
+            sec = Section(key, title)
+            try:
+                extra = make(con, k, sec)
+                if key == "skills" and extra:
+                    top_ai = extra
+            except GigsightError as exc:
+                sec.text.append(f"Not available: {exc}")
+            sections.append(sec)
     return Report(period, str(getattr(con, "url", "")), sentences(k, top_ai), sections)
 
 

@@ -68,14 +68,16 @@ def trends(con: Any, period: str = "quarter", at: str | None = None, min_jobs: i
     """
     from gigsight.metrics.compute import compute
 
-    df = compute(["jobs_posted", "contracts_started", "gsv", "fill_rate"], period=period, by="skill", con=con)
-    if df.empty:
-        raise ConfigError("no skills to rank: run `gigsight enrich` (or load jobs with skill tags) first")
     periods = Periods(period)
-    at = at or _last_complete(df, period)
-    if at not in set(df.period):
-        raise ConfigError(f"no jobs in {at}; periods with data: {df.period.min()} .. {df.period.max()}")
+    at = at or last_complete_period(con, period)
     prev = periods.label(periods.parse(at) - periods.offset("yoy"))
+    measures = ["jobs_posted", "contracts_started", "gsv", "fill_rate"]
+    try:  # only the two periods compared are fanned out by skill, not the whole history
+        df = compute(measures, period=period, by="skill", con=con, start=prev, end=at)
+    except ConfigError:  # the year before is not in the data: growth is null below
+        df = compute(measures, period=period, by="skill", con=con, start=at, end=at)
+    if df.empty:
+        raise ConfigError(f"no skills to rank in {at}: run `gigsight enrich` (or load jobs with skill tags) first")
     now, before = df[df.period == at].set_index("skill"), df[df.period == prev].set_index("skill")
     out = pd.DataFrame({"period": at, "skill": now.index})
     num = {c: pd.to_numeric(now[c], errors="coerce").to_numpy() for c in ("jobs_posted", "contracts_started", "gsv",
@@ -179,7 +181,10 @@ def emerging(con: Any, window: int = 6, baseline: int = 12, min_jobs: int = 20, 
     """Emerging and declining skills of the store (monthly jobs posted; the last, partial month left out)."""
     from gigsight.metrics.compute import compute
 
-    m = compute("jobs_posted", period="month", by="skill", con=con)
+    months = sorted(str(p) for p in compute("jobs_posted", period="month", con=con).period)
+    # only the months the test reads (baseline, window and the partial last one) are fanned out by skill
+    m = compute("jobs_posted", period="month", by="skill", con=con, start=months[-min(len(months),
+                                                                                      window + baseline + 1)])
     if m.empty:
         raise ConfigError("no skills to analyse: run `gigsight enrich` first")
     labels = sorted(set(m.period))[:-1]

@@ -36,6 +36,7 @@ from gigsight.backends import connect
 from gigsight.backends.base import Store
 from gigsight.config import Settings
 from gigsight.errors import ConfigError, SourceError
+from gigsight.metrics.grains import Shared
 from gigsight.metrics.periods import GRAINS, Periods
 
 CACHE_ENTRIES = 512
@@ -90,9 +91,19 @@ class Service:
         self._lock = threading.RLock()
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.hits = self.misses = 0
+        # materialised facts shared by every question until the data changes (metrics.grains.Shared)
+        self._shared = Shared(self.store.con).__enter__()
+        self._version = self.data_version()
 
     def close(self) -> None:
+        self._shared.__exit__(None, None, None)
         self.store.close()
+
+    def warm(self) -> None:
+        """Build the shared facts and answer the dashboard's first page before the first visitor asks."""
+        meta = self.meta()
+        self.kpis(["gsv", "active_clients", "ai_jobs", "ai_freelancers", "gsv_per_new_client"], period="quarter",
+                  compare=["yoy", "qoq"], start=meta["default_period"], end=meta["default_period"])
 
     # --- cache -----------------------------------------------------------------------------------
     def data_version(self) -> str:
@@ -115,6 +126,10 @@ class Service:
             if full in self._cache:
                 self.hits += 1
                 return self._cache[full]
+            if full[0] != self._version:  # the data changed: older answers and shared facts are stale
+                self._shared.reset()
+                self._cache.clear()
+                self._version = full[0]
             self.misses += 1
             value = make()
             self._cache[full] = value
@@ -172,11 +187,23 @@ class Service:
         return list(self.cached(("drivers", metric, from_period, to_period, tuple(by)), lambda: records(
             explain_change(metric, from_period, to_period, by, con=self.store, settings=self.settings))))
 
-    def skill_trends(self, period: str, at: str | None, ai_only: bool, top: int, min_jobs: int) -> list[Any]:
+    def _trends(self, period: str, at: str | None, min_jobs: int) -> pd.DataFrame:
+        """Every skill's trend row: the ranking, the AI-only ranking and the skills to promote all read it."""
         from gigsight.skills.demand import trends
 
-        return list(self.cached(("trends", period, at, ai_only, top, min_jobs), lambda: records(
-            trends(self.store, period=period, at=at, ai_only=ai_only, top=top, min_jobs=min_jobs))))
+        frame = self.cached(("trends", period, at, min_jobs), lambda: trends(
+            self.store, period=period, at=at, min_jobs=min_jobs))
+        assert isinstance(frame, pd.DataFrame)
+        return frame
+
+    def skill_trends(self, period: str, at: str | None, ai_only: bool, top: int, min_jobs: int) -> list[Any]:
+        def make() -> list[Any]:
+            t = self._trends(period, at, min_jobs)
+            if ai_only:  # ranked among AI skills, as trends(ai_only=True) ranks them
+                t = t[t.is_ai.astype(bool)].assign(rank=lambda d: range(1, len(d) + 1))
+            return records(t.head(top))
+
+        return list(self.cached(("skill_trends", period, at, ai_only, top, min_jobs), make))
 
     def emerging(self, window: int, baseline: int, min_jobs: int) -> list[Any]:
         from gigsight.skills.demand import emerging
@@ -187,8 +214,8 @@ class Service:
     def promote(self, period: str, at: str | None, top: int, min_jobs: int) -> list[Any]:
         from gigsight.recommend.skills import promote
 
-        return list(self.cached(("promote", period, at, top, min_jobs), lambda: records(
-            promote(self.store, period=period, at=at, top=top, min_jobs=min_jobs))))
+        return list(self.cached(("promote", period, at, top, min_jobs), lambda: records(promote(
+            self.store, period=period, at=at, top=top, min_jobs=min_jobs, frame=self._trends(period, at, min_jobs)))))
 
     def learn(self, freelancer_id: str, period: str, at: str | None, top: int) -> list[Any]:
         from gigsight.recommend.skills import learn
