@@ -75,15 +75,7 @@ def _rows_of(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
             f = left_join(f, tiers, ["client_id", "pk"])
         return f
     if grain == "new_clients":
-        first = g.with_country(g.client_first)
-        pay = g.payment_facts.select("client_id", "paid_at", "gsv")
-        days = ibis.interval(days=g.settings.new_client_window_days)
-        w = pay.join(first.select("client_id", "first_at"), "client_id")
-        w = w.filter(w.paid_at < w.first_at + days)
-        win = w.group_by("client_id").aggregate(window_gsv=w.gsv.sum())
-        t = left_join(first, win, "client_id")
-        return t.select("client_id", *(["country"] if "country" in t.columns else []), pk=t.first_pk,
-                        window_gsv=ibis.coalesce(t.window_gsv, 0))
+        return g.new_clients
     if grain == "client_period":
         return g.client_period(keys)
     if grain == "retention":

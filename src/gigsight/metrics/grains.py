@@ -247,6 +247,20 @@ class Grains:
         return first.mutate(first_pk=self.periods.key_expr(m))
 
     @cached_property
+    def new_clients(self) -> Any:
+        """Each client in the period of its first positive payment, with its spend in the window after it."""
+        first = self.with_country(self.client_first)
+        pay = self.payment_facts.select("client_id", "paid_at", "gsv")
+        days = ibis.interval(days=self.settings.new_client_window_days)
+        w = pay.join(first.select("client_id", "first_at"), "client_id")
+        w = w.filter(w.paid_at < w.first_at + days)
+        win = w.group_by("client_id").aggregate(window_gsv=w.gsv.sum())
+        t = left_join(first, win, "client_id")
+        carried = self._carry("country")
+        return self._share(t.select("client_id", *carried, pk=t.first_pk, window_gsv=ibis.coalesce(t.window_gsv, 0)),
+                           ("new_clients", *carried))
+
+    @cached_property
     def client_lifetime(self) -> Any:
         """Each client's lifetime spend at the end of every bucket it was active in (running total)."""
         cb = self.client_bucket

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
@@ -45,8 +46,10 @@ OptLabel = Annotated[str | None, Query(min_length=4, max_length=7, pattern=r"^\d
 Additive = Literal["gsv", "client_spend", "revenue", "ai_gsv", "gsv_from_new_clients", "payments"]
 Names = Annotated[str, Query(min_length=1, max_length=400, description="Comma-separated metric names.")]
 Top = Annotated[int, Query(ge=1, le=200)]
+Records = list[dict[str, Any]]
 MinJobs = Annotated[int, Query(ge=1, le=1_000_000)]
 
+MAX_BODY = 2_000_000
 STATUS = {SourceError: 404, DataValidationError: 422, BackendError: 503}
 TYPES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
          422: "invalid_request", 500: "internal_error", 503: "unavailable"}
@@ -78,6 +81,22 @@ def envelope(status: int, message: str, detail: list[dict[str, Any]] | None = No
     """The one error shape every route returns."""
     body = ErrorBody(status=status, type=TYPES.get(status, "error"), message=message, detail=detail or [])
     return JSONResponse({"error": body.model_dump()}, status_code=status)
+
+
+class BodyLimit:
+    """Refuse a body over :data:`MAX_BODY` bytes before it is read (the classify limits apply after parsing).
+    Plain ASGI: a decorator middleware would cost every request a task and a copy."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            size = dict(scope["headers"]).get(b"content-length", b"")
+            if size.isdigit() and int(size) > MAX_BODY:
+                await envelope(413, f"request body over {MAX_BODY // 1_000_000} MB")(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _split(text: str | None) -> list[str]:
@@ -115,85 +134,86 @@ def create_app(db: str | Path, service: Service | None = None) -> FastAPI:
     for kind in (RequestValidationError, HTTPException, GigsightError):
         app.add_exception_handler(kind, any_error)
 
+    async def reply(question: str, *args: Any, **kwargs: Any) -> Response:
+        # a cached answer is sent from the event loop; only a computation goes to a worker thread
+        body = svc.encoded(question, *args, **kwargs)
+        if body is None:
+            body = await run_in_threadpool(svc.answer, question, *args, **kwargs)
+        return Response(body, media_type="application/json")
+
     @app.get("/api/health", tags=["store"])
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         """Liveness and the data version the cache is keyed on."""
         return {**svc.health(), "version": __version__}
 
-    @app.get("/api/meta", tags=["store"])
-    def meta() -> dict[str, Any]:
+    @app.get("/api/meta", tags=["store"], response_model=dict[str, Any])
+    async def meta() -> Response:
         """Metrics, segments and periods the filters offer; the default period."""
-        return svc.meta()
+        return await reply("meta")
 
-    @app.get("/api/kpis", tags=["kpis"])
-    def kpis(metrics: Names = "gsv", period: Grain = "quarter",
+    @app.get("/api/kpis", tags=["kpis"], response_model=Records)
+    async def kpis(metrics: Names = "gsv", period: Grain = "quarter",
              by: Annotated[list[Segment] | None, Query(max_length=2)] = None,
              compare: Annotated[list[Comparison] | None, Query(max_length=2)] = None,
-             start: OptLabel = None, end: OptLabel = None) -> list[dict[str, Any]]:
+             start: OptLabel = None, end: OptLabel = None) -> Response:
         """Metrics per period (and segment); ``<metric>_yoy``/``_qoq`` are fractions, null where undefined."""
-        return svc.kpis(_split(metrics), period=period, by=list(by or []), compare=list(compare or []),
-                        start=start, end=end)
+        return await reply("kpis", _split(metrics), period=period, by=list(by or []), compare=list(compare or []),
+                           start=start, end=end)
 
-    @app.get("/api/growth", tags=["growth"])
-    def growth(period: Label, compare: Comparison = "yoy") -> list[dict[str, Any]]:
+    @app.get("/api/growth", tags=["growth"], response_model=Records)
+    async def growth(period: Label, compare: Comparison = "yoy") -> Response:
         """The growth bridge: the change split along the KPI identities."""
-        return svc.growth(period, compare)
+        return await reply("growth", period, compare)
 
-    @app.get("/api/drivers", tags=["growth"])
-    def drivers(from_: Annotated[str, Query(alias="from", min_length=4, max_length=7,
+    @app.get("/api/drivers", tags=["growth"], response_model=Records)
+    async def drivers(from_: Annotated[str, Query(alias="from", min_length=4, max_length=7,
                                             pattern=r"^\d{4}(Q[1-4]|-\d{2})?$")],
                 to: Label, metric: Additive = "gsv",
                 by: Annotated[list[Segment], Query(min_length=1, max_length=3)] = ["category"],  # noqa: B006
-                ) -> list[dict[str, Any]]:
+                      ) -> Response:
         """Segments ranked by the share of the change they explain, split into size and rate effects."""
-        return svc.drivers(metric, from_, to, list(by))
+        return await reply("drivers", metric, from_, to, list(by))
 
-    @app.get("/api/skills/trends", tags=["skills"])
-    def skill_trends(period: Grain = "quarter", at: OptLabel = None, ai_only: bool = False, top: Top = 20,
-                     min_jobs: MinJobs = 20) -> list[dict[str, Any]]:
+    @app.get("/api/skills/trends", tags=["skills"], response_model=Records)
+    async def skill_trends(period: Grain = "quarter", at: OptLabel = None, ai_only: bool = False, top: Top = 20,
+                           min_jobs: MinJobs = 20) -> Response:
         """Skills by jobs posted with YoY growth and its 95% interval."""
-        return svc.skill_trends(period, at, ai_only, top, min_jobs)
+        return await reply("skill_trends", period, at, ai_only, top, min_jobs)
 
-    @app.get("/api/skills/emerging", tags=["skills"])
-    def emerging(window: Annotated[int, Query(ge=1, le=24)] = 6, baseline: Annotated[int, Query(ge=1, le=48)] = 12,
-                 min_jobs: MinJobs = 20) -> list[dict[str, Any]]:
+    @app.get("/api/skills/emerging", tags=["skills"], response_model=Records)
+    async def emerging(window: Annotated[int, Query(ge=1, le=24)] = 6,
+                       baseline: Annotated[int, Query(ge=1, le=48)] = 12, min_jobs: MinJobs = 20) -> Response:
         """Emerging and declining skills (monthly shares, false discoveries controlled)."""
-        return svc.emerging(window, baseline, min_jobs)
+        return await reply("emerging", window, baseline, min_jobs)
 
-    @app.get("/api/skills/promote", tags=["skills"])
-    def promote(period: Grain = "quarter", at: OptLabel = None, top: Top = 10,
-                min_jobs: MinJobs = 20) -> list[dict[str, Any]]:
+    @app.get("/api/skills/promote", tags=["skills"], response_model=Records)
+    async def promote(period: Grain = "quarter", at: OptLabel = None, top: Top = 10,
+                      min_jobs: MinJobs = 20) -> Response:
         """Skills the marketplace should promote, with the reasons."""
-        return svc.promote(period, at, top, min_jobs)
+        return await reply("promote", period, at, top, min_jobs)
 
-    @app.get("/api/skills/learn", tags=["skills"])
-    def learn(freelancer_id: Annotated[str, Query(min_length=1, max_length=100)], period: Grain = "quarter",
-              at: OptLabel = None, top: Top = 5) -> list[dict[str, Any]]:
+    @app.get("/api/skills/learn", tags=["skills"], response_model=Records)
+    async def learn(freelancer_id: Annotated[str, Query(min_length=1, max_length=100)], period: Grain = "quarter",
+                    at: OptLabel = None, top: Top = 5) -> Response:
         """Skills one freelancer should learn next, with the reasons."""
-        return svc.learn(freelancer_id, period, at, top)
+        return await reply("learn", freelancer_id, period, at, top)
 
-    @app.get("/api/clients/tiers", tags=["clients"])
-    def tiers(at: Label, period: Grain = "quarter") -> list[dict[str, Any]]:
+    @app.get("/api/clients/tiers", tags=["clients"], response_model=Records)
+    async def tiers(at: Label, period: Grain = "quarter") -> Response:
         """Clients and GSV by trailing-12-month spend tier at the period end, with YoY."""
-        return svc.tiers(period, at)
+        return await reply("tiers", period, at)
 
-    @app.get("/api/clients/cohorts", tags=["clients"])
-    def cohorts(period: Grain = "quarter") -> list[dict[str, Any]]:
+    @app.get("/api/clients/cohorts", tags=["clients"], response_model=Records)
+    async def cohorts(period: Grain = "quarter") -> Response:
         """Logo and spend retention by acquisition cohort."""
-        return svc.cohorts(period)
+        return await reply("cohorts", period)
 
     @app.post("/api/classify", tags=["jobs"])
     def classify(request: Annotated[ClassifyRequest, Body()]) -> list[dict[str, Any]]:
         """Skills, AI-related label (with the evidence) and category of up to 100 posted jobs."""
         return svc.classify([j.model_dump() for j in request.jobs])
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Any:
-        # refuse oversized bodies before they are read (the classify limits apply after parsing)
-        size = request.headers.get("content-length")
-        if size and size.isdigit() and int(size) > 2_000_000:
-            return envelope(413, "request body over 2 MB")
-        return await call_next(request)
+    app.add_middleware(BodyLimit)
 
     for name in PAGES:
         app.add_api_route("/" if name == "overview" else f"/{name}", _page(name), methods=["GET"],

@@ -20,6 +20,7 @@ Request values reach the engines only as Ibis literals or registry lookups, neve
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import threading
@@ -68,6 +69,18 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """A DataFrame as a list of JSON records (snake_case keys as the columns are)."""
     cols = [str(c) for c in df.columns]
     return [{c: plain(v) for c, v in zip(cols, row, strict=True)} for row in df.itertuples(index=False)]
+
+
+QUESTIONS = frozenset({"meta", "kpis", "growth", "drivers", "skill_trends", "emerging", "promote", "learn", "tiers",
+                       "cohorts"})
+
+
+def _frozen(v: Any) -> Any:
+    return tuple(_frozen(x) for x in v) if isinstance(v, list | tuple) else v
+
+
+def _json_key(question: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    return ("json", question, _frozen(args), tuple(sorted((k, _frozen(v)) for k, v in kwargs.items())))
 
 
 def _store_url(db: str | Path) -> str:
@@ -136,6 +149,22 @@ class Service:
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
             return value
+
+    # --- answers as JSON bytes: what the web app sends -------------------------------------------------
+    def encoded(self, question: str, *args: Any, **kwargs: Any) -> bytes | None:
+        """The cached JSON answer to ``question(*args, **kwargs)`` at the current data version, else None.
+        Takes no lock: the web app calls it on its event loop, so a warm answer never waits for a thread."""
+        found = self._cache.get((self.data_version(), *_json_key(question, args, kwargs)))
+        if found is not None:
+            self.hits += 1
+        return found if isinstance(found, bytes) else None
+
+    def answer(self, question: str, *args: Any, **kwargs: Any) -> bytes:
+        """``question(*args, **kwargs)`` (one of the methods below) as JSON bytes, computed and encoded once."""
+        if question not in QUESTIONS:
+            raise ConfigError(f"unknown question {question!r}")
+        return bytes(self.cached(_json_key(question, args, kwargs), lambda: json.dumps(
+            getattr(self, question)(*args, **kwargs), allow_nan=False, separators=(",", ":")).encode()))
 
     # --- questions -------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
