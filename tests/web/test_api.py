@@ -210,3 +210,17 @@ def test_pages_and_assets_are_served_locally(client: TestClient) -> None:
     assert client.get("/static/plotly.min.js").text.startswith("/**\n* plotly.js")
     assert client.get("/static/dashboard.js").status_code == 200
     _error(client.get("/static/../../etc/passwd"), 404)
+
+
+def test_warm_up_answers_the_overview_before_anyone_asks(web_db: Path) -> None:
+    svc = Service(web_db)
+    svc.warm()
+    misses = svc.misses
+    c = TestClient(create_app(web_db, service=svc))
+    meta = c.get("/api/meta").json()
+    row = c.get("/api/kpis", params={"metrics": ",".join(meta["headline"]), "period": "quarter",
+                                     "compare": ["yoy", "qoq"], "start": meta["default_period"],
+                                     "end": meta["default_period"]}).json()[0]
+    assert svc.misses == misses  # both were cache hits
+    assert set(meta["headline"]) <= set(row) and row["period"] == meta["default_period"]
+    svc.close()

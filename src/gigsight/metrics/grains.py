@@ -126,6 +126,7 @@ class Grains:
     _cached: list[Any] = field(default_factory=list)
     _periods: dict[tuple[int, ...], Any] = field(default_factory=dict)
     _temp_tables: list[str] = field(default_factory=list)
+    all_keys: list[int] = field(default_factory=list)  # every period key of the data (set by compute)
 
     def __post_init__(self) -> None:
         self._tables = set(self.con.list_tables())
@@ -278,8 +279,16 @@ class Grains:
         self._temp_tables.append(name)
         return table
 
+    def _span(self, keys: list[int]) -> list[int]:
+        """The period ends to build: inside a Shared block every one the data has (quarters and years: few), so
+        one build answers every later question; otherwise only ``keys``. Readers filter to their periods."""
+        if self.shared is not None and self.all_keys and self.periods.grain != "month":
+            return sorted(set(self.all_keys) | set(keys))
+        return keys
+
     def client_period(self, keys: list[int]) -> Any:
         """Per client and period end: trailing spend and GSV, active flag, tier, core flag, country."""
+        keys = self._span(keys)
         if tuple(keys) not in self._periods:
             self._periods[tuple(keys)] = self._keep(self._client_period(keys),
                                                     ("client_period", tuple(keys), *self._carry("country")))
@@ -304,6 +313,7 @@ class Grains:
 
     # --- freelancers, jobs, contracts -------------------------------------------------------------
     def freelancer_period(self, keys: list[int]) -> Any:
+        keys = self._span(keys)
         f = self.payment_facts
         f = f.mutate(b=f[self.window[0]])
         fb = f.group_by(["freelancer_id", "b"]).aggregate(

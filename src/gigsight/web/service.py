@@ -41,6 +41,9 @@ from gigsight.metrics.grains import Shared
 from gigsight.metrics.periods import GRAINS, Periods
 
 CACHE_ENTRIES = 512
+# the overview's key figures: the dashboard reads them from /api/meta, warm() answers them before anyone asks
+HEADLINE = ("gsv", "active_clients", "gsv_per_active_client", "new_clients", "gsv_per_new_client", "ai_jobs",
+            "ai_gsv_share", "ai_freelancers")
 MAX_JOBS = 100  # per classify request
 
 
@@ -114,9 +117,8 @@ class Service:
 
     def warm(self) -> None:
         """Build the shared facts and answer the dashboard's first page before the first visitor asks."""
-        meta = self.meta()
-        self.kpis(["gsv", "active_clients", "ai_jobs", "ai_freelancers", "gsv_per_new_client"], period="quarter",
-                  compare=["yoy", "qoq"], start=meta["default_period"], end=meta["default_period"])
+        at = json.loads(self.answer("meta"))["default_period"]
+        self.answer("kpis", list(HEADLINE), period="quarter", by=[], compare=["yoy", "qoq"], start=at, end=at)
 
     # --- cache -----------------------------------------------------------------------------------
     def data_version(self) -> str:
@@ -188,7 +190,7 @@ class Service:
                 periods[grain] = [pp.label(k) for k in keys]
             metrics = [{"name": m.name, "unit": m.unit, "description": m.description, "segments": list(m.segments)}
                        for m in REGISTRY.values()]
-            return {"metrics": metrics, "segments": list(SEGMENTS), "periods": periods,
+            return {"metrics": metrics, "segments": list(SEGMENTS), "periods": periods, "headline": list(HEADLINE),
                     "default_period": last_complete_period(self.store, "quarter"),
                     "data_from": lo.isoformat(), "data_to": hi.isoformat()}
 

@@ -100,15 +100,12 @@ function shifted(period, compare) {
 }
 
 // --- pages ------------------------------------------------------------------------------------------
-const HEADLINE = ["gsv", "active_clients", "gsv_per_active_client", "new_clients", "gsv_per_new_client",
-  "ai_jobs", "ai_gsv_share", "ai_freelancers"];
-
 async function overview(period) {
   const cards = section("Key figures", "kpis");
-  const [row] = await api("kpis", { metrics: HEADLINE.join(","), period: "quarter", compare: ["yoy", "qoq"],
+  const [row] = await api("kpis", { metrics: META.headline.join(","), period: "quarter", compare: ["yoy", "qoq"],
     start: period, end: period });
   const grid = el("div", { class: "kpis" });
-  for (const m of HEADLINE) {
+  for (const m of META.headline) {
     grid.append(el("div", { class: "kpi", "data-metric": m },
       el("span", { class: "name" }, m.replaceAll("_", " ")),
       el("span", { class: "value" }, fmtOf(m)(row[m])),
