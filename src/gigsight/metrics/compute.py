@@ -121,7 +121,9 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
         raise ConfigError("no payments in the store: nothing to compute")
     first_key = periods.key_of_month(span[0].year * 12 + span[0].month - 1)
     last_key = periods.key_of_month(span[1].year * 12 + span[1].month - 1)
-    lookback = max([*offsets.values(), periods.offset("yoy")])
+    # retention compares with a year earlier; other metrics look back only for the comparisons asked
+    year_back = any(p.grain == "retention" for m in wanted for p in measures_of(m))
+    lookback = max([*offsets.values(), periods.offset("yoy") if year_back else 0])
     lo = periods.parse(start) if start else first_key
     hi = periods.parse(end) if end else last_key
     if (start and not first_key <= lo <= last_key) or (end and not first_key <= hi <= last_key):

@@ -19,6 +19,7 @@ Statistics (no scipy needed):
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -72,10 +73,11 @@ def trends(con: Any, period: str = "quarter", at: str | None = None, min_jobs: i
     at = at or last_complete_period(con, period)
     prev = periods.label(periods.parse(at) - periods.offset("yoy"))
     measures = ["jobs_posted", "contracts_started", "gsv", "fill_rate"]
-    try:  # only the two periods compared are fanned out by skill, not the whole history
-        df = compute(measures, period=period, by="skill", con=con, start=prev, end=at)
-    except ConfigError:  # the year before is not in the data: growth is null below
-        df = compute(measures, period=period, by="skill", con=con, start=at, end=at)
+    # only the two periods compared are fanned out by skill, not the year between them or the whole history
+    frames = [compute(measures, period=period, by="skill", con=con, start=at, end=at)]
+    with contextlib.suppress(ConfigError):  # the year before is not in the data: growth is null below
+        frames.append(compute(measures, period=period, by="skill", con=con, start=prev, end=prev))
+    df = pd.concat(frames, ignore_index=True)
     if df.empty:
         raise ConfigError(f"no skills to rank in {at}: run `gigsight enrich` (or load jobs with skill tags) first")
     now, before = df[df.period == at].set_index("skill"), df[df.period == prev].set_index("skill")

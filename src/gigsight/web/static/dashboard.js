@@ -19,9 +19,12 @@ async function api(path, query = {}) {
 }
 
 // --- formatting -------------------------------------------------------------------------------------
-const money = (v) => v === null || v === undefined ? "n/a"
-  : Math.abs(v) >= 1e9 ? `$${(v / 1e9).toFixed(2)}B` : Math.abs(v) >= 1e6 ? `$${(v / 1e6).toFixed(1)}M`
-  : Math.abs(v) >= 1e4 ? `$${(v / 1e3).toFixed(1)}K` : `$${v.toFixed(0)}`;
+const money = (v) => {
+  if (v === null || v === undefined) return "n/a";
+  const a = Math.abs(v), sign = v < 0 ? "-" : "";
+  return sign + (a >= 1e9 ? `$${(a / 1e9).toFixed(2)}B` : a >= 1e6 ? `$${(a / 1e6).toFixed(1)}M`
+    : a >= 1e4 ? `$${(a / 1e3).toFixed(1)}K` : `$${a.toFixed(0)}`);
+};
 const pct = (v) => v === null || v === undefined ? "n/a" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
 const share = (v) => v === null || v === undefined ? "n/a" : `${(v * 100).toFixed(1)}%`;
 const count = (v) => v === null || v === undefined ? "n/a" : Math.round(v).toLocaleString("en-US");
@@ -128,8 +131,10 @@ async function growth(period) {
   for (const bridge of [...new Set(steps.map((s) => s.bridge))]) {
     const part = steps.filter((s) => s.bridge === bridge);
     const card = section(bridge, `bridge-${part[0].component}`);
-    chart(card, [{ type: "waterfall", x: part.map((s) => s.component), y: part.map((s) => s.effect),
-      text: part.map((s) => share(s.share)), textposition: "outside" }], { showlegend: false });
+    const total = part.reduce((sum, s) => sum + s.effect, 0);
+    chart(card, [{ type: "waterfall", x: [...part.map((s) => s.component), "change"],
+      y: [...part.map((s) => s.effect), total], measure: [...part.map(() => "relative"), "total"],
+      text: [...part.map((s) => share(s.share)), money(total)], textposition: "outside" }], { showlegend: false });
   }
   const from = shifted(period, compare);
   const card = section(`Drivers of the GSV change, ${from} to ${period}`, "drivers");
@@ -151,7 +156,8 @@ async function segments(period) {
   const names = rows.map((r) => String(r[by]));
   chart(card, [{ type: "bar", name: "GSV", x: names, y: rows.map((r) => r.gsv) },
     { type: "scatter", mode: "markers", name: "YoY", x: names, y: rows.map((r) => r.gsv_yoy), yaxis: "y2" }],
-  { yaxis2: { overlaying: "y", side: "right", tickformat: ".0%" } });
+  { yaxis2: { overlaying: "y", side: "right", tickformat: ".0%", title: { text: "GSV YoY" } },
+    margin: { l: 60, r: 60, t: 10, b: 120 } });
   card.append(table(rows, [[by, by], ["gsv", "GSV", money], ["gsv_yoy", "GSV YoY", pct],
     ["paying_clients", "paying clients", count], ["paying_clients_yoy", "paying clients YoY", pct],
     ["take_rate", "take rate", share]]));
@@ -183,11 +189,18 @@ async function skills(period) {
 }
 
 async function clients(period) {
-  const rows = await api("clients/tiers", { at: period, period: "quarter" });
+  // tiers from smallest to largest spend: "<$1K" first, then by the lower bound ("$10K-$50K" -> 10)
+  const bound = (t) => t.startsWith("<") ? -1 : parseFloat(t.replace(/[^0-9.]/g, " ").trim().split(" ")[0]);
+  const rows = (await api("clients/tiers", { at: period, period: "quarter" }))
+    .sort((a, b) => bound(a.tier) - bound(b.tier));
   const card = section(`Client tiers (trailing 12-month spend), ${period}`, "tiers");
-  chart(card, [{ type: "bar", name: "clients", x: rows.map((r) => r.tier), y: rows.map((r) => r.clients_by_tier) },
-    { type: "bar", name: "GSV", x: rows.map((r) => r.tier), y: rows.map((r) => r.gsv_by_tier), yaxis: "y2" }],
-  { barmode: "group", yaxis2: { overlaying: "y", side: "right" } });
+  chart(card, [{ type: "bar", name: "clients", x: rows.map((r) => r.tier), y: rows.map((r) => r.clients_by_tier),
+    offsetgroup: "clients" },
+  { type: "bar", name: "GSV", x: rows.map((r) => r.tier), y: rows.map((r) => r.gsv_by_tier), yaxis: "y2",
+    offsetgroup: "gsv" }],
+  { barmode: "group", yaxis: { title: { text: "clients" } },
+    yaxis2: { overlaying: "y", side: "right", title: { text: "GSV" }, tickprefix: "$" },
+    margin: { l: 60, r: 70, t: 10, b: 60 } });
   card.append(table(rows, [["tier", "tier"], ["clients_by_tier", "clients", count],
     ["clients_by_tier_yoy", "YoY", pct], ["gsv_by_tier", "GSV", money], ["gsv_by_tier_yoy", "GSV YoY", pct]]));
   const heat = section("Logo retention by acquisition quarter", "cohorts");
@@ -199,7 +212,7 @@ async function clients(period) {
       const hit = c.find((r) => r.cohort === k && r.age === a);
       return hit ? hit.logo_retention : null;
     }));
-    chart(heat, [{ type: "heatmap", x: ages, y: cohorts, z, colorscale: "Blues", zmin: 0, zmax: 1 }],
+    chart(heat, [{ type: "heatmap", x: ages, y: cohorts, z, colorscale: "Blues", reversescale: true, zmin: 0, zmax: 1 }],
       { xaxis: { title: { text: "quarters since first payment" } }, height: 420 });
   });
 }
@@ -218,6 +231,8 @@ async function rerender() {
     const quarters = META.periods.quarter.filter((q) => q <= META.default_period).reverse();
     const period = select("period", "quarter", quarters, META.default_period);
     await RENDER[PAGE](period);
+    // charts drawn before the grid had all its cards were sized for a wider column: fit them now
+    for (const div of document.querySelectorAll(".js-plotly-plot")) Plotly.Plots.resize(div);
     status.textContent = `Data ${META.data_from.slice(0, 10)} to ${META.data_to.slice(0, 10)}`;
   } catch (e) {
     status.className = "status error";
