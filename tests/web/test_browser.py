@@ -68,6 +68,10 @@ class Watched:
 def test_page_loads_clean_with_charts(browser: Any, server: str, name: str) -> None:
     w = Watched(browser)
     page = w.open(f"{server}/" if name == "overview" else f"{server}/{name}")
+    # every chart fits inside its card (charts drawn before the grid settled must be refitted)
+    page.wait_for_function("""[...document.querySelectorAll('.js-plotly-plot')].every(
+        (c) => c.querySelector('.main-svg') && c.querySelector('.main-svg').getBoundingClientRect().right
+               <= c.closest('.card').getBoundingClientRect().right + 1)""", timeout=10_000)
     w.shot(f"{name}-laptop")
     charts = page.locator(".js-plotly-plot").count()
     drawn = page.locator(".js-plotly-plot .main-svg").count()

@@ -59,11 +59,19 @@ function table(rows, columns) {
   return el("div", { class: "scroll" }, t);
 }
 
+// A chart drawn while its card was the grid's only one is sized for the whole row; when later cards narrow the
+// column (or a phone rotates) Plotly's own "responsive" only follows the window, so follow each container.
+const refit = new ResizeObserver((entries) => {
+  for (const e of entries) if (e.target.isConnected && e.target.offsetParent) Plotly.Plots.resize(e.target);
+});
+
 function chart(parent, traces, layout = {}) {
-  const div = el("div", { class: "chart" });
+  const height = layout.height || 340;
+  const div = el("div", { class: "chart", style: `height: ${height}px` });  // the card reserves the chart's height
   parent.append(div);
+  refit.observe(div);
   Plotly.newPlot(div, traces, {
-    margin: { l: 60, r: 20, t: 10, b: 60 }, autosize: true, height: 340, legend: { orientation: "h", y: 1.12 },
+    margin: { l: 60, r: 20, t: 10, b: 60 }, autosize: true, height, legend: { orientation: "h", y: 1.12 },
     font: { family: "system-ui, sans-serif", size: 12 }, ...layout,
   }, { responsive: true, displayModeBar: false });
   return div;
@@ -221,6 +229,7 @@ const RENDER = { overview, growth, segments, skills, clients };
 
 async function rerender() {
   history.replaceState(null, "", `?${params}`);
+  refit.disconnect();  // the charts below are about to go
   document.getElementById("filters").replaceChildren();
   document.getElementById("content").replaceChildren();
   const status = document.getElementById("status");
@@ -231,8 +240,6 @@ async function rerender() {
     const quarters = META.periods.quarter.filter((q) => q <= META.default_period).reverse();
     const period = select("period", "quarter", quarters, META.default_period);
     await RENDER[PAGE](period);
-    // charts drawn before the grid had all its cards were sized for a wider column: fit them now
-    for (const div of document.querySelectorAll(".js-plotly-plot")) Plotly.Plots.resize(div);
     status.textContent = `Data ${META.data_from.slice(0, 10)} to ${META.data_to.slice(0, 10)}`;
   } catch (e) {
     status.className = "status error";
