@@ -131,7 +131,8 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
                           f"{periods.label(last_key)}")
     # only the asked periods and what their comparisons look back to are aggregated
     keys = list(range(lo - lookback, hi + 1))
-    grains.all_keys = list(range(first_key - lookback, last_key + 1))
+    # the same for every question (not this one's lookback), so tables built over all of them are shared
+    grains.all_keys = list(range(first_key - periods.offset("yoy"), last_key + 1))
 
     by_grain: dict[str, dict[str, Metric]] = {}
     for m in wanted:

@@ -137,14 +137,15 @@ class Grains:
     def shared(self) -> dict[tuple[Any, ...], Any] | None:
         return _SHARED.get(id(self.con)) if self.materialize else None
 
-    def _keep(self, expr: Any, key: tuple[Any, ...] | None = None) -> Any:
+    def _keep(self, expr: Any, key: tuple[Any, ...] | None = None, per_period: bool = True) -> Any:
         """Materialise an intermediate every metric of a computation reads (joins done once, not per query);
-        with ``key`` inside a :class:`Shared` block, once for every computation of the block."""
+        with ``key`` inside a :class:`Shared` block, once for every computation of the block (and, unless
+        ``per_period``, for every period grain: row-level facts carry the month, not the period)."""
         if not self.materialize:
             return expr
         shared = self.shared
         if key is not None and shared is not None:
-            full = (*key, self.periods, self.settings)
+            full = (*key, self.periods, self.settings) if per_period else key
             if full not in shared:
                 shared[full] = expr.cache()
             return shared[full]
@@ -152,9 +153,9 @@ class Grains:
         self._cached.append(kept)
         return kept
 
-    def _share(self, expr: Any, key: tuple[Any, ...]) -> Any:
+    def _share(self, expr: Any, key: tuple[Any, ...], per_period: bool = True) -> Any:
         """Materialise only inside a :class:`Shared` block (a single computation reads it once)."""
-        return self._keep(expr, key) if self.shared is not None else expr
+        return self._keep(expr, key, per_period) if self.shared is not None else expr
 
     def release(self) -> None:
         """Drop the materialised intermediates."""
@@ -185,13 +186,14 @@ class Grains:
         """(job_id, skill): the enrich stage's normalised skills when present, else the job's own tags."""
         if {"job_skills", "skills"} <= self._tables:
             js, sk = self.con.table("job_skills"), self.con.table("skills")
-            return js.join(sk, "skill_id").select("job_id", skill=sk.name).distinct()
+            return self._share(js.join(sk, "skill_id").select("job_id", skill=sk.name).distinct(), ("job_skills",),
+                               per_period=False)
         j = self.con.table("jobs").filter(lambda t: t.skills.notnull())
         # split on "," only: Spark's split() takes a regular expression, where "|" means "or"
         tags = j.select("job_id", tag=j.skills.replace("|", ",").split(",").unnest())
         # lstrip/rstrip, not strip: ibis passes string.whitespace to Spark's trim, where "\v" becomes "v"
         tags = tags.select("job_id", skill=tags.tag.lstrip().rstrip().lower())
-        return tags.filter(tags.skill != "").distinct()
+        return self._share(tags.filter(tags.skill != "").distinct(), ("job_skills",), per_period=False)
 
     @cached_property
     def clients(self) -> Any:
@@ -213,12 +215,11 @@ class Grains:
         k = self.con.table("contracts").select("contract_id", "job_id")
         j = self.job_flags.select("job_id", "category", ai="is_ai")
         t = self.with_country(p.join(k, "contract_id").join(j, "job_id"))
-        m = month_index(t.paid_at)
-        return self._keep(t.select(
+        rows = self._keep(t.select(
             "client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "ai",
-            *self._carry("job_id", "category", "country"), m=m, pk=self.periods.key_expr(m),
-            gsv=t.amount + t.client_fee,
-        ), ("payment_facts", *self._carry("job_id", "category", "country")))
+            *self._carry("job_id", "category", "country"), m=month_index(t.paid_at), gsv=t.amount + t.client_fee,
+        ), ("payment_facts", *self._carry("job_id", "category", "country")), per_period=False)
+        return rows.mutate(pk=self.periods.key_expr(rows.m))
 
     # --- client level -----------------------------------------------------------------------------
     @cached_property
@@ -346,11 +347,12 @@ class Grains:
             proposals = ibis.coalesce(j.proposals, 0)
         else:
             proposals = ibis.literal(None, "int64")
-        m = month_index(j.posted_at)
         days = (j.hired_at.epoch_seconds() - j.posted_at.epoch_seconds()) / 86400.0
-        return self._share(j.select("job_id", "category", "posted_at", *self._carry("country"), ai=j.is_ai, m=m,
-                                    pk=self.periods.key_expr(m), days_to_hire=days, proposals=proposals),
-                           ("job_facts", *self._carry("country")))
+        rows = j.select("job_id", "category", "posted_at", *self._carry("country"), ai=j.is_ai,
+                        m=month_index(j.posted_at), days_to_hire=days, proposals=proposals)
+        if self.shared is not None:
+            rows = self._keep(rows, ("job_facts", *self._carry("country")), per_period=False)
+        return rows.mutate(pk=self.periods.key_expr(rows.m))
 
     @cached_property
     def contract_facts(self) -> Any:

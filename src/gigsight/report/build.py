@@ -111,7 +111,8 @@ def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:
 
 
 def _clients(con: Any, k: _Kpis, sec: Section) -> None:
-    tiers = compute(["clients_by_tier", "gsv_by_tier"], period="quarter", by="tier", compare=["yoy"], con=con)
+    tiers = compute(["clients_by_tier", "gsv_by_tier"], period="quarter", by="tier", compare=["yoy"], con=con,
+                    start=k.period, end=k.period)
     tiers = tiers[tiers.period == k.period].drop(columns=["period"])
     sec.tables.append(frame_table(f"Active clients and trailing GSV by spend tier, {k.period}", tiers))
     c = cohorts(con=con)
