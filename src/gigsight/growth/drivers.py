@@ -62,8 +62,9 @@ def explain_change(metric: str, from_period: str, to_period: str, by: list[str] 
         resolve([metric, "paying_clients"], [d])
     frames = []
     for d in dims:
-        df = compute([metric, "paying_clients"], period=grain, by=[d], con=con, settings=settings,
-                     start=from_period, end=to_period)
+        # the two periods compared, each alone: the periods between them are never fanned out by segment
+        df = pd.concat([compute([metric, "paying_clients"], period=grain, by=[d], con=con, settings=settings,
+                                start=p, end=p) for p in (from_period, to_period)], ignore_index=True)
         before = df[df.period == from_period].set_index(d)
         after = df[df.period == to_period].set_index(d)
         segs = sorted(set(before.index) | set(after.index), key=str)

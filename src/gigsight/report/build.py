@@ -80,8 +80,8 @@ def _drivers(con: Any, k: _Kpis, sec: Section) -> None:
 
 def _segments(con: Any, k: _Kpis, sec: Section) -> None:
     for by in ("ai", "category"):
-        df = compute(["gsv", "jobs_posted"], period="quarter", by=by, compare=["yoy"], con=con)
-        df = df[df.period == k.period].drop(columns=["period"])
+        df = compute(["gsv", "jobs_posted"], period="quarter", by=by, compare=["yoy"], con=con, start=k.period,
+                     end=k.period).drop(columns=["period"])
         sec.tables.append(frame_table(f"GSV and jobs by {by}, {k.period}", df))
         sec.charts.append(Chart(f"GSV growth year over year by {by}", "bar", [str(v) for v in df[by]],
                                 [_num(v) for v in df.gsv_yoy], y_format=".0%"))
