@@ -224,3 +224,25 @@ def test_warm_up_answers_the_overview_before_anyone_asks(web_db: Path) -> None:
     assert svc.misses == misses  # both were cache hits
     assert set(meta["headline"]) <= set(row) and row["period"] == meta["default_period"]
     svc.close()
+
+
+@pytest.mark.backend
+def test_the_service_on_every_sql_store(store: Any, tmp_path: Path) -> None:
+    """The same questions over a Postgres URL (row counts as the data version) as over a DuckDB file."""
+    if store.name == "spark":
+        pytest.skip("the web service serves a DuckDB file or a Postgres URL; Spark sessions are not URLs")
+    from gigsight.ingest.pipeline import ingest
+    from tests.metrics.test_edge_cases import write_records
+
+    ingest(store, write_records(tmp_path))
+    url = store.url if store.name == "postgres" else str(tmp_path / "store.duckdb")
+    if store.name == "duckdb":
+        store.close()
+    svc = Service(url)
+    rows = svc.kpis(["gsv", "active_clients"], period="quarter", start="2025Q3", end="2025Q3")
+    assert rows == [{"period": "2025Q3", "gsv": -50.0, "active_clients": 2}]  # the refund alone; c2 and c5
+    version = svc.data_version()
+    assert svc.data_version(refresh=False) == version and svc.kpis(["gsv", "active_clients"], period="quarter",
+                                                                   start="2025Q3", end="2025Q3") == rows
+    assert svc.hits == 1
+    svc.close()

@@ -24,6 +24,7 @@ import json
 import math
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime
@@ -45,6 +46,7 @@ CACHE_ENTRIES = 512
 HEADLINE = ("gsv", "active_clients", "gsv_per_active_client", "new_clients", "gsv_per_new_client", "ai_jobs",
             "ai_gsv_share", "ai_freelancers")
 MAX_JOBS = 100  # per classify request
+COUNT_EVERY_S = 5.0  # how stale a row-count data version (stores other than a DuckDB file) may be
 
 
 def plain(value: Any) -> Any:
@@ -107,6 +109,7 @@ class Service:
         self._lock = threading.RLock()
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.hits = self.misses = 0
+        self._counted: tuple[float, str] = (-COUNT_EVERY_S - 1, "")
         # materialised facts shared by every question until the data changes (metrics.grains.Shared)
         self._shared = Shared(self.store.con).__enter__()
         self._version = self.data_version()
@@ -121,15 +124,19 @@ class Service:
         self.answer("kpis", list(HEADLINE), period="quarter", by=[], compare=["yoy", "qoq"], start=at, end=at)
 
     # --- cache -----------------------------------------------------------------------------------
-    def data_version(self) -> str:
-        """Changes whenever the data does: file size and mtime (DuckDB, WAL included) or table row counts."""
+    def data_version(self, refresh: bool = True) -> str:
+        """Changes whenever the data does: file size and mtime (DuckDB, WAL included) or, for other stores,
+        table row counts (taken at most every few seconds, and never with ``refresh=False``: the event loop's
+        fast path must not wait for the engine)."""
         if self._file is not None:
             parts = [self._file, self._file.with_name(self._file.name + ".wal")]
             stats = [os.stat(p) for p in parts if p.exists()]
             return "-".join(f"{s.st_size}:{s.st_mtime_ns}" for s in stats)
-        with self._lock:
-            counts = {t: self.store.con.table(t).count().execute() for t in sorted(self.store.con.list_tables())}
-        return str(hash(tuple(counts.items())))
+        if refresh and time.monotonic() - self._counted[0] > COUNT_EVERY_S:  # a query per table: not every request
+            with self._lock:
+                counts = [(t, self.store.con.table(t).count().execute()) for t in sorted(self.store.con.list_tables())]
+            self._counted = (time.monotonic(), str(hash(tuple(counts))))
+        return self._counted[1]
 
     def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
         """``make()``'s answer for ``key`` at the current data version; computed once however many ask."""
@@ -156,7 +163,7 @@ class Service:
     def encoded(self, question: str, *args: Any, **kwargs: Any) -> bytes | None:
         """The cached JSON answer to ``question(*args, **kwargs)`` at the current data version, else None.
         Takes no lock: the web app calls it on its event loop, so a warm answer never waits for a thread."""
-        found = self._cache.get((self.data_version(), *_json_key(question, args, kwargs)))
+        found = self._cache.get((self.data_version(refresh=False), *_json_key(question, args, kwargs)))
         if found is not None:
             self.hits += 1
         return found if isinstance(found, bytes) else None
