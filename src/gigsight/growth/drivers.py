@@ -24,6 +24,7 @@ import pandas as pd
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics.compute import compute, resolve
+from gigsight.metrics.grains import sharing
 from gigsight.metrics.periods import Periods, grain_of_label
 
 ADDITIVE = ("gsv", "client_spend", "revenue", "ai_gsv", "gsv_from_new_clients", "payments")
@@ -43,6 +44,7 @@ def segment_effects(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@sharing
 def explain_change(metric: str, from_period: str, to_period: str, by: list[str] | str, *, con: Any = None,
                    settings: Settings | None = None) -> pd.DataFrame:
     """Rank the segments of each dimension in ``by`` by how much of the change in ``metric`` they explain."""

@@ -67,6 +67,7 @@ def _grain_table(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
 def _rows_of(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
     if grain == "payments":
         f = g.payment_facts
+        f = f.filter((f.pk >= keys[0]) & (f.pk <= keys[-1]))  # before the joins below
         first = g.client_first.select("client_id", "first_pk")
         f = left_join(f, first, "client_id")
         f = f.mutate(new_client=ibis.coalesce(f.first_pk == f.pk, False))

@@ -19,11 +19,13 @@ built once instead of once per question (see :class:`Shared` for who may open on
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import ibis
 import pandas as pd
@@ -35,6 +37,8 @@ from gigsight.metrics.periods import Periods, month_index
 
 UNCATEGORISED = "Uncategorised"
 UNKNOWN = "Unknown"
+P = ParamSpec("P")
+R = TypeVar("R")
 _SHARED: dict[int, dict[tuple[Any, ...], Any]] = {}  # id(Ibis backend) -> materialised tables, while shared
 
 
@@ -78,6 +82,23 @@ class Shared:
         if self.owner:
             forget(self.key)
             del _SHARED[self.key]
+
+
+def sharing(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` inside a :class:`Shared` block on its store (its ``con`` argument, else its first): the
+    several computations of one call (a ranking and its comparison period, say) build the facts once."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        from gigsight.backends import ibis_of
+
+        con = kwargs.get("con", args[0] if args else None)
+        if con is None or isinstance(con, str):
+            return fn(*args, **kwargs)
+        with Shared(ibis_of(con)):
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def forget(key: int) -> None:
@@ -244,9 +265,9 @@ class Grains:
     def client_first(self) -> Any:
         """Each client's first positive payment: the acquisition moment."""
         f = self.payment_facts.filter(lambda t: t.amount > 0)
-        first = f.group_by("client_id").aggregate(first_at=f.paid_at.min())
-        m = month_index(first.first_at)
-        return first.mutate(first_pk=self.periods.key_expr(m))
+        first = self._share(f.group_by("client_id").aggregate(first_at=f.paid_at.min()), ("client_first",),
+                            per_period=False)
+        return first.mutate(first_pk=self.periods.key_expr(month_index(first.first_at)))
 
     @cached_property
     def new_clients(self) -> Any:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from gigsight.backends import ibis_of
 from gigsight.errors import ConfigError
+from gigsight.metrics.grains import sharing
 from gigsight.skills.demand import nulls_to_none, trends
 from gigsight.skills.supply import cooccurrence, supply
 
@@ -44,6 +45,7 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.0%}"
 
 
+@sharing
 def promote(con: Any, period: str = "quarter", at: str | None = None, min_jobs: int = 20,
             top: int = 10, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Skills to promote in period ``at``: rank, skill, score and the reasons behind it.

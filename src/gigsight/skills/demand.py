@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from gigsight.errors import ConfigError
+from gigsight.metrics.grains import sharing
 from gigsight.metrics.periods import Periods
 
 Z95 = 1.959963984540054
@@ -48,6 +49,7 @@ def rate_ratio_ci(a: float, b: float, z: float = Z95) -> tuple[float | None, flo
     return a / b - 1, math.exp(r - z * se) - 1, math.exp(r + z * se) - 1
 
 
+@sharing
 def trends(con: Any, period: str = "quarter", at: str | None = None, min_jobs: int = 20,
            ai_only: bool = False, top: int | None = None) -> pd.DataFrame:
     """Skills ranked by jobs posted in period ``at`` (default: the last complete one), with YoY growth and its 95% CI.
@@ -178,6 +180,7 @@ def _bh(p: pd.Series) -> list[float]:
     return q
 
 
+@sharing
 def emerging(con: Any, window: int = 6, baseline: int = 12, min_jobs: int = 20, fdr: float = 0.05,
              min_ratio: float = 1.5) -> pd.DataFrame:
     """Emerging and declining skills of the store (monthly jobs posted; the last, partial month left out)."""
