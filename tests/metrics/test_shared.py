@@ -47,3 +47,23 @@ def test_shared_tables_answer_like_fresh_ones_and_writes_drop_them(store: Store,
         pd.testing.assert_frame_equal(a, b)
     assert after["2025Q3"] == pytest.approx(before["2025Q3"] + 123.45, abs=0.001)
     assert (after.drop("2025Q3") == before.drop("2025Q3")).all()
+
+
+def test_a_sharing_function_shares_within_its_call_only(tmp_path: Path) -> None:
+    import gigsight
+    from gigsight.metrics.grains import sharing
+
+    store = gigsight.connect(f"duckdb://{tmp_path / 's.duckdb'}")
+    ingest(store, write_records(tmp_path))
+    seen: list[int] = []
+
+    @sharing
+    def two_questions(claims: list[str], con: Store) -> list[pd.DataFrame]:
+        out = [compute(c, period="quarter", con=con) for c in claims]
+        seen.append(len(_SHARED[id(con.con)]))
+        return out
+
+    got = two_questions(["gsv", "active_clients"], store)  # the store passed by position, after another argument
+    assert seen[0] >= 2 and id(store.con) not in _SHARED
+    pd.testing.assert_frame_equal(got[1], compute("active_clients", period="quarter", con=store))
+    store.close()

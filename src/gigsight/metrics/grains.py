@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import itertools
 import uuid
 from collections.abc import Callable
@@ -85,14 +86,16 @@ class Shared:
 
 
 def sharing(fn: Callable[P, R]) -> Callable[P, R]:
-    """Run ``fn`` inside a :class:`Shared` block on its store (its ``con`` argument, else its first): the
+    """Run ``fn`` inside a :class:`Shared` block on its store (its ``con`` or ``store`` argument): the
     several computations of one call (a ranking and its comparison period, say) build the facts once."""
+    sig = inspect.signature(fn)
+    name = next(n for n in ("con", "store") if n in sig.parameters)
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         from gigsight.backends import ibis_of
 
-        con = kwargs.get("con", args[0] if args else None)
+        con = sig.bind_partial(*args, **kwargs).arguments.get(name)
         if con is None or isinstance(con, str):
             return fn(*args, **kwargs)
         with Shared(ibis_of(con)):

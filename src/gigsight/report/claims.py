@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from gigsight.errors import ConfigError, DataValidationError, Issue, did_you_mean
+from gigsight.metrics.grains import sharing
 from gigsight.metrics.periods import Periods, grain_of_label
 from gigsight.metrics.point import SCALE_FREE, value_and_growth
 from gigsight.metrics.registry import REGISTRY, SEGMENTS
@@ -128,6 +129,7 @@ def store_scale(con: Any) -> float:
     return float(s) if s else 1.0
 
 
+@sharing
 def check_claims(claims: list[Claim], con: Any, scale: float | str = "auto") -> list[ClaimResult]:
     """Measure every claim on the store ``con``."""
     factor = store_scale(con) if scale == "auto" else float(scale)

@@ -20,6 +20,7 @@ from typing import Any
 
 from gigsight.backends.base import Store
 from gigsight.metrics import compute
+from gigsight.metrics.grains import sharing
 from gigsight.metrics.point import SCALE_FREE, value_and_growth
 from gigsight.simulate.scenario import Scenario, Target, load_scenario
 
@@ -68,6 +69,7 @@ def _measure(store: Store, t: Target, scale: float) -> Check:
                  "n/a" if yoy is None else f"{yoy:+.2%}", ok)
 
 
+@sharing
 def check_targets(store: Store, scenario: str | Path | Scenario, scale: float = 1.0) -> list[Check]:
     """One :class:`Check` per target of the scenario, measured on ``store`` (generated at ``scale``)."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
