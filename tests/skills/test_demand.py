@@ -132,8 +132,9 @@ def test_skills_cli_json_has_no_nan(sim: Store, monkeypatch: pytest.MonkeyPatch)
     from typer.testing import CliRunner
 
     from gigsight import cli
+    from gigsight.cli import skills as skills_cli
 
-    monkeypatch.setattr(cli, "_url", lambda db: sim)  # the module's open store (DuckDB allows one writer process)
+    monkeypatch.setattr(skills_cli, "_url", lambda db: sim)  # the open store (DuckDB allows one writer process)
     r = CliRunner().invoke(cli.app, ["skills", "trends", "--at", "2025Q3", "--top", "200", "--format", "json"])
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))

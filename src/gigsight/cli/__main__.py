@@ -1,0 +1,5 @@
+"""``python -m gigsight.cli``."""
+
+from gigsight.cli import main
+
+main()

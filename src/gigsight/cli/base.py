@@ -1,0 +1,111 @@
+"""What every ``gigsight`` command shares: the Typer app, the consoles, common options and the printers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Growth intelligence for freelance and talent marketplaces.")
+# Piped output (logs, CI) gets wide tables instead of 80-column wrapping.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+EXIT_REJECTS = 3
+
+DbOption = Annotated[str, typer.Option("--db", help="Store: a .duckdb path or a URL (postgres://..., pyspark://local).",
+                                       envvar="GIGSIGHT_DB")]
+
+
+class Fmt(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class ReportFmt(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+HEADLINE = ("gsv,revenue,take_rate,active_clients,gsv_per_active_client,new_clients,gsv_per_new_client,"
+            "ai_gsv_share,ai_jobs")
+
+
+class FileFmt(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+FmtOption = Annotated[Fmt, typer.Option("--format", help="table for people, json for programs.")]
+
+
+def _url(db: str) -> str:
+    return db if "://" in db else f"duckdb://{db}"
+
+
+def _json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _rows(title: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        out.print(f"[dim]{title}: none[/dim]")
+        return
+    t = Table(title=title, title_justify="left")
+    for k in rows[0]:
+        t.add_column(k, justify="right" if isinstance(rows[0][k], int | float) else "left")
+    for r in rows:
+        t.add_row(*[f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v or "")
+                    for v in r.values()])
+    out.print(t)
+
+
+def _print_ingest(result: dict[str, Any]) -> None:
+    _rows("Ingest", [{"table": s["table"], "source": Path(s["source"]).name if "://" not in s["source"]
+                      else s["source"], "read": s["read"], "inserted": s["inserted"], "updated": s["updated"],
+                      "rejected": s["rejected"]} for s in result["sources"]])
+    for s in result["sources"]:
+        for w in s["warnings"]:
+            err.print(f"[yellow]warning:[/yellow] {w}")
+    if result["rejected"]:
+        _rows("First rejected values (all are in the rejects table; see `gigsight info`)",
+              [{"source": Path(i["source"]).name, "row": i["row"], "column": i["column"] or "",
+                "value": (i["value"] or "")[:40], "problem": i["message"]} for i in result["issues"][:15]])
+
+
+def _records(df: Any) -> list[dict[str, Any]]:
+    return [{k: (None if v != v else v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+
+
+def _show_kpis(rows: list[dict[str, Any]]) -> None:
+    def cell(key: str, v: Any) -> Any:
+        if v is None or isinstance(v, bool | str):
+            return "" if v is None else v
+        if key.endswith(("_yoy", "_qoq")) or key in ("take_rate", "ai_gsv_share", "fill_rate",
+                                                      "client_spend_retention"):
+            return f"{v:+.1%}" if key.endswith(("_yoy", "_qoq")) else f"{v:.1%}"
+        return v
+    _rows("KPIs", [{k: cell(k, v) for k, v in r.items()} for r in rows])
+
+
+def _emit(rows: list[dict[str, Any]], fmt: ReportFmt, title: str) -> None:
+    if fmt is ReportFmt.json:
+        _json(rows)
+    elif fmt is ReportFmt.csv:
+        import csv
+
+        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [])
+        w.writeheader()
+        w.writerows(rows)
+    else:
+        _rows(title, [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows])
+
+
+ReportOption = Annotated[ReportFmt, typer.Option("--format", help="table, csv or json.")]

@@ -1,0 +1,154 @@
+"""Commands that load, inspect, simulate and document a store: ingest, export, info, demo, simulate, docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import gigsight
+from gigsight.cli.base import (
+    EXIT_REJECTS,
+    DbOption,
+    FileFmt,
+    Fmt,
+    FmtOption,
+    _json,
+    _print_ingest,
+    _rows,
+    _show_kpis,
+    _url,
+    app,
+    err,
+    out,
+)
+from gigsight.demo import DEMO_SCALE
+from gigsight.metrics.docs import metrics_markdown
+from gigsight.model.docs import schema_markdown
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path | None, typer.Argument(help="A directory of table files, or one file with --table.")] = None,
+    db: DbOption = "gigsight.duckdb",
+    table: Annotated[str | None, typer.Option(help="Canonical table a single file holds.")] = None,
+    source: Annotated[str | None, typer.Option("--from", help="Read from a Postgres database URL.")] = None,
+    mapping: Annotated[str | None, typer.Option(help="Column mapping: a YAML path or a shipped name.")] = None,
+    rates: Annotated[Path | None, typer.Option(help="CSV of exchange rates (currency,rate).")] = None,
+    strict: Annotated[bool, typer.Option(help="Any rejected row makes the run fail with nothing loaded.")] = False,
+    fmt: FmtOption = Fmt.table,
+) -> None:
+    """Validate and load CSV, Parquet or JSON Lines files (or a Postgres database) into the store."""
+    result = gigsight.ingest(path, con=_url(db), table=table, source_url=source, mapping=mapping, rates=rates,
+                             strict=strict, progress=fmt is Fmt.table and err.is_terminal).to_dict()
+    _json(result) if fmt is Fmt.json else _print_ingest(result)
+    if result["rejected"]:
+        raise typer.Exit(EXIT_REJECTS)
+
+
+@app.command()
+def export(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the table files into.")],
+    db: DbOption = "gigsight.duckdb",
+    file_format: Annotated[FileFmt, typer.Option("--format", help="File format.")] = FileFmt.parquet,
+) -> None:
+    """Write the canonical tables back out, so anyone can check the numbers with their own tools."""
+    for p in gigsight.export(out_dir, file_format.value, con=_url(db)):
+        out.print(str(p))
+
+
+@app.command()
+def info(db: DbOption = "gigsight.duckdb", fmt: FmtOption = Fmt.table) -> None:
+    """Tables, row counts, date ranges and rejects."""
+    facts = gigsight.info(_url(db))
+    if fmt is Fmt.json:
+        _json(facts)
+        return
+    out.print(f"[bold]{facts['store']}[/bold] ({facts['backend']})")
+    _rows("Tables", facts["tables"])
+    _rows("Rejects", facts["rejects"])
+
+
+@app.command()
+def demo(
+    db: DbOption = "gigsight.duckdb",
+    scale: Annotated[float, typer.Option(help="Size relative to the full seed marketplace (1 = $717M a quarter).")]
+    = DEMO_SCALE,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
+    replace: Annotated[bool, typer.Option(help="Overwrite a database that already holds data.")] = False,
+    fmt: FmtOption = Fmt.table,
+) -> None:
+    """Simulate the seed marketplace, ingest it with full validation, and tell its quarter from the records."""
+    if fmt is Fmt.table:
+        out.print(f"Simulating scenario seed-q3 at scale {scale:g} (1 = full size), seed {seed} -> {db}")
+    result = gigsight.demo(db, scale=scale, seed=seed, replace=replace,
+                           progress=fmt is Fmt.table and err.is_terminal)
+    if fmt is Fmt.json:
+        _json(result)
+        return
+    _print_ingest(result["simulation"]["ingest"])
+    e = result["enrich"]
+    out.print(f"Enriched {e['jobs']:,} jobs: {e['ai_jobs']:,} AI-related by the classifier "
+              f"({e['ai_jobs'] / max(e['jobs'], 1):.1%}), {e['job_skills']:,} job skills")
+    shown = ("period", "gsv", "gsv_yoy", "active_clients", "active_clients_yoy", "gsv_per_active_client",
+             "gsv_per_new_client_yoy", "ai_jobs_yoy", "ai_gsv_share")
+    _show_kpis([{k: r[k] for k in shown} for r in result["quarters"][-6:]])
+    _rows(f"Growth bridge {result['period']} vs a year earlier",
+          [{k: round(v, 4) if isinstance(v, float) else v for k, v in b.items()} for b in result["bridge"]])
+    _rows("Scenario targets, measured on the records", result["targets"])
+    out.print()
+    for line in result["sentences"]:
+        out.print(f"[bold]{line}[/bold]")
+    out.print(f"\nReport: open [bold]{result['report']['html']}[/bold] in a browser (it needs no network); "
+              f"{result['report']['md']} holds the same in Markdown.")
+    out.print(f"Dashboard: [bold]gigsight serve --db {db}[/bold], then open http://127.0.0.1:8000/")
+    out.print(f"Next: [bold]gigsight kpis --db {db} --by ai --compare yoy[/bold], "
+              f"[bold]gigsight drivers --db {db} --from 2024Q3 --to 2025Q3[/bold], "
+              f"[bold]gigsight skills trends --db {db} --ai[/bold], [bold]gigsight skills promote --db {db}[/bold]")
+
+
+@app.command()
+def simulate(
+    db: DbOption = "gigsight.duckdb",
+    scenario: Annotated[str, typer.Option(help="Built-in scenario name or a scenario YAML file.")] = "seed-q3",
+    scale: Annotated[float, typer.Option(help="Size relative to full scale (counts scale; rates do not).")] = 0.05,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
+    replace: Annotated[bool, typer.Option(help="Overwrite a store that already holds data.")] = False,
+    validate: Annotated[bool, typer.Option(help="Load through the normal ingest validation (off: bulk load, "
+                                                "for full-scale runs).")] = True,
+    check: Annotated[bool, typer.Option(help="Measure the scenario's targets afterwards.")] = True,
+    list_: Annotated[bool, typer.Option("--list", help="List the built-in scenarios and exit.")] = False,
+    fmt: FmtOption = Fmt.table,
+) -> None:
+    """Generate a simulated marketplace (clients, freelancers, jobs, contracts, payments) and its planted truth."""
+    from gigsight.simulate import known_scenarios, load_scenario
+    from gigsight.simulate.targets import check_targets
+
+    if list_:
+        rows = [{"scenario": n, "description": load_scenario(n).description} for n in known_scenarios()]
+        _json(rows) if fmt is Fmt.json else _rows("Scenarios", rows)
+        return
+    with gigsight.connect(_url(db)) as store:
+        result = gigsight.simulate(store, scenario, scale=scale, seed=seed, replace=replace, validate=validate,
+                                   progress=fmt is Fmt.table and err.is_terminal)
+        if check:
+            result["targets"] = [c.to_dict() for c in check_targets(store, scenario, scale)]
+    if fmt is Fmt.json:
+        _json(result)
+        return
+    _rows(f"{result['scenario']} at scale {scale:g}, seed {seed}", [{"table": t, "rows": n}
+                                                                    for t, n in result["rows"].items()])
+    if validate:
+        _print_ingest(result["ingest"])
+    if check:
+        _rows("Scenario targets, measured on the records", result["targets"])
+
+
+@app.command()
+def docs(out_dir: Annotated[Path, typer.Option("--out", help="Docs folder.")] = Path("docs")) -> None:
+    """Regenerate docs/schema.md and docs/metrics.md from the code."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "schema.md").write_text(schema_markdown(), encoding="utf-8")
+    (out_dir / "metrics.md").write_text(metrics_markdown(), encoding="utf-8")
+    out.print(f"{out_dir / 'schema.md'}\n{out_dir / 'metrics.md'}")
