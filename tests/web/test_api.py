@@ -16,6 +16,7 @@ import gigsight
 from gigsight.skills.demand import trends as trends_of
 from gigsight.web.app import create_app
 from gigsight.web.service import MAX_JOBS, Service
+from tests.conftest import BACKENDS
 
 ENVELOPE = {"status", "type", "message", "detail"}
 
@@ -226,11 +227,11 @@ def test_warm_up_answers_the_overview_before_anyone_asks(web_db: Path) -> None:
     svc.close()
 
 
+# the web service serves a DuckDB file or a Postgres URL; a Spark session is not a URL it can open
 @pytest.mark.backend
+@pytest.mark.parametrize("store", [b for b in BACKENDS if b != "spark"], indirect=True)
 def test_the_service_on_every_sql_store(store: Any, tmp_path: Path) -> None:
     """The same questions over a Postgres URL (row counts as the data version) as over a DuckDB file."""
-    if store.name == "spark":
-        pytest.skip("the web service serves a DuckDB file or a Postgres URL; Spark sessions are not URLs")
     from gigsight.ingest.pipeline import ingest
     from tests.metrics.test_edge_cases import write_records
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -10,13 +9,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.web.conftest import free_port
+
 GIGSIGHT = [sys.executable, "-m", "gigsight.cli"]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _listening(port: int) -> list[str]:
@@ -31,7 +26,7 @@ def _listening(port: int) -> list[str]:
 
 
 def test_serve_answers_on_loopback_and_leaves_the_file_alone(web_db: Path) -> None:
-    port, before = _port(), web_db.stat().st_mtime_ns
+    port, before = free_port(), web_db.stat().st_mtime_ns
     proc = subprocess.Popen([*GIGSIGHT, "serve", "--db", str(web_db), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

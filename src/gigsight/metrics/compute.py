@@ -28,7 +28,8 @@ from gigsight.metrics.periods import Periods, month_index
 from gigsight.metrics.registry import SEGMENTS, Metric, get, measures_of
 
 
-def _as_list(value: str | Iterable[str] | None) -> list[str]:
+def as_list(value: str | Iterable[str] | None) -> list[str]:
+    """Names from a comma-separated string or a list (CLI and web parameters alike)."""
     if value is None:
         return []
     if isinstance(value, str):
@@ -38,7 +39,7 @@ def _as_list(value: str | Iterable[str] | None) -> list[str]:
 
 def resolve(metrics: str | Sequence[str], by: Sequence[str]) -> list[Metric]:
     """Registry lookups with did-you-mean, and a clear error for an unsupported breakdown."""
-    names = _as_list(metrics)
+    names = as_list(metrics)
     if not names:
         raise ConfigError("no metric given")
     for s in by:
@@ -112,7 +113,7 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
 
     settings = settings or Settings.from_env()
     ibis_con = ibis_of(con)
-    segs, comparisons = _as_list(by), _as_list(compare)
+    segs, comparisons = as_list(by), as_list(compare)
     wanted = resolve(metrics, segs)
     periods = Periods(period, settings.fiscal_year_start_month)
     offsets = {c: periods.offset(c) for c in comparisons}
@@ -240,4 +241,4 @@ def _plain(df: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-__all__ = ["compute", "month_index", "resolve"]
+__all__ = ["as_list", "compute", "month_index", "resolve"]

@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException
 
 from gigsight import __version__
 from gigsight.errors import BackendError, DataValidationError, GigsightError, SourceError
+from gigsight.metrics.compute import as_list
 from gigsight.web.pages import PAGES, api_docs_html, page_html, plotly_js
 from gigsight.web.service import MAX_JOBS, Service
 
@@ -99,10 +100,6 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
-def _split(text: str | None) -> list[str]:
-    return [t.strip() for t in (text or "").split(",") if t.strip()]
-
-
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope}, 404: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}}
 
@@ -157,7 +154,7 @@ def create_app(db: str | Path, service: Service | None = None) -> FastAPI:
              compare: Annotated[list[Comparison] | None, Query(max_length=2)] = None,
              start: OptLabel = None, end: OptLabel = None) -> Response:
         """Metrics per period (and segment); ``<metric>_yoy``/``_qoq`` are fractions, null where undefined."""
-        return await reply("kpis", _split(metrics), period=period, by=list(by or []), compare=list(compare or []),
+        return await reply("kpis", as_list(metrics), period=period, by=list(by or []), compare=list(compare or []),
                            start=start, end=end)
 
     @app.get("/api/growth", tags=["growth"], response_model=Records)

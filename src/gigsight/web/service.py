@@ -20,6 +20,7 @@ Request values reach the engines only as Ibis literals or registry lookups, neve
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -105,7 +106,9 @@ class Service:
         read_only = self.url.startswith("duckdb://")
         self.store: Store = connect(self.url, read_only=read_only) if read_only else connect(self.url)
         self.settings = settings or Settings.from_env()
-        self._file = Path(self.url.removeprefix("duckdb://")) if read_only else None
+        file = Path(self.url.removeprefix("duckdb://"))
+        # the database file and its write-ahead log: stat'ed on every request, so resolved once
+        self._files = (file, file.with_name(file.name + ".wal")) if read_only else ()
         self._lock = threading.RLock()
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.hits = self.misses = 0
@@ -128,9 +131,11 @@ class Service:
         """Changes whenever the data does: file size and mtime (DuckDB, WAL included) or, for other stores,
         table row counts (taken at most every few seconds, and never with ``refresh=False``: the event loop's
         fast path must not wait for the engine)."""
-        if self._file is not None:
-            parts = [self._file, self._file.with_name(self._file.name + ".wal")]
-            stats = [os.stat(p) for p in parts if p.exists()]
+        if self._files:
+            stats = []
+            for path in self._files:
+                with contextlib.suppress(FileNotFoundError):  # no WAL after a checkpoint
+                    stats.append(os.stat(path))
             return "-".join(f"{s.st_size}:{s.st_mtime_ns}" for s in stats)
         if refresh and time.monotonic() - self._counted[0] > COUNT_EVERY_S:  # a query per table: not every request
             with self._lock:
