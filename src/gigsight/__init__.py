@@ -32,7 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue", "Mapping",
     "Settings", "SourceError", "Store", "cohorts", "compute", "connect", "demo", "enrich", "explain_change", "export",
-    "growth_bridge", "info", "ingest", "report", "simulate",
+    "growth_bridge", "info", "ingest", "refresh", "report", "simulate",
 ]
 
 
@@ -149,6 +149,21 @@ def enrich(con: Store | str | None = None, *, taxonomy: str | Path | None = None
     store, owned = _store(con)
     try:
         return _enrich(store, show_progress=progress, classifier=c)
+    finally:
+        if owned:
+            store.close()
+
+
+def refresh(con: Store | str | None = None, *, force: bool = False, settings: Settings | None = None,
+            progress: bool = False) -> Any:
+    """Build the metric facts the store keeps between processes (joined payments, client and freelancer periods,
+    job facts), unless they are current (``force`` rebuilds). The CLI's ingest, simulate and enrich do this when
+    they finish; call it after writing with the library. See :mod:`gigsight.metrics.facts`."""
+    from gigsight.metrics.facts import refresh as _refresh
+
+    store, owned = _store(con)
+    try:
+        return _refresh(store, settings, force=force, progress=progress)
     finally:
         if owned:
             store.close()

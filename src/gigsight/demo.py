@@ -18,6 +18,7 @@ from gigsight.errors import ConfigError
 from gigsight.growth import growth_bridge
 from gigsight.inventory import info
 from gigsight.metrics import compute
+from gigsight.metrics.facts import refresh
 from gigsight.metrics.grains import Shared
 from gigsight.report import build_report, write
 from gigsight.report.model import growth_words, money
@@ -73,8 +74,9 @@ def demo(db: str | Path = "gigsight.duckdb", *, scenario: str = "seed-q3", scale
     with connect(f"duckdb://{path}") as store:
         sim = simulate(store, sc.source, scale=scale, seed=seed, replace=replace, progress=progress)
         enriched = enrich(store, show_progress=progress)
+        refresh(store, progress=progress)  # the story, the checks, the report and later readers use them
         period = next((t.period for t in sc.targets if "Q" in t.period), f"{sc.end[:4]}Q3")
-        with Shared(store.con):  # the story, the checks and the report read the same facts: build them once
+        with Shared(store.con):  # what the kept facts leave out (months, per-question tables) is built once
             story = headline(store, period, scale)
             checks = [c.to_dict() for c in check_targets(store, sc, scale)]
             written = write(build_report(store, period), path.with_name(f"{path.stem}-report"))

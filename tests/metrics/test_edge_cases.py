@@ -11,6 +11,7 @@ from gigsight.backends.base import Store
 from gigsight.config import Settings
 from gigsight.ingest.pipeline import ingest
 from gigsight.metrics import compute
+from gigsight.metrics.facts import refresh
 from tests.conftest import write_csv
 
 # client, paid_at (as the export has it), amount, kind, AI job?
@@ -51,7 +52,10 @@ def rows(df: object, key: str = "period") -> dict[str, dict[str, object]]:
     return {r[key]: r for r in df.to_dict(orient="records")}  # type: ignore[attr-defined]
 
 
-def test_calendar_and_activity_edges(edge: Store) -> None:
+@pytest.mark.parametrize("kept", [False, True], ids=["computed", "kept-facts"])
+def test_calendar_and_activity_edges(edge: Store, kept: bool) -> None:
+    if kept:
+        refresh(edge)
     q = rows(compute(["gsv", "active_clients", "new_clients"], con=edge))
     assert {k: v["gsv"] for k, v in q.items()} == {
         "2024Q1": 400.0, "2024Q2": 0, "2024Q3": 100.0, "2024Q4": 200.0, "2025Q1": 0, "2025Q2": 800.0,
@@ -71,9 +75,16 @@ def test_segment_missing_a_year_earlier_has_null_growth(edge: Store) -> None:
 
 
 def test_fiscal_years(edge: Store) -> None:
-    df = compute("gsv", period="year", con=edge, settings=Settings(fiscal_year_start_month=7))
-    assert {r["period"]: r["gsv"] for r in df.to_dict(orient="records")} == {
-        "2024": 400.0, "2025": 1100.0, "2026": 1550.0}
+    want = {"2024": 400.0, "2025": 1100.0, "2026": 1550.0}
+    fiscal = Settings(fiscal_year_start_month=7)
+    df = compute("gsv", period="year", con=edge, settings=fiscal)
+    assert {r["period"]: r["gsv"] for r in df.to_dict(orient="records")} == want
+    refresh(edge)  # facts kept for calendar years must not answer a fiscal-year question
+    df = compute("gsv", period="year", con=edge, settings=fiscal)
+    assert {r["period"]: r["gsv"] for r in df.to_dict(orient="records")} == want
+    refresh(edge, fiscal)  # and facts kept for these fiscal years answer it the same
+    df = compute(["gsv", "active_clients"], period="year", con=edge, settings=fiscal)
+    assert {r["period"]: r["gsv"] for r in df.to_dict(orient="records")} == want
 
 
 def test_bad_requests_get_clear_errors(duck: Store, tmp_path: Path) -> None:

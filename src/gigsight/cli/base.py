@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+import gigsight
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Growth intelligence for freelance and talent marketplaces.")
 # Piped output (logs, CI) gets wide tables instead of 80-column wrapping.
@@ -44,6 +46,20 @@ class FileFmt(StrEnum):
 
 
 FmtOption = Annotated[Fmt, typer.Option("--format", help="table for people, json for programs.")]
+
+
+RefreshOption = Annotated[bool, typer.Option(
+    help="Afterwards, rebuild the metric facts the store keeps for fast questions (off: when more writes follow; "
+         "run gigsight refresh after the last).")]
+
+
+def _refresh(db: str, enabled: bool, fmt: Fmt) -> None:
+    """Keep the store's metric facts current after a write, saying so on stderr (stdout may be JSON)."""
+    if not enabled:
+        return
+    r = gigsight.refresh(_url(db), progress=fmt is Fmt.table and err.is_terminal)
+    if r.skipped is None:
+        err.print(f"[dim]Metric facts kept: {r.tables} tables, {r.rows:,} rows, in {r.seconds:.1f} s[/dim]")
 
 
 def _url(db: str) -> str:

@@ -14,8 +14,10 @@ from gigsight.cli.base import (
     FileFmt,
     Fmt,
     FmtOption,
+    RefreshOption,
     _json,
     _print_ingest,
+    _refresh,
     _rows,
     _show_kpis,
     _url,
@@ -37,11 +39,14 @@ def ingest(
     mapping: Annotated[str | None, typer.Option(help="Column mapping: a YAML path or a shipped name.")] = None,
     rates: Annotated[Path | None, typer.Option(help="CSV of exchange rates (currency,rate).")] = None,
     strict: Annotated[bool, typer.Option(help="Any rejected row makes the run fail with nothing loaded.")] = False,
+    refresh: RefreshOption = True,
     fmt: FmtOption = Fmt.table,
 ) -> None:
     """Validate and load CSV, Parquet or JSON Lines files (or a Postgres database) into the store."""
     result = gigsight.ingest(path, con=_url(db), table=table, source_url=source, mapping=mapping, rates=rates,
                              strict=strict, progress=fmt is Fmt.table and err.is_terminal).to_dict()
+    # (a run that fails part-way has dropped the kept facts with its first write: none are left stale)
+    _refresh(db, refresh, fmt)
     _json(result) if fmt is Fmt.json else _print_ingest(result)
     if result["rejected"]:
         raise typer.Exit(EXIT_REJECTS)
@@ -68,6 +73,22 @@ def info(db: DbOption = "gigsight.duckdb", fmt: FmtOption = Fmt.table) -> None:
     out.print(f"[bold]{facts['store']}[/bold] ({facts['backend']})")
     _rows("Tables", facts["tables"])
     _rows("Rejects", facts["rejects"])
+
+
+@app.command()
+def refresh(
+    db: DbOption = "gigsight.duckdb",
+    force: Annotated[bool, typer.Option(help="Rebuild even when the kept facts match the data.")] = False,
+    fmt: FmtOption = Fmt.table,
+) -> None:
+    """Rebuild the metric facts the store keeps (after writing to it with other tools or with --no-refresh)."""
+    r = gigsight.refresh(_url(db), force=force, progress=fmt is Fmt.table and err.is_terminal)
+    if fmt is Fmt.json:
+        _json(r.__dict__)
+    elif r.skipped:
+        out.print(f"nothing built: {r.skipped}")
+    else:
+        out.print(f"kept {r.tables} fact tables ({r.rows:,} rows) in {r.seconds:.1f} s")
 
 
 @app.command()
@@ -119,6 +140,7 @@ def simulate(
                                                 "for full-scale runs).")] = True,
     check: Annotated[bool, typer.Option(help="Measure the scenario's targets afterwards.")] = True,
     list_: Annotated[bool, typer.Option("--list", help="List the built-in scenarios and exit.")] = False,
+    refresh: RefreshOption = True,
     fmt: FmtOption = Fmt.table,
 ) -> None:
     """Generate a simulated marketplace (clients, freelancers, jobs, contracts, payments) and its planted truth."""
@@ -132,6 +154,8 @@ def simulate(
     with gigsight.connect(_url(db)) as store:
         result = gigsight.simulate(store, scenario, scale=scale, seed=seed, replace=replace, validate=validate,
                                    progress=fmt is Fmt.table and err.is_terminal)
+    _refresh(db, refresh, fmt)
+    with gigsight.connect(_url(db)) as store:
         if check:
             result["targets"] = [c.to_dict() for c in check_targets(store, scenario, scale)]
     if fmt is Fmt.json:

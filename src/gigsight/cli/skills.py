@@ -12,11 +12,13 @@ from gigsight.cli.base import (
     DbOption,
     Fmt,
     FmtOption,
+    RefreshOption,
     ReportFmt,
     ReportOption,
     _emit,
     _json,
     _records,
+    _refresh,
     _url,
     app,
     out,
@@ -28,10 +30,12 @@ def enrich(
     db: DbOption = "gigsight.duckdb",
     taxonomy: Annotated[Path | None, typer.Option(help="Your skills (CSV or YAML) extending the packaged.")] = None,
     replace_taxonomy: Annotated[bool, typer.Option(help="Use --taxonomy instead of the packaged skills.")] = False,
+    refresh: RefreshOption = True,
     fmt: FmtOption = Fmt.table,
 ) -> None:
     """Label every job (skills, AI work, category) and profile freelancers; unchanged jobs are reused."""
     r = gigsight.enrich(_url(db), taxonomy=taxonomy, replace_taxonomy=replace_taxonomy, progress=fmt is Fmt.table)
+    _refresh(db, refresh, fmt)
     facts = {k: getattr(r, k) for k in r.__dataclass_fields__}
     if fmt is Fmt.json:
         _json(facts)

@@ -24,7 +24,15 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from gigsight.backends.base import Store, duckdb_settings
 from gigsight.config import Settings
@@ -231,12 +239,13 @@ def _arrow_name(duck_type: object) -> str:
 
 
 @contextmanager
-def progress_bar(show: bool) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
+def progress_bar(show: bool, steps: bool = False) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
+    """A Rich bar per labelled task: bytes read by default, ``steps`` done of a count otherwise."""
     if not show:
         yield lambda label, total: (lambda n: None)
         return
-    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                   transient=False)
+    amount = (MofNCompleteColumn(), TimeElapsedColumn()) if steps else (DownloadColumn(), TimeRemainingColumn())
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), *amount, transient=False)
     with bar:
         def advance_for(label: str, total: int) -> Callable[[int], None]:
             task = bar.add_task(Path(label).name[:40], total=max(total, 1))

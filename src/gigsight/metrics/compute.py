@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import ibis
 import pandas as pd
 
 from gigsight.backends.base import bounded_memory
@@ -58,20 +57,23 @@ def resolve(metrics: str | Sequence[str], by: Sequence[str]) -> list[Metric]:
 
 
 def _grain_table(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
-    t = _rows_of(g, grain, keys, by)
-    t = t.filter((t.pk >= keys[0]) & (t.pk <= keys[-1]))  # before any fan-out: rows of other periods are dropped
+    t = _in_periods(_rows_of(g, grain, keys, by), g, keys)  # before any fan-out: rows of other periods dropped
     if "skill" in by:  # a job with three skills counts once under each
         t = t.join(g.job_skills, "job_id")
     return t
 
 
+def _in_periods(t: Any, g: Grains, keys: list[int]) -> Any:
+    """Rows of periods ``keys[0]..keys[-1]``; by month where rows have one (a plain integer range the engine
+    can skip stored blocks by), else by period key."""
+    if "m" in t.columns:
+        return t.filter((t.m >= g.periods.months(keys[0])[0]) & (t.m <= g.periods.end_month(keys[-1])))
+    return t.filter((t.pk >= keys[0]) & (t.pk <= keys[-1]))
+
+
 def _rows_of(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
     if grain == "payments":
-        f = g.payment_facts
-        f = f.filter((f.pk >= keys[0]) & (f.pk <= keys[-1]))  # before the joins below
-        first = g.client_first.select("client_id", "first_pk")
-        f = left_join(f, first, "client_id")
-        f = f.mutate(new_client=ibis.coalesce(f.first_pk == f.pk, False))
+        f = _in_periods(g.payment_facts, g, keys)  # before the join below
         if "tier" in by:
             tiers = g.client_period(keys).select("client_id", "pk", "tier")
             f = left_join(f, tiers, ["client_id", "pk"])
@@ -81,13 +83,7 @@ def _rows_of(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
     if grain == "client_period":
         return g.client_period(keys)
     if grain == "retention":
-        cp = g.client_period(keys)
-        back = g.periods.offset("yoy")
-        carried = [c for c in ("country", "tier") if c in cp.columns]
-        then = cp.filter(cp.active).select("client_id", *carried, pk=cp.pk + back, then_spend=cp.ttm_spend)
-        now = cp.select("client_id", "pk", now_spend=cp.ttm_spend)
-        t = left_join(then, now, ["client_id", "pk"])
-        return t.mutate(now_spend=ibis.coalesce(t.now_spend, 0))
+        return g.retention(keys)
     if grain == "freelancer_period":
         return g.freelancer_period(keys)
     if grain == "jobs":

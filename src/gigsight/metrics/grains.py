@@ -11,9 +11,11 @@
 The AI flag and category come from the enrich stage's ``job_labels`` when it exists, else from the
 jobs table's own columns, so metric code does not change when the classifier arrives.
 
-Inside a :class:`Shared` block the materialised tables outlive one ``compute()``: the report and the web
-app ask many questions of data that does not change meanwhile, and the joins over every payment are then
-built once instead of once per question (see :class:`Shared` for who may open one).
+The materialised tables can outlive one ``compute()`` twice over: the store keeps them between processes while
+the data does not change (:mod:`gigsight.metrics.facts`), and inside a :class:`Shared` block whatever is not
+kept is built once for every question of the block (the report and the web app ask many questions of data
+that does not change meanwhile). Either way the tables then carry every segment column and every period of
+the data (:attr:`Grains.full`), so one build answers every later question.
 """
 
 from __future__ import annotations
@@ -34,8 +36,12 @@ import pandas as pd
 from gigsight.backends.base import drop_temp_table, temp_table
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
+from gigsight.metrics import facts
 from gigsight.metrics.periods import Periods, month_index
 
+# Per-client sums are stored back as the canonical money type: DuckDB widens a sum to DECIMAL(38,2), whose
+# 128-bit arithmetic made every later sum over the client tables 40x slower; no client spends $10^16.
+MONEY = ibis.dtype("decimal(18, 2)")
 UNCATEGORISED = "Uncategorised"
 UNKNOWN = "Unknown"
 P = ParamSpec("P")
@@ -151,35 +157,87 @@ class Grains:
     _periods: dict[tuple[int, ...], Any] = field(default_factory=dict)
     _temp_tables: list[str] = field(default_factory=list)
     all_keys: list[int] = field(default_factory=list)  # every period key of the data (set by compute)
+    kept: dict[str, str] | None = None  # the store's kept facts (key text -> table), when current
+    _tables_read: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._tables = set(self.con.list_tables())
         if "payments" not in self._tables:
             raise ConfigError("this store has no payments table: ingest data first (gigsight ingest)")
+        self.kept = self._kept_facts()
+
+    def _kept_facts(self) -> dict[str, str] | None:
+        """The store's kept facts when current (looked up once per Shared block, where one is open)."""
+        if not self.materialize or facts.writer(self.con) is not None:
+            return None
+        shared = self.shared
+        if shared is not None and ("kept facts",) in shared:
+            found: dict[str, str] | None = shared[("kept facts",)]
+            return found
+        found = facts.current(self.con, self._tables)
+        if shared is not None:
+            shared[("kept facts",)] = found
+        return found
 
     @property
     def shared(self) -> dict[tuple[Any, ...], Any] | None:
         return _SHARED.get(id(self.con)) if self.materialize else None
 
+    @property
+    def full(self) -> bool:
+        """Whether this computation builds (or reads) the facts shared beyond itself, which carry every
+        segment column and span every period of the data."""
+        return self.shared is not None or self.kept is not None
+
+    @property
+    def settings_key(self) -> tuple[Any, ...]:
+        s = self.settings  # only what changes a fact: memory limits and the store URL do not
+        return (s.ttm_months, s.tier_bounds, s.core_client_lifetime_spend, s.new_client_window_days)
+
+    def _table(self, name: str) -> Any:
+        """A store table, its schema read once per computation."""
+        if name not in self._tables_read:
+            self._tables_read[name] = self.con.table(name)
+        return self._tables_read[name]
+
     def _keep(self, expr: Any, key: tuple[Any, ...] | None = None, per_period: bool = True) -> Any:
-        """Materialise an intermediate every metric of a computation reads (joins done once, not per query);
-        with ``key`` inside a :class:`Shared` block, once for every computation of the block (and, unless
-        ``per_period``, for every period grain: row-level facts carry the month, not the period)."""
+        """Materialise an intermediate every metric of a computation reads (joins done once, not per query).
+        With ``key``, when facts are shared (:attr:`full`), the table is looked up or kept beyond this
+        computation: in the store's kept facts (:mod:`gigsight.metrics.facts`), then in a :class:`Shared` block
+        (unless ``per_period``, one table for every period grain: row-level facts carry the month).
+        ``expr`` may be a function building the expression, called only when the table must be built."""
+        build = expr if callable(expr) else (lambda: expr)
         if not self.materialize:
-            return expr
+            return build()
+        if key is None or not self.full:
+            kept = build().cache()
+            self._cached.append(kept)
+            return kept
+        full = (*key, self.periods, self.settings_key) if per_period else key
         shared = self.shared
-        if key is not None and shared is not None:
-            full = (*key, self.periods, self.settings) if per_period else key
-            if full not in shared:
-                shared[full] = expr.cache()
+        if shared is not None and full in shared:
             return shared[full]
-        kept = expr.cache()
-        self._cached.append(kept)
-        return kept
+        table = self._kept_table(full, build)
+        if table is None:
+            table = build().cache()
+            if shared is None:
+                self._cached.append(table)
+        if shared is not None:
+            shared[full] = table
+        return table
+
+    def _kept_table(self, full: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        w = facts.writer(self.con)
+        if w is not None:
+            return facts.keep(self.con, w, full, build())
+        name = (self.kept or {}).get(facts.key_text(full))
+        return None if name is None else self.con.table(name)
 
     def _share(self, expr: Any, key: tuple[Any, ...], per_period: bool = True) -> Any:
-        """Materialise only inside a :class:`Shared` block (a single computation reads it once)."""
-        return self._keep(expr, key, per_period) if self.shared is not None else expr
+        """Materialise only when facts are shared (a single computation reads it once)."""
+        if self.full:
+            return self._keep(expr, key, per_period)
+        return expr() if callable(expr) else expr
 
     def release(self) -> None:
         """Drop the materialised intermediates."""
@@ -195,9 +253,9 @@ class Grains:
     # --- row-level facts -------------------------------------------------------------------------
     @cached_property
     def job_flags(self) -> Any:
-        j = self.con.table("jobs")
+        j = self._table("jobs")
         if "job_labels" in self._tables:
-            lab = self.con.table("job_labels")
+            lab = self._table("job_labels")
             j = left_join(j, lab.select("job_id", lab_ai=lab.is_ai, lab_cat=lab.category_inferred), "job_id")
             return j.select("job_id", "client_id", "posted_at",
                             is_ai=ibis.coalesce(j.lab_ai, j.is_ai, False),
@@ -209,10 +267,10 @@ class Grains:
     def job_skills(self) -> Any:
         """(job_id, skill): the enrich stage's normalised skills when present, else the job's own tags."""
         if {"job_skills", "skills"} <= self._tables:
-            js, sk = self.con.table("job_skills"), self.con.table("skills")
+            js, sk = self._table("job_skills"), self._table("skills")
             return self._share(js.join(sk, "skill_id").select("job_id", skill=sk.name).distinct(), ("job_skills",),
                                per_period=False)
-        j = self.con.table("jobs").filter(lambda t: t.skills.notnull())
+        j = self._table("jobs").filter(lambda t: t.skills.notnull())
         # split on "," only: Spark's split() takes a regular expression, where "|" means "or"
         tags = j.select("job_id", tag=j.skills.replace("|", ",").split(",").unnest())
         # lstrip/rstrip, not strip: ibis passes string.whitespace to Spark's trim, where "\v" becomes "v"
@@ -221,7 +279,7 @@ class Grains:
 
     @cached_property
     def clients(self) -> Any:
-        c = self.con.table("clients")
+        c = self._table("clients")
         return c.select("client_id", country=ibis.coalesce(c.country, UNKNOWN))
 
     def with_country(self, t: Any) -> Any:
@@ -229,21 +287,29 @@ class Grains:
         return t.join(self.clients, "client_id") if self._carry("country") else t
 
     def _carry(self, *names: str) -> list[str]:
-        """The optional segment columns this computation needs (all of them when tables are shared)."""
+        """The optional segment columns this computation needs (all of them when facts are shared)."""
         wanted = {"job_id": "skill", "category": "category", "country": "country"}
-        return [n for n in names if wanted[n] in self.segments or self.shared is not None]
+        return [n for n in names if wanted[n] in self.segments or self.full]
 
     @cached_property
     def payment_facts(self) -> Any:
-        p = self.con.table("payments")
-        k = self.con.table("contracts").select("contract_id", "job_id")
+        rows = self._keep(self._payment_rows, ("payment_facts", *self._carry("job_id", "category", "country")),
+                          per_period=False)
+        return rows.mutate(pk=self.periods.key_expr(rows.m),
+                           new_client=ibis.coalesce(self.periods.same_period_expr(rows.first_m, rows.m), False))
+
+    def _payment_rows(self) -> Any:
+        p = self._table("payments")
+        k = self._table("contracts").select("contract_id", "job_id")
         j = self.job_flags.select("job_id", "category", ai="is_ai")
         t = self.with_country(p.join(k, "contract_id").join(j, "job_id"))
-        rows = self._keep(t.select(
-            "client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "ai",
-            *self._carry("job_id", "category", "country"), m=month_index(t.paid_at), gsv=t.amount + t.client_fee,
-        ), ("payment_facts", *self._carry("job_id", "category", "country")), per_period=False)
-        return rows.mutate(pk=self.periods.key_expr(rows.m))
+        rows = t.select("client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "ai",
+                        *self._carry("job_id", "category", "country"), m=month_index(t.paid_at),
+                        gsv=t.amount + t.client_fee)
+        # the month of the client's first positive payment rides on every row, so "paid by a new client" is a
+        # comparison, not a join of every payment with every client per question
+        first = rows.filter(rows.amount > 0).group_by("client_id").aggregate(first_m=rows.m.min())
+        return left_join(rows, first, "client_id")
 
     # --- client level -----------------------------------------------------------------------------
     @cached_property
@@ -261,7 +327,8 @@ class Grains:
         f = self.payment_facts
         f = f.mutate(b=f[self.window[0]])
         return self._keep(f.group_by(["client_id", "b"]).aggregate(
-            spend=f.amount.sum(), gsv=f.gsv.sum(), positive=ibis.ifelse(f.amount > 0, 1, 0).max(),
+            spend=f.amount.sum().cast(MONEY), gsv=f.gsv.sum().cast(MONEY),
+            positive=ibis.ifelse(f.amount > 0, 1, 0).max(),
         ), ("client_bucket",))
 
     @cached_property
@@ -280,7 +347,7 @@ class Grains:
         days = ibis.interval(days=self.settings.new_client_window_days)
         w = pay.join(first.select("client_id", "first_at"), "client_id")
         w = w.filter(w.paid_at < w.first_at + days)
-        win = w.group_by("client_id").aggregate(window_gsv=w.gsv.sum())
+        win = w.group_by("client_id").aggregate(window_gsv=w.gsv.sum().cast(MONEY))
         t = left_join(first, win, "client_id")
         carried = self._carry("country")
         return self._share(t.select("client_id", *carried, pk=t.first_pk, window_gsv=ibis.coalesce(t.window_gsv, 0)),
@@ -307,7 +374,7 @@ class Grains:
     def _span(self, keys: list[int]) -> list[int]:
         """The period ends to build: inside a Shared block every one the data has (quarters and years: few), so
         one build answers every later question; otherwise only ``keys``. Readers filter to their periods."""
-        if self.shared is not None and self.all_keys and self.periods.grain != "month":
+        if self.full and self.all_keys and self.periods.grain != "month":
             return sorted(set(self.all_keys) | set(keys))
         return keys
 
@@ -315,7 +382,7 @@ class Grains:
         """Per client and period end: trailing spend and GSV, active flag, tier, core flag, country."""
         keys = self._span(keys)
         if tuple(keys) not in self._periods:
-            self._periods[tuple(keys)] = self._keep(self._client_period(keys),
+            self._periods[tuple(keys)] = self._keep(lambda: self._client_period(keys),
                                                     ("client_period", tuple(keys), *self._carry("country")))
         return self._periods[tuple(keys)]
 
@@ -324,7 +391,8 @@ class Grains:
         span = self.window[1]
         j = cb.join(ends, [cb.b <= ends.end_b, cb.b > ends.end_b - span])
         cp = j.group_by(["client_id", "pk"]).aggregate(
-            ttm_spend=j.spend.sum(), ttm_gsv=j.gsv.sum(), active=j.positive.max(), last_b=j.b.max(),
+            ttm_spend=j.spend.sum().cast(MONEY), ttm_gsv=j.gsv.sum().cast(MONEY), active=j.positive.max(),
+            last_b=j.b.max(),
         )
         # Lifetime spend at the period end is the running total at the client's last bucket in the window.
         life = self.client_lifetime
@@ -336,9 +404,25 @@ class Grains:
             tier=tier_expr(cp.ttm_spend, self.settings.tier_bounds),
         )
 
+    def retention(self, keys: list[int]) -> Any:
+        """Per client active a year before each period end: its trailing spend then and now (0 if gone)."""
+        def build() -> Any:
+            cp = self.client_period(keys)
+            carried = [c for c in ("country", "tier") if c in cp.columns]
+            then = cp.filter(cp.active).select("client_id", *carried, pk=cp.pk + self.periods.offset("yoy"),
+                                               then_spend=cp.ttm_spend)
+            now = cp.select("client_id", "pk", now_spend=cp.ttm_spend)
+            t = left_join(then, now, ["client_id", "pk"])
+            return t.mutate(now_spend=ibis.coalesce(t.now_spend, 0))
+        return self._share(build, ("retention", tuple(self._span(keys)), *self._carry("country")))
+
     # --- freelancers, jobs, contracts -------------------------------------------------------------
     def freelancer_period(self, keys: list[int]) -> Any:
+        """Per freelancer and period end: active (earned in the trailing window) and AI-specialised."""
         keys = self._span(keys)
+        return self._share(lambda: self._freelancer_period(keys), ("freelancer_period", tuple(keys)))
+
+    def _freelancer_period(self, keys: list[int]) -> Any:
         f = self.payment_facts
         f = f.mutate(b=f[self.window[0]])
         fb = f.group_by(["freelancer_id", "b"]).aggregate(
@@ -352,37 +436,37 @@ class Grains:
         )
         specialist = (fp.earned > 0) & (fp.ai_earned.fill_null(0) > fp.earned * 0.5)
         if "freelancer_profile" in self._tables:
-            prof = self.con.table("freelancer_profile").select("freelancer_id", prof_ai="is_ai_specialist")
+            prof = self._table("freelancer_profile").select("freelancer_id", prof_ai="is_ai_specialist")
             fp = left_join(fp, prof, "freelancer_id")
             specialist = specialist | ibis.coalesce(fp.prof_ai, False)
-        return self._share(fp.select("freelancer_id", "pk", active=fp.active == 1,
-                                     ai_specialist=(fp.active == 1) & ibis.coalesce(specialist, False)),
-                           ("freelancer_period", tuple(keys)))
+        return fp.select("freelancer_id", "pk", active=fp.active == 1,
+                         ai_specialist=(fp.active == 1) & ibis.coalesce(specialist, False))
 
     @cached_property
     def job_facts(self) -> Any:
-        j = self.with_country(self.job_flags)
-        k = self.con.table("contracts")
-        first = k.group_by("job_id").aggregate(hired_at=k.started_at.min())
-        j = left_join(j, first, "job_id")
-        if "proposals" in self._tables:
-            pr = self.con.table("proposals")
-            j = left_join(j, pr.group_by("job_id").aggregate(proposals=pr.count()), "job_id")
-            proposals = ibis.coalesce(j.proposals, 0)
-        else:
-            proposals = ibis.literal(None, "int64")
-        days = (j.hired_at.epoch_seconds() - j.posted_at.epoch_seconds()) / 86400.0
-        rows = j.select("job_id", "category", "posted_at", *self._carry("country"), ai=j.is_ai,
-                        m=month_index(j.posted_at), days_to_hire=days, proposals=proposals)
-        if self.shared is not None:
-            rows = self._keep(rows, ("job_facts", *self._carry("country")), per_period=False)
+        def build() -> Any:
+            k = self._table("contracts")
+            first = k.group_by("job_id").aggregate(hired_at=k.started_at.min())
+            j = left_join(self.with_country(self.job_flags), first, "job_id")
+            if "proposals" in self._tables:
+                pr = self._table("proposals")
+                j = left_join(j, pr.group_by("job_id").aggregate(proposals=pr.count()), "job_id")
+                proposals = ibis.coalesce(j.proposals, 0)
+            else:
+                proposals = ibis.literal(None, "int64")
+            days = (j.hired_at.epoch_seconds() - j.posted_at.epoch_seconds()) / 86400.0
+            return j.select("job_id", "category", "posted_at", *self._carry("country"), ai=j.is_ai,
+                            m=month_index(j.posted_at), days_to_hire=days, proposals=proposals)
+
+        rows = self._share(build, ("job_facts", *self._carry("country")), per_period=False)
         return rows.mutate(pk=self.periods.key_expr(rows.m))
 
     @cached_property
     def contract_facts(self) -> Any:
-        k = self.con.table("contracts")
-        j = self.job_flags.select("job_id", "category", ai="is_ai")
-        t = self.with_country(k.join(j, "job_id"))
-        m = month_index(t.started_at)
-        return t.select("contract_id", "job_id", "ai", "category", *self._carry("country"), m=m,
-                        pk=self.periods.key_expr(m))
+        def build() -> Any:
+            t = self.with_country(self._table("contracts").join(
+                self.job_flags.select("job_id", "category", ai="is_ai"), "job_id"))
+            return t.select("contract_id", "job_id", "ai", "category", *self._carry("country"),
+                            m=month_index(t.started_at))
+        rows = self._share(build, ("contract_facts", *self._carry("country")), per_period=False)
+        return rows.mutate(pk=self.periods.key_expr(rows.m))

@@ -17,7 +17,7 @@ gigsight.errors.ConfigError: unknown metric 'gvs'; did you mean 'gsv'? (known: .
 
 from __future__ import annotations
 
-import inspect
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,8 +80,9 @@ def register(metric: Metric, *, replace: bool = False) -> Metric:
     if metric.name in REGISTRY and not replace:
         raise ConfigError(f"metric {metric.name!r} is already registered (pass replace=True to redefine it)")
     if not metric.defined_at:
-        caller = inspect.stack()[1]
-        metric = Metric(**{**metric.__dict__, "defined_at": f"{caller.filename}:{caller.lineno}"})
+        # the caller's frame only: inspect.stack() reads every frame's source and cost 0.6 s of each start-up
+        caller = sys._getframe(1)
+        metric = Metric(**{**metric.__dict__, "defined_at": f"{caller.f_code.co_filename}:{caller.f_lineno}"})
     if metric.ratio:
         for part in metric.ratio:
             get(part)
