@@ -19,7 +19,7 @@ from gigsight.growth import growth_bridge
 from gigsight.inventory import info
 from gigsight.metrics import compute
 from gigsight.metrics.facts import refresh
-from gigsight.metrics.grains import Shared
+from gigsight.metrics.shared import Shared
 from gigsight.report import build_report, write
 from gigsight.report.model import growth_words, money
 from gigsight.simulate import simulate

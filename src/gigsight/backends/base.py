@@ -117,10 +117,10 @@ class Store:
         raise NotImplementedError
 
     def data_changed(self) -> None:
-        """Every write calls this: tables shared between computations (metrics.grains.Shared) and the facts
+        """Every write calls this: tables shared between computations (metrics.shared.Shared) and the facts
         kept in the store (metrics.facts) are dropped."""
         from gigsight.metrics import facts
-        from gigsight.metrics.grains import forget
+        from gigsight.metrics.shared import forget
 
         forget(id(self.con))
         facts.drop(self.con)

@@ -142,7 +142,7 @@ def refresh(con: Any, settings: Any = None, *, force: bool = True, progress: boo
     from gigsight.config import Settings
     from gigsight.ingest.pipeline import progress_bar
     from gigsight.metrics.compute import compute
-    from gigsight.metrics.grains import Shared, forget
+    from gigsight.metrics.shared import Shared, forget
 
     ibis_con = ibis_of(con)
     settings = settings or Settings.from_env()

@@ -12,7 +12,7 @@ The AI flag and category come from the enrich stage's ``job_labels`` when it exi
 jobs table's own columns, so metric code does not change when the classifier arrives.
 
 The materialised tables can outlive one ``compute()`` twice over: the store keeps them between processes while
-the data does not change (:mod:`gigsight.metrics.facts`), and inside a :class:`Shared` block whatever is not
+the data does not change (:mod:`gigsight.metrics.facts`), and inside a :class:`~gigsight.metrics.shared.Shared` block whatever is not
 kept is built once for every question of the block (the report and the web app ask many questions of data
 that does not change meanwhile). Either way the tables then carry every segment column and every period of
 the data (:attr:`Grains.full`), so one build answers every later question.
@@ -21,14 +21,12 @@ the data (:attr:`Grains.full`), so one build answers every later question.
 from __future__ import annotations
 
 import contextlib
-import functools
-import inspect
 import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -38,85 +36,13 @@ from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics import facts
 from gigsight.metrics.periods import Periods, month_index
+from gigsight.metrics.shared import _SHARED
 
 # Per-client sums are stored back as the canonical money type: DuckDB widens a sum to DECIMAL(38,2), whose
 # 128-bit arithmetic made every later sum over the client tables 40x slower; no client spends $10^16.
 MONEY = ibis.dtype("decimal(18, 2)")
 UNCATEGORISED = "Uncategorised"
 UNKNOWN = "Unknown"
-P = ParamSpec("P")
-R = TypeVar("R")
-_SHARED: dict[int, dict[tuple[Any, ...], Any]] = {}  # id(Ibis backend) -> materialised tables, while shared
-
-
-class Shared:
-    """While open, computations on ``con`` share their materialised intermediates (payment facts, client
-    and freelancer periods, job facts); :meth:`reset` or closing drops them.
-
-    Only a caller that knows the data cannot change while the block is open should open one: the report
-    (one build), the web service (which resets when the data version changes). Writes through a
-    :class:`~gigsight.backends.base.Store` reset it too. Nested blocks on one backend share the outer one.
-
-    >>> from gigsight.sample import sample_store
-    >>> from gigsight.metrics.compute import compute
-    >>> store = sample_store(clients=30, seed=1)
-    >>> with Shared(store.con) as shared:
-    ...     a = compute("gsv", period="year", con=store); b = compute("active_clients", period="year", con=store)
-    ...     len(shared.tables) > 0
-    True
-    >>> id(store.con) in _SHARED
-    False
-    """
-
-    def __init__(self, con: Any) -> None:
-        self.key = id(con)
-        self.owner = False
-
-    @property
-    def tables(self) -> dict[tuple[Any, ...], Any]:
-        return _SHARED.get(self.key, {})
-
-    def __enter__(self) -> Shared:
-        if self.key not in _SHARED:
-            _SHARED[self.key], self.owner = {}, True
-        return self
-
-    def reset(self) -> None:
-        """Drop every shared table (the data changed)."""
-        forget(self.key)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.owner:
-            forget(self.key)
-            del _SHARED[self.key]
-
-
-def sharing(fn: Callable[P, R]) -> Callable[P, R]:
-    """Run ``fn`` inside a :class:`Shared` block on its store (its ``con`` or ``store`` argument): the
-    several computations of one call (a ranking and its comparison period, say) build the facts once."""
-    sig = inspect.signature(fn)
-    name = next(n for n in ("con", "store") if n in sig.parameters)
-
-    @functools.wraps(fn)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        from gigsight.backends import ibis_of
-
-        con = sig.bind_partial(*args, **kwargs).arguments.get(name)
-        if con is None or isinstance(con, str):
-            return fn(*args, **kwargs)
-        with Shared(ibis_of(con)):
-            return fn(*args, **kwargs)
-
-    return run
-
-
-def forget(key: int) -> None:
-    """Release the shared tables of the backend with ``id()`` ``key`` (a no-op when none are shared)."""
-    tables = _SHARED.get(key, {})
-    for t in tables.values():
-        with contextlib.suppress(Exception):  # gone with the connection already: nothing to free
-            t.release()
-    tables.clear()
 
 
 def left_join(left: Any, right: Any, keys: str | list[str]) -> Any:
@@ -203,7 +129,7 @@ class Grains:
     def _keep(self, expr: Any, key: tuple[Any, ...] | None = None, per_period: bool = True) -> Any:
         """Materialise an intermediate every metric of a computation reads (joins done once, not per query).
         With ``key``, when facts are shared (:attr:`full`), the table is looked up or kept beyond this
-        computation: in the store's kept facts (:mod:`gigsight.metrics.facts`), then in a :class:`Shared` block
+        computation: in the store's kept facts (:mod:`gigsight.metrics.facts`), then in a :class:`~gigsight.metrics.shared.Shared` block
         (unless ``per_period``, one table for every period grain: row-level facts carry the month).
         ``expr`` may be a function building the expression, called only when the table must be built."""
         build = expr if callable(expr) else (lambda: expr)

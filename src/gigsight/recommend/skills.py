@@ -31,7 +31,7 @@ import pandas as pd
 
 from gigsight.backends import ibis_of
 from gigsight.errors import ConfigError
-from gigsight.metrics.grains import sharing
+from gigsight.metrics.shared import sharing
 from gigsight.skills.demand import nulls_to_none, trends
 from gigsight.skills.supply import cooccurrence, supply
 

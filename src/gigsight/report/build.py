@@ -15,7 +15,7 @@ from gigsight.growth.bridge import growth_bridge
 from gigsight.growth.drivers import explain_change
 from gigsight.inventory import info
 from gigsight.metrics.compute import compute
-from gigsight.metrics.grains import Shared
+from gigsight.metrics.shared import Shared
 from gigsight.report.model import (
     KPIS,
     Chart,

@@ -20,8 +20,8 @@ from typing import Any
 
 from gigsight.backends.base import Store
 from gigsight.metrics import compute
-from gigsight.metrics.grains import sharing
 from gigsight.metrics.point import SCALE_FREE, value_and_growth
+from gigsight.metrics.shared import sharing
 from gigsight.simulate.scenario import Scenario, Target, load_scenario
 
 

@@ -26,8 +26,8 @@ from typing import Any
 import pandas as pd
 
 from gigsight.errors import ConfigError
-from gigsight.metrics.grains import sharing
 from gigsight.metrics.periods import Periods
+from gigsight.metrics.shared import sharing
 
 Z95 = 1.959963984540054
 

@@ -39,8 +39,8 @@ from gigsight.backends import connect
 from gigsight.backends.base import Store
 from gigsight.config import Settings
 from gigsight.errors import ConfigError, SourceError
-from gigsight.metrics.grains import Shared
 from gigsight.metrics.periods import GRAINS, Periods
+from gigsight.metrics.shared import Shared
 
 CACHE_ENTRIES = 512
 # the overview's key figures: the dashboard reads them from /api/meta, warm() answers them before anyone asks
@@ -113,7 +113,7 @@ class Service:
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.hits = self.misses = 0
         self._counted: tuple[float, str] = (-COUNT_EVERY_S - 1, "")
-        # materialised facts shared by every question until the data changes (metrics.grains.Shared)
+        # materialised facts shared by every question until the data changes (metrics.shared.Shared)
         self._shared = Shared(self.store.con).__enter__()
         self._version = self.data_version()
 
