@@ -2,14 +2,16 @@
 
     python benchmarks/web_load.py --db /tmp/seed1.duckdb [--clients 50] [--seconds 30] [--out result.json]
 
-0. warm start: `gigsight serve` as a user starts it (it builds the shared facts and answers the overview before
-   it listens): the start time, then the first overview request. Then, against a server started --no-warm
-   (its peak RSS is its VmHWM at the end):
-1. cold first request: the overview's KPI question on a fresh server (builds the shared payment facts);
-2. cold per endpoint: the first request of every other question (facts shared, answer cache empty);
+0. warm start: `gigsight serve` as a user starts it (it answers the overview before it listens): the start
+   time, then the first overview request. Then, against a server started --no-warm (its peak RSS is its VmHWM
+   at the end):
+1. cold first request: the overview's KPI question on a fresh server;
+2. cold per endpoint: the first request of every other question (answer cache empty);
 3. warm load: --clients concurrent clients for --seconds, cycling through every question (all cached);
-4. data-change load: the database file's mtime is moved (what an ingest does), which empties the cache and
-   the shared facts, and the same load runs again: every question is recomputed once while clients wait.
+4. data-change load: the database file's mtime is moved (what an ingest does), which empties the answer cache
+   and the tables shared in memory, and the same load runs again: every question is recomputed once while
+   clients wait. A gigsight ingest leaves the store's kept facts current (it refreshes them when it finishes),
+   and so does moving the mtime; on a store without kept facts every question also rebuilds them.
 Latency percentiles are per request; an error is any non-200 answer or a failed connection. The baseline in
 the same run is /api/health (no computation): what the server and the load generator cost by themselves.
 """
