@@ -33,7 +33,7 @@ def main() -> None:
                 store.con.drop_table(t)
         jobs = store.con.table("jobs").select("job_id", "title", "description", "skills", "category")
         t0 = time.perf_counter()
-        n = sum(b.num_rows for b in jobs.order_by("job_id").to_pyarrow_batches(chunk_size=BATCH))
+        n = sum(b.num_rows for b in jobs.to_pyarrow_batches(chunk_size=BATCH))
         floor = time.perf_counter() - t0
         t0 = time.perf_counter()
         first = gigsight.enrich(store, progress=True)
