@@ -12,9 +12,9 @@ The AI flag and category come from the enrich stage's ``job_labels`` when it exi
 jobs table's own columns, so metric code does not change when the classifier arrives.
 
 The materialised tables can outlive one ``compute()`` twice over: the store keeps them between processes while
-the data does not change (:mod:`gigsight.metrics.facts`), and inside a :class:`~gigsight.metrics.shared.Shared` block whatever is not
-kept is built once for every question of the block (the report and the web app ask many questions of data
-that does not change meanwhile). Either way the tables then carry every segment column and every period of
+the data does not change (:mod:`gigsight.metrics.facts`), and inside a :class:`~gigsight.metrics.shared.Shared`
+block whatever is not kept is built once for every question of the block (the report and the web app ask many
+questions of data that does not change meanwhile). Either way the tables then carry every segment column and every period of
 the data (:attr:`Grains.full`), so one build answers every later question.
 """
 
@@ -129,8 +129,9 @@ class Grains:
     def _keep(self, expr: Any, key: tuple[Any, ...] | None = None, per_period: bool = True) -> Any:
         """Materialise an intermediate every metric of a computation reads (joins done once, not per query).
         With ``key``, when facts are shared (:attr:`full`), the table is looked up or kept beyond this
-        computation: in the store's kept facts (:mod:`gigsight.metrics.facts`), then in a :class:`~gigsight.metrics.shared.Shared` block
-        (unless ``per_period``, one table for every period grain: row-level facts carry the month).
+        computation: in the store's kept facts (:mod:`gigsight.metrics.facts`), then in a
+        :class:`~gigsight.metrics.shared.Shared` block (unless ``per_period``, one table for every period
+        grain: row-level facts carry the month).
         ``expr`` may be a function building the expression, called only when the table must be built."""
         build = expr if callable(expr) else (lambda: expr)
         if not self.materialize:

@@ -30,7 +30,7 @@ from gigsight.skills.taxonomy import Taxonomy
 
 VERSION = "classifier-2026.11.1"  # bump when the rules change: every job is then classified again
 BATCH = 20_000
-ENGINE_MEMORY = "1GB"
+ENGINE_MEMORY = "512MB"
 
 
 @dataclass(frozen=True)
