@@ -10,7 +10,7 @@ web service on a read-only file) find them current.
 
 The fingerprint is the row count of every source table plus the version of this code; it catches writes that
 bypass gigsight and change row counts. A change made outside gigsight that keeps every count (an UPDATE in
-place) is not seen: run ``gigsight refresh`` after one. DuckDB and Postgres keep facts; on Spark every process
+place) is not seen: run ``gigsight refresh --force`` after one. DuckDB and Postgres keep facts; on Spark every process
 builds its own (its tables are files in a warehouse folder, not worth keeping per data version).
 
 >>> from gigsight.sample import sample_store

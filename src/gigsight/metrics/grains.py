@@ -14,8 +14,8 @@ jobs table's own columns, so metric code does not change when the classifier arr
 The materialised tables can outlive one ``compute()`` twice over: the store keeps them between processes while
 the data does not change (:mod:`gigsight.metrics.facts`), and inside a :class:`~gigsight.metrics.shared.Shared`
 block whatever is not kept is built once for every question of the block (the report and the web app ask many
-questions of data that does not change meanwhile). Either way the tables then carry every segment column and every period of
-the data (:attr:`Grains.full`), so one build answers every later question.
+questions of data that does not change meanwhile). Either way the tables then carry every segment column and
+every period of the data (:attr:`Grains.full`), so one build answers every later question.
 """
 
 from __future__ import annotations

@@ -63,9 +63,10 @@ def fingerprint(*parts: object) -> str:
 def enrich(store: Store, show_progress: bool = True, classifier: Classifier | None = None) -> EnrichResult:
     """Label every job and profile every freelancer of ``store`` (see the module docstring).
 
-    Jobs stream with the previous labels joined to them by the engine, and the new tables are written batch
-    by batch to Parquet parts; a DuckDB store joins within ENGINE_MEMORY and spills beyond it, so memory stays
-    flat however many jobs there are.
+    Jobs stream in no particular order with their previous fingerprint joined by the engine; only changed jobs
+    are classified, and the labels and skills of the others are carried over from the previous tables by a
+    local DuckDB. Everything is written batch by batch to Parquet parts, and every DuckDB involved works within
+    ENGINE_MEMORY and spills beyond it, so memory stays flat however many jobs there are.
     """
     with bounded_memory(store.con, ENGINE_MEMORY):
         return _enrich(store, show_progress, classifier or Classifier.default())
@@ -104,7 +105,7 @@ def _enrich(store: Store, show_progress: bool, c: Classifier) -> EnrichResult:
     if reused:
         _carry_over(store, out, reused_ids.close(), labels, job_skills)
     _replace(store, out, "skills", _skills_table(c.matcher.taxonomy))
-    ai, n_skills = _counts(labels.close(), job_skills.close())
+    ai, n_skills = _counts(out, labels.close(), job_skills.close())
     for parts, name in ((labels, "job_labels"), (job_skills, "job_skills")):
         store.bulk_load(name, parts.close(), create=True)
     n_free, n_specialists = _profiles(store, c, out)
@@ -151,9 +152,9 @@ def _carry_over(store: Store, out: Path, reused: Path, labels: _Parts, job_skill
         con.close()
 
 
-def _counts(labels: Path, job_skills: Path) -> tuple[int, int]:
+def _counts(out: Path, labels: Path, job_skills: Path) -> tuple[int, int]:
     """AI jobs and job skills in the parts about to be loaded."""
-    con = duckdb.connect()
+    con = _local(out)
     try:
         ai = con.execute(f"SELECT count(*) FILTER (WHERE is_ai) FROM read_parquet('{labels}/*.parquet')").fetchone()
         n = con.execute(f"SELECT count(*) FROM read_parquet('{job_skills}/*.parquet')").fetchone()
