@@ -3,8 +3,6 @@
 Each step runs in a fresh process under /usr/bin/time -v (wall time and peak RSS):
   generate   the scenario's records as Parquet (numpy + Arrow; the simulator's own work)
   store      bulk-load those files into a DuckDB file (the floor: DuckDB writing the same tables)
-  simulate   both at once, as `gigsight simulate --no-validate` runs them: each block is stored on a
-             thread of its own while the next is generated
   targets    the scenario's targets measured by the KPI engine on the stored records
 
     python benchmarks/simulate_scale.py --scenario seed-q3 --scale 1
@@ -48,13 +46,6 @@ with connect("duckdb://{db}") as s:
     s.ensure_tables()
     load_generated(s, Path({str(out)!r}))
 """)
-        both = timed(f"""
-from gigsight.backends import connect
-from gigsight.simulate import simulate
-with connect("duckdb://{work / 'both.duckdb'}") as s:
-    simulate(s, {args.scenario!r}, scale={args.scale}, seed={args.seed}, validate=False)
-""")
-        (work / "both.duckdb").unlink()
         checks = timed(f"""
 import json
 from gigsight.backends import connect
@@ -80,7 +71,6 @@ open({str(work / "checks.json")!r}, "w").write(json.dumps(checks))
             "generate_s": round(gen[0], 1), "generate_rss_mib": round(gen[1]),
             "store_s": round(store[0], 1), "store_rss_mib": round(store[1]),
             "generate_and_store_s": round(gen[0] + store[0], 1),
-            "simulate_overlapped_s": round(both[0], 1), "simulate_overlapped_rss_mib": round(both[1]),
             "rows_per_s": round(total[0] / (gen[0] + store[0])),
             "generate_vs_floor": round(gen[0] / store[0], 2),
             "targets_s": round(checks[0], 1),

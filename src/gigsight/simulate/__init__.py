@@ -17,11 +17,7 @@ True
 
 from __future__ import annotations
 
-import queue
-import shutil
 import tempfile
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +63,8 @@ def clear(store: Store) -> None:
             store.con.drop_table(t)
 
 
-def generate(scenario: Scenario, scale: float, seed: int, out: Path, progress: bool = False,
-             on_part: Callable[[str, Path], None] | None = None) -> dict[str, int]:
-    """Write the scenario's records as Parquet files ``out/<table>/part-0.parquet``; returns rows per table.
-
-    With ``on_part``, every block of every table is its own file ``out/<table>/<k>/part.parquet``, handed to
-    ``on_part(table, folder)`` as soon as it is written, so a loader can store it while the next is generated.
-    """
+def generate(scenario: Scenario, scale: float, seed: int, out: Path, progress: bool = False) -> dict[str, int]:
+    """Write the scenario's records as Parquet files ``out/<table>/part-N.parquet``; returns rows per table."""
     from gigsight.simulate.text import grammar
 
     fit = fit_plan(scenario)
@@ -83,20 +74,12 @@ def generate(scenario: Scenario, scale: float, seed: int, out: Path, progress: b
     gen = Generator(fit, clients, free, g)
     writers: dict[str, pq.ParquetWriter] = {}
     rows: dict[str, int] = {}
-    parts: dict[str, int] = {}
 
     def put(name: str, table: pa.Table) -> None:
-        if on_part is not None:
-            folder = out / name / str(parts.get(name, 0))
-            parts[name] = parts.get(name, 0) + 1
-            folder.mkdir(parents=True)
-            pq.write_table(table, folder / "part.parquet", compression="zstd", row_group_size=1 << 20)
-            on_part(name, folder)
-        else:
-            if name not in writers:
-                (out / name).mkdir(parents=True, exist_ok=True)
-                writers[name] = pq.ParquetWriter(out / name / "part-0.parquet", table.schema, compression="zstd")
-            writers[name].write_table(table, row_group_size=1 << 20)
+        if name not in writers:
+            (out / name).mkdir(parents=True, exist_ok=True)
+            writers[name] = pq.ParquetWriter(out / name / "part-0.parquet", table.schema, compression="zstd")
+        writers[name].write_table(table, row_group_size=1 << 20)
         rows[name] = rows.get(name, 0) + table.num_rows
 
     c_table, c_truth = client_tables(gen, _rng(seed, "clients_table"))
@@ -137,61 +120,20 @@ def simulate(store: Store, scenario: str | Path = "seed-q3", *, scale: float = 0
     store.ensure_tables()
     with tempfile.TemporaryDirectory(prefix="gigsight-sim-", dir=store.tmpdir()) as tmp:
         out = Path(tmp)
-        if not validate:  # trusted rows: each block is stored while the next one is generated
-            with _BackgroundLoad(store) as loader:
-                rows = generate(sc, scale, seed, out, progress, on_part=loader.put)
-            return {"scenario": sc.name, "scale": scale, "seed": seed, "rows": rows}
-        from gigsight.ingest.pipeline import ingest
-
         rows = generate(sc, scale, seed, out, progress)
-        canonical = out / "canonical"
-        canonical.mkdir()
-        for t in LOAD_ORDER:
-            (out / t / "part-0.parquet").rename(canonical / f"{t}.parquet")
-        ingested = ingest(store, canonical, progress=progress)
-        load_generated(store, out, canonical=False)
-    return {"scenario": sc.name, "scale": scale, "seed": seed, "rows": rows, "ingest": ingested.to_dict(),
-            "rejected": sum(s.rejected for s in ingested.sources)}
+        result: dict[str, Any] = {"scenario": sc.name, "scale": scale, "seed": seed, "rows": rows}
+        if validate:
+            from gigsight.ingest.pipeline import ingest
 
-
-class _BackgroundLoad:
-    """Bulk-loads generated parts in order on a thread of its own: the engine writes one block while numpy
-    makes the next (DuckDB, psycopg and py4j release the GIL while they work). The first part of a truth table
-    creates it; every other part is appended. A failure stops the loading and is raised by the ``with``."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.queue: queue.Queue[tuple[str, Path] | None] = queue.Queue(maxsize=8)  # bounds the files on disk
-        self.error: BaseException | None = None
-        self.created: set[str] = set()
-        self.thread = threading.Thread(target=self._work, name="gigsight-simulate-load", daemon=True)
-
-    def put(self, table: str, folder: Path) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put((table, folder))
-
-    def _work(self) -> None:
-        while (task := self.queue.get()) is not None:
-            table, folder = task
-            if self.error is None:
-                try:
-                    create = table in TRUTH_TABLES and table not in self.created
-                    self.store.bulk_load(table, folder, create=create)
-                    self.created.add(table)
-                    shutil.rmtree(folder, ignore_errors=True)
-                except BaseException as exc:  # handed to the generating thread, which raises it
-                    self.error = exc
-
-    def __enter__(self) -> _BackgroundLoad:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        if self.error is not None and exc[0] is None:
-            raise self.error
+            canonical = out / "canonical"
+            canonical.mkdir()
+            for t in LOAD_ORDER:
+                (out / t / "part-0.parquet").rename(canonical / f"{t}.parquet")
+            ingested = ingest(store, canonical, progress=progress)
+            result["ingest"] = ingested.to_dict()
+            result["rejected"] = sum(s.rejected for s in ingested.sources)
+        load_generated(store, out, canonical=not validate)
+    return result
 
 
 def load_generated(store: Store, folder: Path, canonical: bool = True) -> None:
