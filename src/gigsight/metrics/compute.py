@@ -57,7 +57,9 @@ def resolve(metrics: str | Sequence[str], by: Sequence[str]) -> list[Metric]:
 
 
 def _grain_table(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
-    t = _in_periods(_rows_of(g, grain, keys, by), g, keys)  # before any fan-out: rows of other periods dropped
+    t = _in_periods(_rows_of(g, grain, keys), g, keys)  # before any join or fan-out: other periods' rows dropped
+    if grain == "payments" and "tier" in by:  # a payment's tier is its client's at the period end
+        t = left_join(t, g.client_period(keys).select("client_id", "pk", "tier"), ["client_id", "pk"])
     if "skill" in by:  # a job with three skills counts once under each
         t = t.join(g.job_skills, "job_id")
     return t
@@ -71,13 +73,9 @@ def _in_periods(t: Any, g: Grains, keys: list[int]) -> Any:
     return t.filter((t.pk >= keys[0]) & (t.pk <= keys[-1]))
 
 
-def _rows_of(g: Grains, grain: str, keys: list[int], by: list[str]) -> Any:
+def _rows_of(g: Grains, grain: str, keys: list[int]) -> Any:
     if grain == "payments":
-        f = _in_periods(g.payment_facts, g, keys)  # before the join below
-        if "tier" in by:
-            tiers = g.client_period(keys).select("client_id", "pk", "tier")
-            f = left_join(f, tiers, ["client_id", "pk"])
-        return f
+        return g.payment_facts
     if grain == "new_clients":
         return g.new_clients
     if grain == "client_period":

@@ -93,17 +93,10 @@ class Grains:
         self.kept = self._kept_facts()
 
     def _kept_facts(self) -> dict[str, str] | None:
-        """The store's kept facts when current (looked up once per Shared block, where one is open)."""
+        """The store's kept facts when current (none while a refresh is building them)."""
         if not self.materialize or facts.writer(self.con) is not None:
             return None
-        shared = self.shared
-        if shared is not None and ("kept facts",) in shared:
-            found: dict[str, str] | None = shared[("kept facts",)]
-            return found
-        found = facts.current(self.con, self._tables)
-        if shared is not None:
-            shared[("kept facts",)] = found
-        return found
+        return facts.current(self.con, self._tables)
 
     @property
     def shared(self) -> dict[tuple[Any, ...], Any] | None:
