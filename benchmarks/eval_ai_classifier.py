@@ -2,8 +2,9 @@
 
     python benchmarks/eval_ai_classifier.py --data ../shared/data/jobs [--errors]
 
-Labels: benchmarks/labels/ai_labels.csv (post ids and labels only; see benchmarks/labels/README.md). The posts are
-read from --data and never copied. A plain keyword list is scored on the same posts as the baseline.
+Labels (post ids and labels only; see benchmarks/labels/README.md): the development set ai_labels.csv (the rules were
+tuned on it) and the held-out set ai_labels_heldout.csv (labelled before the classifier saw it), scored apart and
+together. The posts are read from --data and never copied. A plain keyword list is scored on the same posts.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from real_posts import all_posts
 from gigsight.skills.classify import Classifier
 from gigsight.skills.text import clean
 
-LABELS = Path(__file__).parent / "labels" / "ai_labels.csv"
+LABELS = {"development": Path(__file__).parent / "labels" / "ai_labels.csv",
+          "held-out": Path(__file__).parent / "labels" / "ai_labels_heldout.csv"}
 KEYWORDS = re.compile(r"\b(ai|a\.i\.|artificial intelligence|gpt|chatgpt|openai|llm|llms|machine learning|ml|"
                       r"deep learning|chatbot|chat bot|nlp|computer vision|neural|generative|midjourney|"
                       r"stable diffusion|langchain|prompt)\b", re.I)
@@ -42,7 +44,7 @@ def main() -> None:
     ap.add_argument("--errors", action="store_true", help="print the misclassified posts' ids and reasons")
     args = ap.parse_args()
     posts = all_posts(args.data)
-    labels = list(csv.DictReader(LABELS.open()))
+    labels = [{**r, "set": name} for name, path in LABELS.items() for r in csv.DictReader(path.open())]
     c = Classifier.default()
     rows = []
     t0 = time.perf_counter()
@@ -54,13 +56,15 @@ def main() -> None:
         rows.append((lab, r, kw))
     dt = time.perf_counter() - t0
     print(f"{len(rows)} labelled posts ({sum(int(r[0]['is_ai']) for r in rows)} AI), classified in {dt:.2f} s")
-    print("| set | method | precision | recall | F1 | posts |")
-    print("|---|---|---|---|---|---|")
-    for name, keep in (("confident", lambda lab: lab["confident"] == "1"), ("all", lambda lab: True)):
-        for method, pick in (("gigsight", lambda r, kw: r.is_ai), ("keyword list", lambda r, kw: kw)):
-            pairs = [(pick(r, kw), lab["is_ai"] == "1") for lab, r, kw in rows if keep(lab)]
-            p, rc, f, n = prf(pairs)
-            print(f"| {name} | {method} | {p:.3f} | {rc:.3f} | {f:.3f} | {n} |")
+    print("| labels | posts | method | precision | recall | F1 | n |")
+    print("|---|---|---|---|---|---|---|")
+    for group in (*LABELS, "both"):
+        for name, keep in (("confident", lambda lab: lab["confident"] == "1"), ("all", lambda lab: True)):
+            for method, pick in (("gigsight", lambda r, kw: r.is_ai), ("keyword list", lambda r, kw: kw)):
+                pairs = [(pick(r, kw), lab["is_ai"] == "1") for lab, r, kw in rows
+                         if keep(lab) and group in (lab["set"], "both")]
+                p, rc, f, n = prf(pairs)
+                print(f"| {group} | {name} | {method} | {p:.3f} | {rc:.3f} | {f:.3f} | {n} |")
     kinds = [(lab["ai_kind"], r.ai_kind) for lab, r, _ in rows if lab["is_ai"] == "1" and r.is_ai]
     if kinds:
         print(f"AI kind agreement on posts both call AI: {sum(a == b for a, b in kinds) / len(kinds):.3f} "
@@ -68,7 +72,7 @@ def main() -> None:
     if args.errors:
         for lab, r, _ in rows:
             if r.is_ai != (lab["is_ai"] == "1"):
-                print(f"{lab['post_id']} label={lab['is_ai']}{'' if lab['confident'] == '1' else '?'} "
+                print(f"[{lab['set']}] {lab['post_id']} label={lab['is_ai']}{'' if lab['confident'] == '1' else '?'} "
                       f"{clean(posts[lab['post_id']]['title'])[:70]!r} -> {r.reason[:200]}")
 
 

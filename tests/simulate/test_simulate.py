@@ -4,15 +4,20 @@ planted effects recovered from the records."""
 from __future__ import annotations
 
 import hashlib
+import importlib
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from gigsight.backends import connect
+from gigsight.backends import connect, engines
 from gigsight.backends.base import Store
 from gigsight.metrics import compute
-from gigsight.simulate import generate, simulate
+from gigsight.model.schema import LOAD_ORDER
+from gigsight.simulate import TRUTH_TABLES, generate, records, simulate
 from gigsight.simulate.calibrate import fit_plan
 from gigsight.simulate.scenario import load_scenario
 from gigsight.simulate.targets import check_targets
@@ -123,6 +128,35 @@ def test_simulated_records_load_on_every_backend(store: Store, tmp_path: Path) -
         assert store.con.table(t).count().execute() == result["rows"][t], t
     gsv = compute(["gsv"], period="year", con=store)
     assert float(gsv.gsv.sum()) > 0
+
+
+def test_arrow_appends_store_what_the_parquet_route_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engines, "APPEND_ROWS", 5_000)  # several gathered inserts per table, not one
+    sc = load_scenario("steady")
+    with connect(f"duckdb://{tmp_path / 'a.duckdb'}") as a, connect(f"duckdb://{tmp_path / 'b.duckdb'}") as b:
+        a.ensure_tables()
+        b.ensure_tables()
+        direct = a.bulk_append(records(sc, 0.002, 11), create=TRUTH_TABLES)
+        via_parquet = Store.bulk_append(b, records(sc, 0.002, 11), create=TRUTH_TABLES)  # every engine's route
+        assert direct == via_parquet and direct["payments"] > 3 * 5_000
+        for t in direct:
+            rows = [s.con.con.sql(f"SELECT * FROM {t} ORDER BY ALL").fetch_arrow_table() for s in (a, b)]
+            assert rows[0].num_rows == direct[t] and rows[0].equals(rows[1]), t
+
+
+def test_a_simulation_failing_half_way_leaves_the_store_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = importlib.import_module("gigsight.simulate")
+
+    def disk_full(*args: Any, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        yield from itertools.islice(records(*args, **kwargs), 9)  # clients, freelancers and a first block
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(module, "records", disk_full)
+    with connect(f"duckdb://{tmp_path / 'x.duckdb'}") as store:
+        with pytest.raises(OSError, match="No space"):
+            simulate(store, "steady", scale=0.002, validate=False)
+        assert {t: store.con.table(t).count().execute() for t in LOAD_ORDER} == dict.fromkeys(LOAD_ORDER, 0)
+        assert not set(TRUTH_TABLES) & set(store.tables())
 
 
 BAD_SCENARIO = """name: broken

@@ -2,11 +2,11 @@
 
 A scenario (data, :mod:`gigsight.simulate.scenario`) is fitted (:mod:`~gigsight.simulate.calibrate`),
 its clients and freelancers drawn (:mod:`~gigsight.simulate.population`), their working lives expanded
-block by block into jobs, contracts, proposals and payments (:mod:`~gigsight.simulate.activity`), written
-as Parquet and loaded through the store: validated by the normal ingest (the default) or bulk-loaded as
-trusted rows (``validate=False``, for scale-1 runs). What was planted goes to ``truth_jobs``,
-``truth_clients`` and ``truth_targets``. numpy ``default_rng`` streams keyed by (seed, stage, block) make
-a run reproducible bit for bit.
+block by block into jobs, contracts, proposals and payments (:mod:`~gigsight.simulate.activity`), and
+loaded through the store: written as Parquet and validated by the normal ingest (the default), or appended
+as trusted Arrow rows (``validate=False``, for scale-1 runs; straight into the file on DuckDB). What was
+planted goes to ``truth_jobs``, ``truth_clients`` and ``truth_targets``. numpy ``default_rng`` streams keyed
+by (seed, stage, block) make a run reproducible bit for bit.
 
 >>> from gigsight.backends import connect
 >>> with connect("duckdb://:memory:") as store:
@@ -18,14 +18,14 @@ True
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from gigsight.backends.base import Store
+from gigsight.backends.base import Store, write_parquet
 from gigsight.errors import ConfigError
 from gigsight.model.schema import LOAD_ORDER
 from gigsight.simulate.activity import Generator
@@ -63,8 +63,10 @@ def clear(store: Store) -> None:
             store.con.drop_table(t)
 
 
-def generate(scenario: Scenario, scale: float, seed: int, out: Path, progress: bool = False) -> dict[str, int]:
-    """Write the scenario's records as Parquet files ``out/<table>/part-N.parquet``; returns rows per table."""
+def records(scenario: Scenario, scale: float, seed: int, progress: bool = False) -> Iterator[tuple[str, pa.Table]]:
+    """The scenario's records as ``(table, Arrow rows)`` pairs: clients and freelancers, then block by block
+    jobs, contracts, payments and proposals, and the planted truth."""
+    from gigsight.ingest.pipeline import progress_bar
     from gigsight.simulate.text import grammar
 
     fit = fit_plan(scenario)
@@ -72,39 +74,25 @@ def generate(scenario: Scenario, scale: float, seed: int, out: Path, progress: b
     clients = make_clients(fit, scale, _rng(seed, "population"))
     free = make_freelancers(fit, clients, g.n_ai, len(g.kinds) - g.n_ai, _rng(seed, "freelancers"))
     gen = Generator(fit, clients, free, g)
-    writers: dict[str, pq.ParquetWriter] = {}
-    rows: dict[str, int] = {}
-
-    def put(name: str, table: pa.Table) -> None:
-        if name not in writers:
-            (out / name).mkdir(parents=True, exist_ok=True)
-            # snappy, not zstd: the files live until the store has read them, and zstd cost 15% of generation
-            writers[name] = pq.ParquetWriter(out / name / "part-0.parquet", table.schema, compression="snappy")
-        writers[name].write_table(table, row_group_size=1 << 20)
-        rows[name] = rows.get(name, 0) + table.num_rows
-
     c_table, c_truth = client_tables(gen, _rng(seed, "clients_table"))
-    put("clients", c_table)
-    put("truth_clients", c_truth)
+    yield from (("clients", c_table), ("truth_clients", c_truth))
     f_table, f_skills = freelancer_tables(gen, _rng(seed, "freelancers_table"))
-    put("freelancers", f_table)
-    put("freelancer_skills", f_skills)
+    yield from (("freelancers", f_table), ("freelancer_skills", f_skills))
     ids = {"contract": 0, "job": 0, "payment": 0, "proposal": 0}
-    starts = list(range(0, len(clients), BLOCK_CLIENTS))
-    from gigsight.ingest.pipeline import progress_bar
-
     with progress_bar(progress) as advance_for:
         advance = advance_for(f"simulating {scenario.name} (scale {scale:g})", len(clients))
-        for i, lo in enumerate(starts):
+        for i, lo in enumerate(range(0, len(clients), BLOCK_CLIENTS)):
             hi = min(lo + BLOCK_CLIENTS, len(clients))
             block = gen.block(_rng(seed, "block", i), lo, hi, ids)
             for name in ("jobs", "truth_jobs", "contracts", "payments", "proposals"):
-                put(name, getattr(block, name))
+                yield name, getattr(block, name)
             advance(hi - lo)
-    put("truth_targets", truth_targets(scenario, scale, seed))
-    for w in writers.values():
-        w.close()
-    return rows
+    yield "truth_targets", truth_targets(scenario, scale, seed)
+
+
+def generate(scenario: Scenario, scale: float, seed: int, out: Path, progress: bool = False) -> dict[str, int]:
+    """Write the scenario's records as Parquet files ``out/<table>/part-0.parquet``; returns rows per table."""
+    return write_parquet(records(scenario, scale, seed, progress), out)
 
 
 def simulate(store: Store, scenario: str | Path = "seed-q3", *, scale: float = 0.05, seed: int = 42,
@@ -119,21 +107,28 @@ def simulate(store: Store, scenario: str | Path = "seed-q3", *, scale: float = 0
         raise ConfigError(f"{store.url} already holds data; pass --replace to overwrite it, or choose --db")
     clear(store)
     store.ensure_tables()
+    result: dict[str, Any] = {"scenario": sc.name, "scale": scale, "seed": seed}
+    if not validate:
+        try:
+            result["rows"] = store.bulk_append(records(sc, scale, seed, progress), create=TRUTH_TABLES)
+        except BaseException:
+            clear(store)  # the store held nothing before (or --replace gave it up): leave it empty, not half-written
+            store.ensure_tables()
+            raise
+        return result
     with tempfile.TemporaryDirectory(prefix="gigsight-sim-", dir=store.tmpdir()) as tmp:
-        out = Path(tmp)
-        rows = generate(sc, scale, seed, out, progress)
-        result: dict[str, Any] = {"scenario": sc.name, "scale": scale, "seed": seed, "rows": rows}
-        if validate:
-            from gigsight.ingest.pipeline import ingest
+        from gigsight.ingest.pipeline import ingest
 
-            canonical = out / "canonical"
-            canonical.mkdir()
-            for t in LOAD_ORDER:
-                (out / t / "part-0.parquet").rename(canonical / f"{t}.parquet")
-            ingested = ingest(store, canonical, progress=progress)
-            result["ingest"] = ingested.to_dict()
-            result["rejected"] = sum(s.rejected for s in ingested.sources)
-        load_generated(store, out, canonical=not validate)
+        out = Path(tmp)
+        result["rows"] = generate(sc, scale, seed, out, progress)
+        canonical = out / "canonical"
+        canonical.mkdir()
+        for t in LOAD_ORDER:
+            (out / t / "part-0.parquet").rename(canonical / f"{t}.parquet")
+        ingested = ingest(store, canonical, progress=progress)
+        result["ingest"] = ingested.to_dict()
+        result["rejected"] = sum(s.rejected for s in ingested.sources)
+        load_generated(store, out, canonical=False)
     return result
 
 
@@ -145,4 +140,5 @@ def load_generated(store: Store, folder: Path, canonical: bool = True) -> None:
         store.bulk_load(t, folder / t, create=True)
 
 
-__all__ = ["TRUTH_TABLES", "Scenario", "generate", "known_scenarios", "load_generated", "load_scenario", "simulate"]
+__all__ = ["TRUTH_TABLES", "Scenario", "generate", "known_scenarios", "load_generated", "load_scenario", "records",
+           "simulate"]

