@@ -115,6 +115,18 @@ def test_not_ai_work(title: str, desc: str) -> None:
     assert not r.is_ai, r.reason
 
 
+@pytest.mark.parametrize(("desc", "is_ai"), [
+    ("Predict which patients are at risk using machine learning.", True),
+    ("We need a machine learning based fraud screen for card payments.", True),
+    ("Experience with machine learning is a plus.", False),  # a wish-list word, not how the work is done
+    ("Our team works on machine learning.", False),
+])
+def test_ai_named_as_the_method_counts_in_the_description(desc: str, is_ai: bool) -> None:
+    r = C.classify("Risk scoring project", desc)
+    assert r.is_ai is is_ai, r.reason
+    assert ("how the work is done" in r.reason) is is_ai
+
+
 def test_negated_mention_is_not_listed_as_a_skill() -> None:
     r = C.classify("Blog writer", "No AI content please.")
     assert "AI Content Writing" not in [s.name for s in r.skills]

@@ -4,8 +4,10 @@ A post is AI work when it asks for building, integrating, training, evaluating o
 made with AI tools. Evidence is the AI skills the matcher finds, weighed by where they sit (title > tags >
 description), how specific they are (``weak_ai`` skills such as ChatGPT or "artificial intelligence" need support),
 and their context: a negation ("no AI-generated content"), a company description ("our AI-powered platform"), or a
-coding aid ("use Copilot/Cursor to speed up development") cancels a mention. ``ai_score`` = 1 - exp(-evidence);
-a post is AI work at evidence >= 1 (score >= 0.63). ``reason`` lists the evidence that decided it.
+coding aid ("use Copilot/Cursor to speed up development") cancels a mention, while a description naming AI as the
+method ("forecast sales using machine learning", "a machine learning based system") counts it twice.
+``ai_score`` = 1 - exp(-evidence); a post is AI work at evidence >= 1 (score >= 0.63). ``reason`` lists the
+evidence that decided it.
 
 >>> c = Classifier.default()
 >>> r = c.classify("Build a RAG chatbot with LangChain", "Python developer for our support bot.")
@@ -15,6 +17,8 @@ a post is AI work at evidence >= 1 (score >= 0.63). ``reason`` lists the evidenc
 False
 >>> c.classify("Shopify developer", "We are an AI-powered startup. Fix our theme and checkout.").is_ai
 False
+>>> c.classify("Disease prediction", "Predict diabetes risk using machine learning on patient records.").is_ai
+True
 """
 from __future__ import annotations
 
@@ -78,18 +82,21 @@ class _Tally:
     evidence: list[tuple[str, str]] = field(default_factory=list)
     strong_seen: bool = False
 
-    def mention(self, where: str, sk: Skill, said: str, cancel: str) -> None:
+    def mention(self, where: str, sk: Skill, said: str, cancel: str, method: bool = False) -> None:
         if cancel:
             self.reasons.append(f"ignored {said!r} in {where} ({cancel})")
             self.cancelled.add(sk.skill_id)
             return
         self.kept.add(sk.skill_id)
-        if (where, sk.skill_id) in self.counted:
-            return
-        self.counted.add((where, sk.skill_id))
-        self.add(sk, WEIGHT[where] * (WEAK if sk.weak_ai else STRONG), f"{sk.name} ({where}: {said!r})")
-        self.strong_seen |= not sk.weak_ai
-        self.evidence.append((where, said))
+        strong = not sk.weak_ai
+        for key, why in (((where, sk.skill_id), ""), ((where, sk.skill_id + "/method"), ", how the work is done")):
+            if key in self.counted or (why and not (method and strong)):
+                continue
+            self.counted.add(key)  # a skill counts once per field, and once more when named as the method
+            self.add(sk, WEIGHT[where] * (STRONG if strong else WEAK), f"{sk.name} ({where}: {said!r}{why})")
+            if (where, said) not in self.evidence:
+                self.evidence.append((where, said))
+        self.strong_seen |= strong
 
     def add(self, sk: Skill, w: float, reason: str) -> None:
         kind = sk.ai_kind or "llm_apps"
@@ -129,7 +136,8 @@ class Classifier:
             words, hits = scans[where]
             for sk, i, k in hits:
                 if sk.is_ai:
-                    tally.mention(where, sk, " ".join(words[i:i + k]), _cancelled(words, i, k, sk))
+                    tally.mention(where, sk, " ".join(words[i:i + k]), _cancelled(words, i, k, sk),
+                                  where == "description" and _method(words, i, k))
         for s in tag_skills:
             if s.is_ai:
                 tally.add(s, WEIGHT["tags"] * (WEAK if s.weak_ai else STRONG) * 0.5, f"{s.name} (tag)")
@@ -185,6 +193,14 @@ def _cancelled(words: list[str], i: int, k: int, skill: Skill) -> str:
     if any(w in CODING_AID for w in before + after):
         return "AI as a coding aid"
     return ""
+
+
+def _method(words: list[str], i: int, k: int) -> bool:
+    """Whether the mention is how the work is done ("forecast sales using machine learning", "a machine
+    learning based system"), not a company, a wish list or a passing word."""
+    return ((i > 0 and words[i - 1] in ("using", "use", "via", "leveraging", "leverage", "applying", "apply"))
+            or (i + k < len(words) and words[i + k] in ("based", "powered", "driven", "techniques", "approach",
+                                                          "algorithms", "algorithm")))
 
 
 def _generic_ai_title(words: list[str]) -> float:
