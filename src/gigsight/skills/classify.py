@@ -44,12 +44,16 @@ COMPANY = {"company", "startup", "start-up", "platform", "agency", "business", "
            "saas", "organization", "organisation", "leader", "solutions", "world", "era", "age", "revolution"}
 CODING_AID = {"cursor", "copilot", "codeium", "windsurf", "lovable", "bolt", "replit", "v0", "coding", "assistants"}
 GENERIC_AI = {"ai", "a.i"}
+DESC_AI = 0.7
+TITLE_AI = {"ai", "a.i", "gpt", "chatgpt", "openai", "llm", "llms", "ml", "chatbot", "chatbots", "nlp", "neural",
+            "generative", "midjourney", "langchain"}
 UMBRELLA = {"ai-engineering", "artificial-intelligence", "machine-learning", "deep-learning", "data-science",
             "generative-ai"}
 BUILD_NOUNS = {"app", "apps", "bot", "bots", "tool", "tools", "system", "agent", "agents", "assistant", "model",
                "models",
                "integration", "automation", "feature", "features", "developer", "engineer", "generated", "video",
                "videos", "image", "images", "voice", "content", "writer", "editor", "platform", "solution", "project"}
+_GENERIC = Skill("ai", "AI", "", True, "llm_apps", True, ("ai",))  # bare "AI", for the context rules
 # weak-only evidence in these categories is work done with AI tools of the category's kind
 KIND_BY_CATEGORY = {"Writing": "ai_content_writing", "Design & Creative": "generative_media",
                     "Translation": "ai_content_writing", "Admin Support": "data_annotation"}
@@ -146,13 +150,19 @@ class Classifier:
         title_generic = generic > 0
         if generic:  # "AI expert": support, not proof; "AI web app", "AI bot": the thing to build is AI
             reasons.append("AI named in the title" + (" with what to build" if generic > 0.5 else ""))
-        total = sum(kind_w.values()) + generic
+        desc_generic = _generic_ai_description(scans["description"][0])
+        if desc_generic:
+            reasons.append("AI named in the description with what to build")
+        total = sum(kind_w.values()) + generic + desc_generic
         # a title about other work ("Power BI developer", "Website testing") needs more than description mentions
         title_ai = [sk for sk, _, _ in found["title"] if sk.is_ai]
         # "Power BI | Data Scientist": other work named, AI only as a weak word
         other_work = (any(not sk.is_ai for sk, _, _ in found["title"]) and not title_generic
                       and all(s.weak_ai for s in title_ai))
-        is_ai = total >= THRESHOLD * (OTHER_WORK if other_work else 1)
+        named = _title_names_ai(scans["title"][0])
+        if named:
+            reasons.append(f"the title names AI ({named!r})")
+        is_ai = total >= THRESHOLD * (OTHER_WORK if other_work else 1) or bool(named)
         if other_work and THRESHOLD <= total < OTHER_WORK * THRESHOLD:
             reasons.append("title names other work")
         pick = tally.specific or kind_w  # "AI/ML" everywhere says AI, not which kind: a specific skill decides
@@ -201,6 +211,28 @@ def _method(words: list[str], i: int, k: int) -> bool:
     return ((i > 0 and words[i - 1] in ("using", "use", "via", "leveraging", "leverage", "applying", "apply"))
             or (i + k < len(words) and words[i + k] in ("based", "powered", "driven", "techniques", "approach",
                                                           "algorithms", "algorithm")))
+
+
+def _title_names_ai(words: list[str]) -> str:
+    """The first AI word of a title that is not negated, a company description or a coding aid ('' if none): a
+    title is what the job is, so "AI expert", "ChatGPT prompts" or "ML engineer" decide on their own."""
+    for i, w in enumerate(words):
+        if w in TITLE_AI and not _cancelled(words, i, 1, _GENERIC):
+            return w
+    return ""
+
+
+def _generic_ai_description(words: list[str]) -> float:
+    """Weight of bare "AI" in the description followed by a thing to build ("AI features", "an AI-driven skin
+    diagnostics module", "AI chatbot"): DESC_AI per distinct thing, at most two; cancelled like skill mentions."""
+    things: set[str] = set()
+    for i, w in enumerate(words):
+        if w in GENERIC_AI and not _cancelled(words, i, 1, _GENERIC):
+            after = [x for x in words[i + 1:i + 4] if x not in ("powered", "driven", "based", "enabled", "-")]
+            thing = next((x for x in after[:2] if x in BUILD_NOUNS), None)
+            if thing:
+                things.add(thing)
+    return DESC_AI * min(len(things), 2)
 
 
 def _generic_ai_title(words: list[str]) -> float:
