@@ -159,6 +159,23 @@ def test_a_simulation_failing_half_way_leaves_the_store_empty(tmp_path: Path, mo
         assert not set(TRUTH_TABLES) & set(store.tables())
 
 
+def test_generation_ahead_of_the_store_hands_over_errors_and_stops_when_dropped() -> None:
+    import threading
+
+    module = importlib.import_module("gigsight.simulate")
+
+    def broken() -> Iterator[int]:
+        yield 1
+        raise OSError("No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        list(module.ahead(broken()))
+    endless = module.ahead(itertools.count(), depth=2)
+    assert [next(endless) for _ in range(3)] == [0, 1, 2]
+    endless.close()  # the consumer gives up (an insert failed): the producer thread must end, not block
+    assert not [t for t in threading.enumerate() if t.name == "gigsight-generate"]
+
+
 BAD_SCENARIO = """name: broken
 extends: seed-q3
 {field}

@@ -17,10 +17,12 @@ True
 
 from __future__ import annotations
 
+import queue
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -38,6 +40,7 @@ BLOCK_CLIENTS = 60_000
 MAX_SCALE = 4.0
 TRUTH_TABLES = ("truth_jobs", "truth_clients", "truth_targets")
 _STREAM = {"population": 1, "freelancers": 2, "clients_table": 3, "freelancers_table": 4, "block": 5}
+T = TypeVar("T")
 
 
 def _rng(seed: int, stage: str, block: int = 0) -> np.random.Generator:
@@ -90,6 +93,51 @@ def records(scenario: Scenario, scale: float, seed: int, progress: bool = False)
     yield "truth_targets", truth_targets(scenario, scale, seed)
 
 
+class _Failed:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def ahead(items: Iterator[T], depth: int = 5) -> Iterator[T]:
+    """``items`` produced on a thread, at most ``depth`` ahead of the consumer: the next block is generated while
+    the store writes the last one (DuckDB releases the GIL while it inserts). A producer error is raised here.
+
+    >>> list(ahead(iter(range(5)), depth=2))
+    [0, 1, 2, 3, 4]
+    """
+    box: queue.Queue[T | _Failed | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: T | _Failed | None) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(None)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(_Failed(exc))
+
+    worker = threading.Thread(target=produce, name="gigsight-generate", daemon=True)
+    worker.start()
+    try:
+        while (got := box.get()) is not None:
+            if isinstance(got, _Failed):
+                raise got.exc
+            yield got
+    finally:
+        stop.set()
+        worker.join()
+
+
 def generate(scenario: Scenario, scale: float, seed: int, out: Path, progress: bool = False) -> dict[str, int]:
     """Write the scenario's records as Parquet files ``out/<table>/part-0.parquet``; returns rows per table."""
     return write_parquet(records(scenario, scale, seed, progress), out)
@@ -110,7 +158,7 @@ def simulate(store: Store, scenario: str | Path = "seed-q3", *, scale: float = 0
     result: dict[str, Any] = {"scenario": sc.name, "scale": scale, "seed": seed}
     if not validate:
         try:
-            result["rows"] = store.bulk_append(records(sc, scale, seed, progress), create=TRUTH_TABLES)
+            result["rows"] = store.bulk_append(ahead(records(sc, scale, seed, progress)), create=TRUTH_TABLES)
         except BaseException:
             clear(store)  # the store held nothing before (or --replace gave it up): leave it empty, not half-written
             store.ensure_tables()
@@ -140,5 +188,5 @@ def load_generated(store: Store, folder: Path, canonical: bool = True) -> None:
         store.bulk_load(t, folder / t, create=True)
 
 
-__all__ = ["TRUTH_TABLES", "Scenario", "generate", "known_scenarios", "load_generated", "load_scenario", "records",
-           "simulate"]
+__all__ = ["TRUTH_TABLES", "Scenario", "ahead", "generate", "known_scenarios", "load_generated", "load_scenario",
+           "records", "simulate"]
