@@ -24,7 +24,7 @@ from gigsight.model.schema import REJECTS_COLUMNS, SCHEMA
 _REJECT_COLS = ", ".join(name for name, _ in REJECTS_COLUMNS)
 # DuckDB scans an Arrow table one record batch per thread: a generated block is one batch of millions of rows
 ARROW_BATCH = 122_880
-APPEND_ROWS, APPEND_BYTES = 2_500_000, 256 << 20
+APPEND_ROWS, APPEND_BYTES, APPEND_MEMORY = 2_500_000, 256 << 20, "1GB"
 
 
 def _count(stage: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -129,7 +129,8 @@ class DuckDBStore(Store):
                 con.unregister("_gigsight_rows")
             written.add(name)
 
-        with duckdb_settings(self.con.con, preserve_insertion_order="false"):
+        # the cap bounds DuckDB's cache of the blocks it writes, not the work: 5.0 GB -> 3.8 GB at scale 1, same time
+        with duckdb_settings(self.con.con, preserve_insertion_order="false", memory_limit=APPEND_MEMORY):
             for name, data in parts:
                 waiting = pending.setdefault(name, [])
                 waiting.append(data)
