@@ -5,9 +5,10 @@ made with AI tools. Evidence is the AI skills the matcher finds, weighed by wher
 description), how specific they are (``weak_ai`` skills such as ChatGPT or "artificial intelligence" need support),
 and their context: a negation ("no AI-generated content"), a company description ("our AI-powered platform"), or a
 coding aid ("use Copilot/Cursor to speed up development") cancels a mention, while a description naming AI as the
-method ("forecast sales using machine learning", "a machine learning based system") counts it twice.
-``ai_score`` = 1 - exp(-evidence); a post is AI work at evidence >= 1 (score >= 0.63). ``reason`` lists the
-evidence that decided it.
+method ("forecast sales using machine learning", "a machine learning based system") counts it twice, and bare "AI"
+before a thing to build ("AI features") counts too. A title naming AI ("AI expert", "ChatGPT prompts") that no such
+context cancels decides on its own. ``ai_score`` = 1 - exp(-evidence); a post is AI work at evidence >= 1 (score
+>= 0.63). ``reason`` lists the evidence that decided it.
 
 >>> c = Classifier.default()
 >>> r = c.classify("Build a RAG chatbot with LangChain", "Python developer for our support bot.")
@@ -228,8 +229,9 @@ def _title_names_ai(words: list[str]) -> str:
 
 
 def _generic_ai_description(words: list[str]) -> float:
-    """Weight of bare "AI" in the description followed by a thing to build ("AI features", "an AI-driven skin
-    diagnostics module", "AI chatbot"): DESC_AI per distinct thing, at most two; cancelled like skill mentions."""
+    """Weight of bare "AI" in the description followed by a thing to build ("AI features", "an AI-powered tool",
+    "AI chatbot"): DESC_AI per distinct thing, at most two; cancelled like skill mentions ("our AI-powered
+    platform" describes the company)."""
     things: set[str] = set()
     for i, w in enumerate(words):
         if w in GENERIC_AI and not _cancelled(words, i, 1, _GENERIC):
