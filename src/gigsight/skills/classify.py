@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -233,13 +234,26 @@ def _generic_ai_description(words: list[str]) -> float:
     "AI chatbot"): DESC_AI per distinct thing, at most two; cancelled like skill mentions ("our AI-powered
     platform" describes the company)."""
     things: set[str] = set()
-    for i, w in enumerate(words):
-        if w in GENERIC_AI and not _cancelled(words, i, 1, _GENERIC):
+    for i in _positions(words, GENERIC_AI):
+        if not _cancelled(words, i, 1, _GENERIC):
             after = [x for x in words[i + 1:i + 4] if x not in ("powered", "driven", "based", "enabled", "-")]
             thing = next((x for x in after[:2] if x in BUILD_NOUNS), None)
             if thing:
                 things.add(thing)
     return DESC_AI * min(len(things), 2)
+
+
+def _positions(words: list[str], wanted: set[str]) -> Iterator[int]:
+    """Where the words of ``wanted`` occur: list.index runs in C, a Python loop over every word of every
+    description cost a fifth of the classifier's time."""
+    for w in wanted:
+        i = -1
+        while True:
+            try:
+                i = words.index(w, i + 1)
+            except ValueError:
+                break
+            yield i
 
 
 def _generic_ai_title(words: list[str]) -> float:
