@@ -36,7 +36,7 @@ from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics import facts
 from gigsight.metrics.periods import Periods, month_index
-from gigsight.metrics.shared import _SHARED
+from gigsight.metrics.shared import open_tables
 
 # Per-client sums are stored back as the canonical money type: DuckDB widens a sum to DECIMAL(38,2), whose
 # 128-bit arithmetic made every later sum over the client tables 40x slower; no client spends $10^16.
@@ -100,7 +100,7 @@ class Grains:
 
     @property
     def shared(self) -> dict[tuple[Any, ...], Any] | None:
-        return _SHARED.get(id(self.con)) if self.materialize else None
+        return open_tables(self.con) if self.materialize else None
 
     @property
     def full(self) -> bool:

@@ -80,6 +80,11 @@ def sharing(fn: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+def open_tables(con: Any) -> dict[tuple[Any, ...], Any] | None:
+    """The tables shared on Ibis backend ``con`` while a :class:`Shared` block is open on it, else None."""
+    return _SHARED.get(id(con))
+
+
 def forget(key: int) -> None:
     """Release the shared tables of the backend with ``id()`` ``key`` (a no-op when none are shared)."""
     tables = _SHARED.get(key, {})

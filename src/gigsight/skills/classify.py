@@ -57,7 +57,6 @@ BUILD_NOUNS = {"app", "apps", "bot", "bots", "tool", "tools", "system", "agent",
                "models",
                "integration", "automation", "feature", "features", "developer", "engineer", "generated", "video",
                "videos", "image", "images", "voice", "content", "writer", "editor", "platform", "solution", "project"}
-_GENERIC = Skill("ai", "AI", "", True, "llm_apps", True, ("ai",))  # bare "AI", for the context rules
 # weak-only evidence in these categories is work done with AI tools of the category's kind
 KIND_BY_CATEGORY = {"Writing": "ai_content_writing", "Design & Creative": "generative_media",
                     "Translation": "ai_content_writing", "Admin Support": "data_annotation"}
@@ -144,7 +143,7 @@ class Classifier:
             words, hits = scans[where]
             for sk, i, k in hits:
                 if sk.is_ai:
-                    tally.mention(where, sk, " ".join(words[i:i + k]), _cancelled(words, i, k, sk),
+                    tally.mention(where, sk, " ".join(words[i:i + k]), _cancelled(words, i, k, sk.weak_ai),
                                   where == "description" and _method(words, i, k))
         for s in tag_skills:
             if s.is_ai:
@@ -198,13 +197,14 @@ class Classifier:
         return max(votes, key=lambda k: votes[k]), "inferred"
 
 
-def _cancelled(words: list[str], i: int, k: int, skill: Skill) -> str:
-    """Why a mention does not count: negated, describing the company, or an AI coding aid; '' when it counts."""
+def _cancelled(words: list[str], i: int, k: int, weak: bool = True) -> str:
+    """Why a mention does not count: negated, describing the company (a ``weak`` word only: "AI-powered
+    startup"), or an AI coding aid; '' when it counts. Bare "AI" is weak, the default."""
     before, after = words[max(0, i - 4):i], words[i + k:i + k + 6]
     if any(w in NEGATIONS for w in before[-3:]) or any(w in ("rejected", "prohibited", "allowed", "detected")
                                                       for w in after):
         return "negated"
-    if skill.weak_ai and len(after) >= 2 and after[0] in ("powered", "driven", "based", "first", "native") and (
+    if weak and len(after) >= 2 and after[0] in ("powered", "driven", "based", "first", "native") and (
             after[1] in COMPANY or (len(after) > 2 and after[2] in COMPANY)):
         return "describes the company"
     if any(w in CODING_AID for w in before + after):
@@ -224,7 +224,7 @@ def _title_names_ai(words: list[str]) -> str:
     """The first AI word of a title that is not negated, a company description or a coding aid ('' if none): a
     title is what the job is, so "AI expert", "ChatGPT prompts" or "ML engineer" decide on their own."""
     for i, w in enumerate(words):
-        if w in TITLE_AI and not _cancelled(words, i, 1, _GENERIC):
+        if w in TITLE_AI and not _cancelled(words, i, 1):
             return w
     return ""
 
@@ -235,7 +235,7 @@ def _generic_ai_description(words: list[str]) -> float:
     platform" describes the company)."""
     things: set[str] = set()
     for i in _positions(words, GENERIC_AI):
-        if not _cancelled(words, i, 1, _GENERIC):
+        if not _cancelled(words, i, 1):
             after = [x for x in words[i + 1:i + 4] if x not in ("powered", "driven", "based", "enabled", "-")]
             thing = next((x for x in after[:2] if x in BUILD_NOUNS), None)
             if thing:
