@@ -134,6 +134,9 @@ def test_ai_named_as_the_method_counts_in_the_description(desc: str, is_ai: bool
     ("Logo designer, no AI tools", False, None),
     ("AI-powered startup seeks a Shopify developer", False, None),
     ("Cursor AI user to speed up our React coding", False, None),
+    ("Artificial intelligence web system", True, "ml"),
+    ("WordPress website for an AI automation agency", False, None),
+    ("Virtual assistant for our AI business", False, None),
 ])
 def test_a_title_naming_ai_decides_unless_cancelled(title: str, is_ai: bool, kind: str | None) -> None:
     r = C.classify(title, "Details in chat.")
@@ -141,6 +144,21 @@ def test_a_title_naming_ai_decides_unless_cancelled(title: str, is_ai: bool, kin
     assert (r.ai_score >= 0.63) is is_ai  # the score agrees with the verdict
     if kind:
         assert r.ai_kind == kind
+
+
+@pytest.mark.parametrize(("desc", "is_ai"), [
+    ("Core features: an AI chatbot on the OpenAI API and a recommendation engine for content.", True),
+    ("Mood tracking screens, with insights using machine learning.", False),  # umbrella words only
+])
+def test_specific_ai_skills_outweigh_a_title_about_other_work(desc: str, is_ai: bool) -> None:
+    r = C.classify("React Native developer for a wellness app", desc)
+    assert r.is_ai is is_ai, r.reason
+
+
+def test_classical_ml_algorithms_are_ml_evidence() -> None:
+    r = C.classify("Malware detection research", "Compare decision trees, SVM and random forest classifiers.")
+    assert r.is_ai and r.ai_kind == "ml", r.reason
+    assert {"ML Algorithms", "Scikit-learn"} <= {s.name for s in r.skills}
 
 
 def test_negated_mention_is_not_listed_as_a_skill() -> None:

@@ -3,12 +3,14 @@
 A post is AI work when it asks for building, integrating, training, evaluating or operating AI, or for deliverables
 made with AI tools. Evidence is the AI skills the matcher finds, weighed by where they sit (title > tags >
 description), how specific they are (``weak_ai`` skills such as ChatGPT or "artificial intelligence" need support),
-and their context: a negation ("no AI-generated content"), a company description ("our AI-powered platform"), or a
-coding aid ("use Copilot/Cursor to speed up development") cancels a mention, while a description naming AI as the
-method ("forecast sales using machine learning", "a machine learning based system") counts it twice, and bare "AI"
-before a thing to build ("AI features") counts too. A title naming AI ("AI expert", "ChatGPT prompts") that no such
-context cancels decides on its own. ``ai_score`` = 1 - exp(-evidence); a post is AI work at evidence >= 1 (score
->= 0.63). ``reason`` lists the evidence that decided it.
+and their context: a negation ("no AI-generated content"), a company description ("our AI-powered platform"), the
+client ("a website for an AI agency") or a coding aid ("use Copilot/Cursor to speed up development") cancels a
+mention, while a description naming AI as the method ("forecast sales using machine learning", "a machine learning
+based system") counts it twice, and bare "AI" before a thing to build ("AI features") counts too. A title about
+other work ("Mobile app developer") needs more evidence, unless the description names specific AI skills (an AI
+chatbot on the OpenAI API), not only umbrella words. A title naming AI ("AI expert", "ChatGPT prompts", "Artificial
+intelligence web system") that no such context cancels decides on its own. ``ai_score`` = 1 - exp(-evidence); a post
+is AI work at evidence >= 1 (score >= 0.63). ``reason`` lists the evidence that decided it.
 
 >>> c = Classifier.default()
 >>> r = c.classify("Build a RAG chatbot with LangChain", "Python developer for our support bot.")
@@ -44,11 +46,14 @@ NEGATIONS = {"no", "not", "without", "never", "avoid", "zero", "don't", "dont", 
              "banned", "forbidden", "detectors", "detector", "detection", "rejected", "human-written", "humanwritten"}
 COMPANY = {"company", "startup", "start-up", "platform", "agency", "business", "firm", "team", "brand", "products",
            "saas", "organization", "organisation", "leader", "solutions", "world", "era", "age", "revolution"}
+CLIENT = {"agency", "business", "company", "startup", "start-up", "firm", "brand", "consultancy", "platform"}
 CODING_AID = {"cursor", "copilot", "codeium", "windsurf", "lovable", "bolt", "replit", "v0", "coding", "assistants"}
 GENERIC_AI = {"ai", "a.i"}
 DESC_AI = 0.7
+SPECIFIC = 0.75  # specific AI skills (not "AI", "ML", "data science") worth this outweigh a title about other work
 TITLE_AI = {"ai", "a.i", "gpt", "chatgpt", "openai", "llm", "llms", "ml", "chatbot", "chatbots", "nlp", "neural",
             "generative", "midjourney", "langchain"}
+TITLE_SKILLS = {"artificial-intelligence", "machine-learning", "deep-learning", "generative-ai"}
 TITLE_AI_KIND = {"ml": "ml", "neural": "ml", "nlp": "nlp_speech", "generative": "generative_media",
                  "midjourney": "generative_media"}
 UMBRELLA = {"ai-engineering", "artificial-intelligence", "machine-learning", "deep-learning", "data-science",
@@ -161,9 +166,9 @@ class Classifier:
         title_ai = [sk for sk, _, _ in found["title"] if sk.is_ai]
         # "Power BI | Data Scientist": other work named, AI only as a weak word
         other_work = (any(not sk.is_ai for sk, _, _ in found["title"]) and not title_generic
-                      and all(s.weak_ai for s in title_ai))
+                      and all(s.weak_ai for s in title_ai) and sum(tally.specific.values()) < SPECIFIC)
         need = THRESHOLD * (OTHER_WORK if other_work else 1)
-        named = _title_names_ai(scans["title"][0])
+        named = _title_names_ai(*scans["title"])
         if named:
             reasons.append(f"the title names AI ({named!r})")
             total = max(total, need)  # the title decides, and the score says so
@@ -199,7 +204,8 @@ class Classifier:
 
 def _cancelled(words: list[str], i: int, k: int, weak: bool = True) -> str:
     """Why a mention does not count: negated, describing the company (a ``weak`` word only: "AI-powered
-    startup"), or an AI coding aid; '' when it counts. Bare "AI" is weak, the default."""
+    startup"), naming the client ("for an AI agency"), or an AI coding aid; '' when it counts. Bare "AI" is weak,
+    the default."""
     before, after = words[max(0, i - 4):i], words[i + k:i + k + 6]
     if any(w in NEGATIONS for w in before[-3:]) or any(w in ("rejected", "prohibited", "allowed", "detected")
                                                       for w in after):
@@ -207,6 +213,9 @@ def _cancelled(words: list[str], i: int, k: int, weak: bool = True) -> str:
     if weak and len(after) >= 2 and after[0] in ("powered", "driven", "based", "first", "native") and (
             after[1] in COMPANY or (len(after) > 2 and after[2] in COMPANY)):
         return "describes the company"
+    prev = [w for w in before if w not in ("a", "an", "the")]
+    if prev and prev[-1] in ("for", "at", "our") and any(w in CLIENT for w in after[:2]):
+        return "describes the client"  # "WordPress site for an AI automation agency"
     if any(w in CODING_AID for w in before + after):
         return "AI as a coding aid"
     return ""
@@ -220,12 +229,16 @@ def _method(words: list[str], i: int, k: int) -> bool:
                                                           "algorithms", "algorithm")))
 
 
-def _title_names_ai(words: list[str]) -> str:
+def _title_names_ai(words: list[str], hits: list[tuple[Skill, int, int]]) -> str:
     """The first AI word of a title that is not negated, a company description or a coding aid ('' if none): a
-    title is what the job is, so "AI expert", "ChatGPT prompts" or "ML engineer" decide on their own."""
+    title is what the job is, so "AI expert", "ChatGPT prompts", "ML engineer" or "Artificial intelligence web
+    system" decide on their own."""
     for i, w in enumerate(words):
         if w in TITLE_AI and not _cancelled(words, i, 1):
             return w
+    for sk, i, k in hits:
+        if sk.skill_id in TITLE_SKILLS and not _cancelled(words, i, k):
+            return " ".join(words[i:i + k])
     return ""
 
 
