@@ -75,7 +75,7 @@ def test_user_taxonomy_can_replace_skills_and_categories(tmp_path: Path) -> None
     ("Make sure the logo pops", ["Logo Design"]),
     ("Clips made with Runway Gen-3 and Pika", ["Runway", "Pika"]),
     ("C++ and C# and .NET, not Node.js", ["C++", "C#", ".NET", "Node.js"]),
-    ("Need dashboards and chatbots", ["Dashboard", "AI Chatbot"]),
+    ("Need dashboards and chatbots", ["Dashboard", "Chatbot"]),
 ])
 def test_extraction_with_context_rules(text: str, expected: list[str]) -> None:
     assert list(dict.fromkeys(m.skill.name for m in Matcher.default().find(text))) == expected
@@ -153,6 +153,23 @@ def test_a_title_naming_ai_decides_unless_cancelled(title: str, is_ai: bool, kin
 def test_specific_ai_skills_outweigh_a_title_about_other_work(desc: str, is_ai: bool) -> None:
     r = C.classify("React Native developer for a wellness app", desc)
     assert r.is_ai is is_ai, r.reason
+
+
+@pytest.mark.parametrize(("title", "desc", "tags"), [
+    ("Compile data on AI legislation", "Research the laws passed on artificial intelligence legislation.", ""),
+    ("AI provisional patent filing", "Prepare the patent for an AI-related invention.", ""),
+    ("Chatbot for care home websites", "Use Landbot. No AI or LLM: a scripted flow.", "AI Chatbot|Conversational AI"),
+    ("AI coding tools developer", "Job title: AI enabled developer. Speed up our B2B app with AI coding tools.", ""),
+])
+def test_ai_as_topic_denied_or_coding_aid_is_not_ai_work(title: str, desc: str, tags: str) -> None:
+    r = C.classify(title, desc, tags)
+    assert not r.is_ai, r.reason
+
+
+def test_ai_chatbot_is_strong_evidence_and_a_plain_chatbot_weak() -> None:
+    ai = C.classify("Garage management SaaS", "Features: bookings, invoices, an AI chatbot for customer inquiries.")
+    plain = C.classify("Garage management SaaS", "Features: bookings, invoices, a chatbot for customer inquiries.")
+    assert ai.ai_score > plain.ai_score and not plain.is_ai, (ai.reason, plain.reason)
 
 
 def test_classical_ml_algorithms_are_ml_evidence() -> None:

@@ -4,13 +4,14 @@ A post is AI work when it asks for building, integrating, training, evaluating o
 made with AI tools. Evidence is the AI skills the matcher finds, weighed by where they sit (title > tags >
 description), how specific they are (``weak_ai`` skills such as ChatGPT or "artificial intelligence" need support),
 and their context: a negation ("no AI-generated content"), a company description ("our AI-powered platform"), the
-client ("a website for an AI agency") or a coding aid ("use Copilot/Cursor to speed up development") cancels a
-mention, while a description naming AI as the method ("forecast sales using machine learning", "a machine learning
-based system") counts it twice, and bare "AI" before a thing to build ("AI features") counts too. A title about
-other work ("Mobile app developer") needs more evidence, unless the description names specific AI skills (an AI
-chatbot on the OpenAI API), not only umbrella words. A title naming AI ("AI expert", "ChatGPT prompts", "Artificial
-intelligence web system") that no such context cancels decides on its own. ``ai_score`` = 1 - exp(-evidence); a post
-is AI work at evidence >= 1 (score >= 0.63). ``reason`` lists the evidence that decided it.
+client ("a website for an AI agency"), the topic ("AI legislation", "an AI invention's patent") or a coding aid ("use
+Copilot/Cursor to speed up development") cancels a mention, and a description denying AI as such ("no AI or LLM")
+outweighs the title and the tags. A description naming AI as the method ("forecast sales using machine learning",
+"a machine learning based system") counts it twice, and bare "AI" before a thing to build ("AI features") counts too.
+A title about other work ("Mobile app developer") needs more evidence, unless the description names specific AI
+skills (an AI chatbot on the OpenAI API), not only umbrella words. A title naming AI ("AI expert", "ChatGPT prompts",
+"Artificial intelligence web system") that no such context cancels decides on its own. ``ai_score`` = 1 -
+exp(-evidence); a post is AI work at evidence >= 1 (score >= 0.63). ``reason`` lists the evidence that decided it.
 
 >>> c = Classifier.default()
 >>> r = c.classify("Build a RAG chatbot with LangChain", "Python developer for our support bot.")
@@ -47,6 +48,8 @@ NEGATIONS = {"no", "not", "without", "never", "avoid", "zero", "don't", "dont", 
 COMPANY = {"company", "startup", "start-up", "platform", "agency", "business", "firm", "team", "brand", "products",
            "saas", "organization", "organisation", "leader", "solutions", "world", "era", "age", "revolution"}
 CLIENT = {"agency", "business", "company", "startup", "start-up", "firm", "brand", "consultancy", "platform"}
+TOPIC = {"legislation", "regulation", "regulations", "law", "laws", "policy", "policies", "ethics", "patent",
+         "patents", "invention", "act", "governance"}
 CODING_AID = {"cursor", "copilot", "codeium", "windsurf", "lovable", "bolt", "replit", "v0", "coding", "assistants"}
 GENERIC_AI = {"ai", "a.i"}
 DESC_AI = 0.7
@@ -58,6 +61,7 @@ TITLE_AI_KIND = {"ml": "ml", "neural": "ml", "nlp": "nlp_speech", "generative": 
                  "midjourney": "generative_media"}
 UMBRELLA = {"ai-engineering", "artificial-intelligence", "machine-learning", "deep-learning", "data-science",
             "generative-ai"}
+GENERAL = UMBRELLA | {"llm"}  # words for AI as such: negating one denies AI work
 BUILD_NOUNS = {"app", "apps", "bot", "bots", "tool", "tools", "system", "agent", "agents", "assistant", "model",
                "models",
                "integration", "automation", "feature", "features", "developer", "engineer", "generated", "video",
@@ -90,6 +94,7 @@ class _Tally:
     specific: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # without umbrella words
     counted: set[tuple[str, str]] = field(default_factory=set)  # (field, skill): five mentions are one
     cancelled: set[str] = field(default_factory=set)
+    negated: set[str] = field(default_factory=set)  # fields that deny AI as such ("no AI or LLM")
     reasons: list[str] = field(default_factory=list)
     evidence: list[tuple[str, str]] = field(default_factory=list)
     strong_seen: bool = False
@@ -98,6 +103,8 @@ class _Tally:
         if cancel:
             self.reasons.append(f"ignored {said!r} in {where} ({cancel})")
             self.cancelled.add(sk.skill_id)
+            if cancel == "negated" and (sk.weak_ai or sk.skill_id in GENERAL):
+                self.negated.add(where)  # AI as such denied, not one technique ("not voice recognition")
             return
         self.kept.add(sk.skill_id)
         strong = not sk.weak_ai
@@ -150,8 +157,10 @@ class Classifier:
                 if sk.is_ai:
                     tally.mention(where, sk, " ".join(words[i:i + k]), _cancelled(words, i, k, sk.weak_ai),
                                   where == "description" and _method(words, i, k))
+        # "no AI or LLM" in the description outweighs the title's words and the tags
+        denied = "description" in tally.negated or _denies_ai(scans["description"][0])
         for s in tag_skills:
-            if s.is_ai:
+            if s.is_ai and not denied:
                 tally.add(s, WEIGHT["tags"] * (WEAK if s.weak_ai else STRONG) * 0.5, f"{s.name} (tag)")
         kind_w, reasons = tally.kind_w, tally.reasons
         generic = _generic_ai_title(scans["title"][0])
@@ -168,7 +177,7 @@ class Classifier:
         other_work = (any(not sk.is_ai for sk, _, _ in found["title"]) and not title_generic
                       and all(s.weak_ai for s in title_ai) and sum(tally.specific.values()) < SPECIFIC)
         need = THRESHOLD * (OTHER_WORK if other_work else 1)
-        named = _title_names_ai(*scans["title"])
+        named = "" if denied else _title_names_ai(*scans["title"])
         if named:
             reasons.append(f"the title names AI ({named!r})")
             total = max(total, need)  # the title decides, and the score says so
@@ -204,8 +213,8 @@ class Classifier:
 
 def _cancelled(words: list[str], i: int, k: int, weak: bool = True) -> str:
     """Why a mention does not count: negated, describing the company (a ``weak`` word only: "AI-powered
-    startup"), naming the client ("for an AI agency"), or an AI coding aid; '' when it counts. Bare "AI" is weak,
-    the default."""
+    startup"), naming the client ("for an AI agency"), the topic ("AI legislation"), or an AI coding aid; '' when
+    it counts. Bare "AI" is weak, the default."""
     before, after = words[max(0, i - 4):i], words[i + k:i + k + 6]
     if any(w in NEGATIONS for w in before[-3:]) or any(w in ("rejected", "prohibited", "allowed", "detected")
                                                       for w in after):
@@ -216,6 +225,8 @@ def _cancelled(words: list[str], i: int, k: int, weak: bool = True) -> str:
     prev = [w for w in before if w not in ("a", "an", "the")]
     if prev and prev[-1] in ("for", "at", "our") and any(w in CLIENT for w in after[:2]):
         return "describes the client"  # "WordPress site for an AI automation agency"
+    if any(w in TOPIC for w in after[:3]):
+        return "the topic, not the work"  # "AI legislation", "an AI-related invention's patent"
     if any(w in CODING_AID for w in before + after):
         return "AI as a coding aid"
     return ""
@@ -256,6 +267,11 @@ def _generic_ai_description(words: list[str]) -> float:
     return DESC_AI * min(len(things), 2)
 
 
+def _denies_ai(words: list[str]) -> bool:
+    """Whether a bare "AI" is negated ("no AI or LLM", "not AI-generated")."""
+    return any(_cancelled(words, i, 1) == "negated" for i in _positions(words, GENERIC_AI))
+
+
 def _positions(words: list[str], wanted: set[str]) -> Iterator[int]:
     """Where the words of ``wanted`` occur: list.index runs in C, a Python loop over every word of every
     description cost a fifth of the classifier's time."""
@@ -271,10 +287,11 @@ def _positions(words: list[str], wanted: set[str]) -> Iterator[int]:
 
 def _generic_ai_title(words: list[str]) -> float:
     """Weight of a bare "AI" in the title: 0.7 when followed by a thing to build ("AI web app"), 0.3 otherwise
-    ("AI expert", "AI-powered ..."), the best of its occurrences; ``words``: the title's tokens."""
+    ("AI expert", "AI-powered ..."), the best of its occurrences that no context cancels ("AI coding tools
+    developer"); ``words``: the title's tokens."""
     best = 0.0
     for i, w in enumerate(words):
-        if w in GENERIC_AI:
+        if w in GENERIC_AI and not _cancelled(words, i, 1):
             if i + 1 < len(words) and words[i + 1] in ("powered", "driven", "based", "enabled", "first"):
                 best = max(best, 0.3)  # "AI-powered ..." describes the product or the company
             elif any(x in BUILD_NOUNS for x in words[i + 1:i + 4]):

@@ -28,7 +28,7 @@ from gigsight.ingest.pipeline import progress_bar
 from gigsight.skills.classify import Classifier
 from gigsight.skills.taxonomy import Taxonomy
 
-VERSION = "classifier-2026.11.3"  # bump when the rules change: every job is then classified again
+VERSION = "classifier-2026.11.4"  # bump when the rules change: every job is then classified again
 BATCH = 20_000
 ENGINE_MEMORY = "512MB"
 
