@@ -47,6 +47,8 @@ NEGATIONS = {"no", "not", "without", "never", "avoid", "zero", "don't", "dont", 
              "banned", "forbidden", "detectors", "detector", "detection", "rejected", "human-written", "humanwritten"}
 COMPANY = {"company", "startup", "start-up", "platform", "agency", "business", "firm", "team", "brand", "products",
            "saas", "organization", "organisation", "leader", "solutions", "world", "era", "age", "revolution"}
+NEGATED_AFTER = {"rejected", "prohibited", "allowed", "detected"}
+PRODUCT_SUFFIX = {"powered", "driven", "based", "first", "native"}
 CLIENT = {"agency", "business", "company", "startup", "start-up", "firm", "brand", "consultancy", "platform"}
 TOPIC = {"legislation", "regulation", "regulations", "law", "laws", "policy", "policies", "ethics", "patent",
          "patents", "invention", "act", "governance"}
@@ -215,19 +217,19 @@ def _cancelled(words: list[str], i: int, k: int, weak: bool = True) -> str:
     """Why a mention does not count: negated, describing the company (a ``weak`` word only: "AI-powered
     startup"), naming the client ("for an AI agency"), the topic ("AI legislation"), or an AI coding aid; '' when
     it counts. Bare "AI" is weak, the default."""
+    # set.isdisjoint, not any() over generators: this runs for every AI mention of every post
     before, after = words[max(0, i - 4):i], words[i + k:i + k + 6]
-    if any(w in NEGATIONS for w in before[-3:]) or any(w in ("rejected", "prohibited", "allowed", "detected")
-                                                      for w in after):
+    if not NEGATIONS.isdisjoint(before[-3:]) or not NEGATED_AFTER.isdisjoint(after):
         return "negated"
-    if weak and len(after) >= 2 and after[0] in ("powered", "driven", "based", "first", "native") and (
+    if weak and len(after) >= 2 and after[0] in PRODUCT_SUFFIX and (
             after[1] in COMPANY or (len(after) > 2 and after[2] in COMPANY)):
         return "describes the company"
     prev = [w for w in before if w not in ("a", "an", "the")]
-    if prev and prev[-1] in ("for", "at", "our") and any(w in CLIENT for w in after[:2]):
+    if prev and prev[-1] in ("for", "at", "our") and not CLIENT.isdisjoint(after[:2]):
         return "describes the client"  # "WordPress site for an AI automation agency"
-    if any(w in TOPIC for w in after[:3]):
+    if not TOPIC.isdisjoint(after[:3]):
         return "the topic, not the work"  # "AI legislation", "an AI-related invention's patent"
-    if any(w in CODING_AID for w in before + after):
+    if not CODING_AID.isdisjoint(before) or not CODING_AID.isdisjoint(after):
         return "AI as a coding aid"
     return ""
 
