@@ -96,7 +96,7 @@ class _Tally:
     specific: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # without umbrella words
     counted: set[tuple[str, str]] = field(default_factory=set)  # (field, skill): five mentions are one
     cancelled: set[str] = field(default_factory=set)
-    negated: set[str] = field(default_factory=set)  # fields that deny AI as such ("no AI or LLM")
+    denied: bool = False  # the description denies AI as such ("no AI or LLM")
     reasons: list[str] = field(default_factory=list)
     evidence: list[tuple[str, str]] = field(default_factory=list)
     strong_seen: bool = False
@@ -105,8 +105,8 @@ class _Tally:
         if cancel:
             self.reasons.append(f"ignored {said!r} in {where} ({cancel})")
             self.cancelled.add(sk.skill_id)
-            if cancel == "negated" and (sk.weak_ai or sk.skill_id in GENERAL):
-                self.negated.add(where)  # AI as such denied, not one technique ("not voice recognition")
+            # AI as such denied, not one technique ("not voice recognition")
+            self.denied |= where == "description" and cancel == "negated" and (sk.weak_ai or sk.skill_id in GENERAL)
             return
         self.kept.add(sk.skill_id)
         strong = not sk.weak_ai
@@ -159,8 +159,9 @@ class Classifier:
                 if sk.is_ai:
                     tally.mention(where, sk, " ".join(words[i:i + k]), _cancelled(words, i, k, sk.weak_ai),
                                   where == "description" and _method(words, i, k))
+        desc_generic, bare_denied = _bare_ai_description(scans["description"][0])
         # "no AI or LLM" in the description outweighs the title's words and the tags
-        denied = "description" in tally.negated or _denies_ai(scans["description"][0])
+        denied = tally.denied or bare_denied
         for s in tag_skills:
             if s.is_ai and not denied:
                 tally.add(s, WEIGHT["tags"] * (WEAK if s.weak_ai else STRONG) * 0.5, f"{s.name} (tag)")
@@ -169,7 +170,6 @@ class Classifier:
         title_generic = generic > 0
         if generic:  # "AI expert": support, not proof; "AI web app", "AI bot": the thing to build is AI
             reasons.append("AI named in the title" + (" with what to build" if generic > 0.5 else ""))
-        desc_generic = _generic_ai_description(scans["description"][0])
         if desc_generic:
             reasons.append("AI named in the description with what to build")
         total = sum(kind_w.values()) + generic + desc_generic
@@ -255,23 +255,21 @@ def _title_names_ai(words: list[str], hits: list[tuple[Skill, int, int]]) -> str
     return ""
 
 
-def _generic_ai_description(words: list[str]) -> float:
-    """Weight of bare "AI" in the description followed by a thing to build ("AI features", "an AI-powered tool",
-    "AI chatbot"): DESC_AI per distinct thing, at most two; cancelled like skill mentions ("our AI-powered
-    platform" describes the company)."""
+def _bare_ai_description(words: list[str]) -> tuple[float, bool]:
+    """Bare "AI" in the description, in one pass: the weight of those followed by a thing to build ("AI features",
+    "an AI-powered tool", "AI chatbot"), DESC_AI per distinct thing, at most two, cancelled like skill mentions ("our
+    AI-powered platform" describes the company); and whether one is negated ("no AI or LLM", "not AI-generated")."""
     things: set[str] = set()
+    denied = False
     for i in _positions(words, GENERIC_AI):
-        if not _cancelled(words, i, 1):
+        cancel = _cancelled(words, i, 1)
+        denied |= cancel == "negated"
+        if not cancel:
             after = [x for x in words[i + 1:i + 4] if x not in ("powered", "driven", "based", "enabled", "-")]
             thing = next((x for x in after[:2] if x in BUILD_NOUNS), None)
             if thing:
                 things.add(thing)
-    return DESC_AI * min(len(things), 2)
-
-
-def _denies_ai(words: list[str]) -> bool:
-    """Whether a bare "AI" is negated ("no AI or LLM", "not AI-generated")."""
-    return any(_cancelled(words, i, 1) == "negated" for i in _positions(words, GENERIC_AI))
+    return DESC_AI * min(len(things), 2), denied
 
 
 def _positions(words: list[str], wanted: set[str]) -> Iterator[int]:
