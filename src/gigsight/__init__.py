@@ -31,8 +31,9 @@ from gigsight.metrics import compute as _compute
 __version__ = "0.1.0"
 __all__ = [
     "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue", "Mapping",
-    "Settings", "SourceError", "Store", "cohorts", "compute", "connect", "demo", "enrich", "explain_change", "export",
-    "growth_bridge", "info", "ingest", "refresh", "report", "simulate",
+    "Settings", "SourceError", "Store", "client_backtest", "client_lists", "client_summary", "client_value", "cohorts",
+    "compute", "connect", "demo", "enrich", "explain_change", "export", "growth_bridge", "info", "ingest", "refresh",
+    "report", "simulate",
 ]
 
 
@@ -179,3 +180,50 @@ def report(period: str, out: str | Path = "report", *, con: Store | str | None =
     finally:
         if owned:
             store.close()
+
+
+def client_summary(at: str | None = None, *, con: Store | str | None = None, settings: Settings | None = None) -> Any:
+    """One row per client with a positive payment up to the end of ``at`` (YYYY-MM-DD, default the last payment
+    day): purchase days, recency, tenure, spend, tier and covariates; see :mod:`gigsight.insights.client_summary`.
+    """
+    from gigsight.insights.client_summary import client_summary as _summary
+    from gigsight.insights.clients_act import last_day
+
+    bounds = (settings or Settings()).tier_bounds
+    return _reading(lambda con: _summary(con.con, at or last_day(con.con), bounds), con)
+
+
+def client_value(at: str | None = None, *, horizon_days: int = 365, model: str = "auto", discount_rate: float = 0.10,
+                 con: Store | str | None = None, settings: Settings | None = None) -> Any:
+    """Forecast every client over the next ``horizon_days`` as of ``at``: ``p_active``, ``expected_purchase_days``,
+    ``expected_gsv``, ``clv`` (discounted at ``discount_rate`` a year), ``rank``. Returns a
+    :class:`~gigsight.insights.client_value.Forecast` (``.clients`` is the DataFrame, ``.model`` the model used,
+    ``.notes`` why). Models: auto, bgnbd, pareto, covariates (docs/clients.md)."""
+    from gigsight.insights.clients_act import value
+
+    return _reading(lambda con: value(con.con, at, horizon_days, model, discount_rate, settings), con)
+
+
+def client_lists(which: str = "value", *, limit: int = 20, at: str | None = None, horizon_days: int = 365,
+                 model: str = "auto", con: Store | str | None = None) -> dict[str, Any]:
+    """Clients to act on, with reasons: ``which`` is value, at-risk, rising or win-back. Returns ``clients`` (a
+    DataFrame), ``deciles`` (share of expected GSV per tenth of clients), ``segments`` (expected GSV by tier,
+    channel and AI work) and the forecast's ``model``, ``notes`` and ``params``."""
+    from gigsight.insights.clients_act import deciles, segments, top, value
+
+    def run(con: Store) -> dict[str, Any]:
+        f = value(con.con, at, horizon_days, model)
+        return {"clients": top(f, which, limit), "deciles": deciles(f),
+                "segments": {k: segments(f, k) for k in ("tier", "acquisition_channel", "ai")},
+                "model": f.model, "notes": f.notes, "params": f.params, "horizon_days": f.horizon_days}
+
+    return dict(_reading(run, con))
+
+
+def client_backtest(at: str, *, horizon_days: int = 365, models: tuple[str, ...] = ("bgnbd", "pareto", "covariates"),
+                    con: Store | str | None = None) -> Any:
+    """Forecast as of ``at`` with each model and score it on what the records show over the horizon (per-client
+    MAE of purchase days, top-10% GSV capture, total error)."""
+    from gigsight.insights.clients_act import backtest
+
+    return _reading(lambda con: backtest(con.con, at, horizon_days, models), con)

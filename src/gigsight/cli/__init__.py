@@ -13,7 +13,7 @@ import sys
 from gigsight.cli import data  # noqa: F401
 
 # isort: split
-from gigsight.cli import analytics, skills  # noqa: F401
+from gigsight.cli import analytics, clients, skills  # noqa: F401
 from gigsight.cli.base import app, err
 from gigsight.errors import DataValidationError, GigsightError
 

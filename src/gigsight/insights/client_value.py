@@ -1,0 +1,201 @@
+"""Client value forecasts: expected purchase days, GSV and discounted value over a horizon, per client.
+
+Three models, one output (docs/clients.md):
+
+- ``bgnbd``: BG/NBD for purchase days and P(active), Gamma-Gamma for spend per purchase day.
+- ``pareto``: the same with Pareto/NBD.
+- ``covariates``: BG/NBD + Gamma-Gamma corrected by gradient-boosted trees (Poisson loss, the BG/NBD forecast as
+  offset) on the client summary and the covariates a marketplace knows, trained on an earlier date with the
+  outcome the records then show ("fit as of at - L, learn what happened by at"), then applied as of ``at``.
+- ``auto`` (the default): ``covariates`` when the history holds two horizons before ``at`` and the covariate
+  model beat BG/NBD one horizon earlier (trained two horizons back, scored on the last one), else ``bgnbd``.
+
+>>> import pandas as pd
+>>> s = pd.DataFrame({"client_id": ["a", "b"], "x": [3, 0], "t_x": [200.0, 0.0], "T": [300.0, 30.0],
+...                   "repeat_spend": [50.0, 0.0]})
+>>> discount_factor(365, 0.10) < 1
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gigsight.errors import GigsightError
+from gigsight.insights.clv_models import BGNBD, GammaGamma, ParetoNBD, params
+
+MODELS = ("auto", "bgnbd", "pareto", "covariates")
+VALUE_COLUMNS = ("client_id", "p_active", "expected_purchase_days", "expected_gsv", "clv", "rank")
+MIN_REPEAT_CLIENTS = 20
+MIN_TRAIN_CLIENTS = 300
+NUMERIC = ("x", "t_x", "T", "days_since_last", "total_gsv", "repeat_spend", "first_day_gsv", "first_90d_gsv",
+           "ttm_gsv", "prior_ttm_gsv", "days_last_90", "days_last_180", "days_last_365", "max_day_gsv", "contracts",
+           "hourly_share", "ai_share", "company_size", "is_enterprise")
+CATEGORICAL = ("acquisition_channel", "country", "tier")
+
+
+def discount_factor(horizon_days: int, annual_rate: float) -> float:
+    """Present value of 1 spent evenly over the horizon, discounted continuously at ``annual_rate``.
+
+    >>> round(discount_factor(365, 0.10), 4)
+    0.9531
+    """
+    delta = math.log1p(annual_rate) * horizon_days / 365.0
+    return 1.0 if delta == 0 else (1 - math.exp(-delta)) / delta
+
+
+@dataclass
+class Forecast:
+    """Per-client forecast (``clients``: the summary columns plus :data:`VALUE_COLUMNS`) and how it was made."""
+
+    clients: pd.DataFrame
+    model: str
+    horizon_days: int
+    discount_rate: float
+    params: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _check_fit(s: pd.DataFrame) -> None:
+    repeat = int((s["x"] > 0).sum())
+    if len(s) == 0:
+        raise GigsightError("no client has a positive payment up to --at: choose a later date")
+    if repeat < MIN_REPEAT_CLIENTS:
+        raise GigsightError(f"only {repeat} of {len(s):,} clients bought on more than one day up to --at: too few to "
+                            f"fit a purchase model (needs {MIN_REPEAT_CLIENTS}); use a later --at or a longer history")
+
+
+def _spend_model(s: pd.DataFrame) -> tuple[np.ndarray, dict[str, float], list[str]]:
+    """Expected GSV per future purchase day of each client (Gamma-Gamma, or the plain mean when it cannot fit)."""
+    try:
+        gg = GammaGamma.fit(s["x"], s["repeat_spend"])
+        if gg.q <= 1.05:  # the population's mean spend is infinite or nearly: its shrinkage cannot be trusted
+            raise GigsightError(f"Gamma-Gamma fitted q = {gg.q:.2f} <= 1, spend per purchase day is too "
+                                "heavy-tailed across clients for it")
+        return gg.mean_spend(s["x"], s["repeat_spend"]), params(gg), []
+    except GigsightError as exc:
+        per_day = (s["total_gsv"] / s["purchase_days"]).clip(lower=0).to_numpy(float)
+        note = f"spend per purchase day is each client's own mean ({exc})"
+        return per_day, {}, [note]
+
+
+def probabilistic(s: pd.DataFrame, horizon: int, kind: str = "bgnbd") -> tuple[pd.DataFrame, dict[str, Any],
+                                                                             list[str]]:
+    """BG/NBD (or Pareto/NBD) + Gamma-Gamma on a client summary: p_active, expected purchase days and GSV."""
+    _check_fit(s)
+    model: BGNBD | ParetoNBD = (BGNBD if kind == "bgnbd" else ParetoNBD).fit(s["x"], s["t_x"], s["T"])
+    days = model.expected(s["x"], s["t_x"], s["T"], float(horizon))
+    spend, gg, notes = _spend_model(s)
+    out = pd.DataFrame({"client_id": s["client_id"], "p_active": model.p_alive(s["x"], s["t_x"], s["T"]),
+                        "expected_purchase_days": days, "expected_gsv": days * spend})
+    return out, {kind: params(model), "gamma_gamma": gg}, notes
+
+
+def _features(s: pd.DataFrame, bg: BGNBD, window: float, spend: np.ndarray, cats: dict[str, list[str]]) -> Any:
+    x = s[list(NUMERIC)].astype(float).copy()
+    x["bg_days"] = bg.expected(s["x"], s["t_x"], s["T"], window)
+    x["bg_alive"] = bg.p_alive(s["x"], s["t_x"], s["T"])
+    x["bg_gsv"] = x["bg_days"] * spend
+    for c in CATEGORICAL:
+        codes = {v: i for i, v in enumerate(cats[c])}
+        x[c] = s[c].map(lambda v, codes=codes: codes.get(v, np.nan) if v is not None else np.nan)
+    return x
+
+
+def _categories(s: pd.DataFrame) -> dict[str, list[str]]:
+    """The most common values of each categorical covariate (rare ones share 'other' = missing)."""
+    return {c: [v for v in s[c].dropna().astype(str).value_counts().index[:30]] for c in CATEGORICAL}
+
+
+def training_window(history_days: int, horizon: int) -> int | None:
+    """Days of outcome the covariate model learns from: the horizon when the history before ``at`` holds a
+    horizon plus 90 days, else half the history; None when that is under 30 days.
+
+    >>> training_window(1000, 365), training_window(272, 273), training_window(40, 365)
+    (365, 136, None)
+    """
+    if history_days >= horizon + 90:
+        return horizon
+    half = history_days // 2
+    return half if half >= 30 else None
+
+
+def can_validate(history_days: int, horizon: int) -> bool:
+    """Whether the history holds two full horizons (and 30 days) before ``at``: one to train the covariate
+    model on and one to check it against BG/NBD before trusting it (``--model auto``).
+
+    >>> can_validate(1000, 365), can_validate(364, 181)
+    (True, False)
+    """
+    return history_days >= 2 * horizon + 30
+
+
+def covariate(s0: pd.DataFrame, s: pd.DataFrame, window: int, horizon: int) -> tuple[pd.DataFrame, dict[str, Any],
+                                                                                   list[str]]:
+    """Gradient-boosted trees trained on ``s0`` (the summary ``window`` days before ``s``) with the purchase days
+    and GSV each client had in those days, applied to ``s`` as a correction of its BG/NBD forecast over
+    ``horizon`` days."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    _check_fit(s0)
+    _check_fit(s)
+    later = s.set_index("client_id")
+    y_days = (later["purchase_days"].reindex(s0["client_id"]).to_numpy(float) - s0["purchase_days"].to_numpy(float))
+    y_gsv = later["total_gsv"].reindex(s0["client_id"]).to_numpy(float) - s0["total_gsv"].to_numpy(float)
+    cats = _categories(s0)
+    bg0 = BGNBD.fit(s0["x"], s0["t_x"], s0["T"])
+    spend0, _, _ = _spend_model(s0)
+    x0 = _features(s0, bg0, float(window), spend0, cats)
+    bg = BGNBD.fit(s["x"], s["t_x"], s["T"])
+    spend, gg, notes = _spend_model(s)
+    x1 = _features(s, bg, float(window), spend, cats)
+    # covariates the store lacks (all empty or constant) carry nothing and upset the binning
+    keep = [c for c in x0.columns if x0[c].nunique(dropna=True) > 1]
+    x0, x1 = x0[keep], x1[keep]
+    cat_mask = [c in CATEGORICAL for c in keep]
+    # The trees learn a correction to BG/NBD, not the outcome itself: Poisson loss on outcome / BG/NBD forecast
+    # weighted by that forecast is a Poisson model with BG/NBD as its offset. BG/NBD keeps what it does well
+    # (clients ageing and lapsing, which a tree trained on a younger population extrapolates flat) and the trees
+    # move it with what it ignores (channel, size, AI work, spend trend, ...).
+    base0 = {"days": x0["bg_days"].to_numpy(float), "gsv": x0["bg_gsv"].to_numpy(float)}
+    days_h = bg.expected(s["x"], s["t_x"], s["T"], float(horizon))
+    base1 = {"days": days_h, "gsv": days_h * spend}
+    preds = {}
+    for name, y in (("days", np.nan_to_num(y_days)), ("gsv", np.clip(np.nan_to_num(y_gsv), 0, None))):
+        b = np.maximum(base0[name], 1e-6)
+        m = HistGradientBoostingRegressor(loss="poisson", max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+                                          min_samples_leaf=100, l2_regularization=1.0, categorical_features=cat_mask,
+                                          early_stopping=True, validation_fraction=0.15, n_iter_no_change=20,
+                                          random_state=0)
+        m.fit(x0, y / b, sample_weight=b)
+        preds[name] = np.clip(m.predict(x1), 0, None) * base1[name]
+    out = pd.DataFrame({"client_id": s["client_id"], "p_active": bg.p_alive(s["x"], s["t_x"], s["T"]),
+                        "expected_purchase_days": preds["days"], "expected_gsv": preds["gsv"]})
+    info = {"bgnbd": params(bg), "gamma_gamma": gg, "trained_on_clients": len(s0), "training_window_days": window}
+    return out, info, notes
+
+
+def finish(s: pd.DataFrame, fc: pd.DataFrame, horizon: int, discount_rate: float) -> pd.DataFrame:
+    """Join the forecast to the summary, add the discounted value and the rank by expected GSV."""
+    out = s.merge(fc, on="client_id", how="left")
+    for c in ("p_active", "expected_purchase_days", "expected_gsv"):
+        out[c] = out[c].astype(float).fillna(0.0).clip(lower=0)
+    out["clv"] = out["expected_gsv"] * discount_factor(horizon, discount_rate)
+    out["rank"] = out["expected_gsv"].rank(method="first", ascending=False).astype("int64")
+    return out.sort_values("rank").reset_index(drop=True)
+
+
+def check_horizon(horizon_days: int) -> int:
+    """A forecast horizon in days, 1 to 3,650.
+
+    >>> check_horizon(365)
+    365
+    """
+    if not 1 <= int(horizon_days) <= 3650:
+        raise GigsightError(f"--horizon-days must be 1-3650 (ten years), got {horizon_days}")
+    return int(horizon_days)

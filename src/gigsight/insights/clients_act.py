@@ -1,0 +1,222 @@
+"""Client value on a store: forecasts as of a date, backtests, and the lists an operator acts on.
+
+>>> import gigsight
+>>> store = gigsight.connect("duckdb://:memory:")
+>>> value(store.con, "2025-01-01")
+Traceback (most recent call last):
+...
+gigsight.errors.GigsightError: no payments in the store: load some (gigsight ingest) or simulate a marketplace
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gigsight.config import Settings
+from gigsight.errors import GigsightError
+from gigsight.insights import client_value as cv
+from gigsight.insights.client_summary import client_summary, parse_day, payment_days
+
+LISTS = ("value", "at-risk", "rising", "win-back")
+
+
+def last_day(con: Any) -> str:
+    """The last UTC day with a positive payment (YYYY-MM-DD); a one-line error when there is none."""
+    span = payment_days(con)
+    if span is None:
+        raise GigsightError("no payments in the store: load some (gigsight ingest) or simulate a marketplace")
+    return str(span[1])
+
+
+def _range(con: Any, at: str | dt.date | None) -> tuple[dt.date, dt.date, dt.date]:
+    span = payment_days(con)
+    if span is None:
+        raise GigsightError("no payments in the store: load some (gigsight ingest) or simulate a marketplace")
+    first, last = span
+    day = last if at is None else parse_day(at)
+    if day < first:
+        raise GigsightError(f"--at {day} is before the first payment ({first}): nothing to forecast from")
+    if day > last:
+        raise GigsightError(f"--at {day} is after the last payment in the store ({last}): clients would look lapsed "
+                            f"for want of data; use --at {last} or earlier")
+    return first, last, day
+
+
+def _score(f: pd.DataFrame, later: pd.DataFrame) -> tuple[float, float]:
+    """MAE of purchase days and the total GSV error of a forecast against a later summary."""
+    nxt = later.set_index("client_id").reindex(f["client_id"])
+    real_days = nxt["purchase_days"].to_numpy(float) - f["purchase_days"].to_numpy(float)
+    real_gsv = nxt["total_gsv"].to_numpy(float) - f["total_gsv"].to_numpy(float)
+    mae = float(np.mean(np.abs(f["expected_purchase_days"].to_numpy(float) - real_days)))
+    total = float(f["expected_gsv"].sum() / real_gsv.sum() - 1) if real_gsv.sum() > 0 else float("inf")
+    return mae, total
+
+
+def _choose(con: Any, day: dt.date, horizon: int, s_mid: pd.DataFrame, s: pd.DataFrame,
+            bounds: tuple[int, ...]) -> tuple[bool, str]:
+    """Evidence for the covariate model: trained two horizons before ``day``, scored on the last horizon beside
+    BG/NBD fitted one horizon before. It is used when its MAE is lower and its total no further off than
+    BG/NBD's or 10%."""
+    s_early = client_summary(con, day - dt.timedelta(days=2 * horizon), bounds)
+    if len(s_early) < cv.MIN_TRAIN_CLIENTS or int((s_early["x"] > 0).sum()) < 50:
+        return False, "too few clients two horizons before --at to check the covariate model: BG/NBD used"
+    cov, _, _ = cv.covariate(s_early, s_mid, horizon, horizon)
+    bg, _, _ = cv.probabilistic(s_mid, horizon, "bgnbd")
+    (mae_c, tot_c), (mae_b, tot_b) = (_score(cv.finish(s_mid, f, horizon, 0.0), s) for f in (cov, bg))
+    won = mae_c < mae_b and abs(tot_c) <= max(abs(tot_b), 0.10)
+    verdict = "covariate model used" if won else "BG/NBD used"
+    return won, (f"checked one horizon back: covariates MAE {mae_c:.3f} purchase days, total {tot_c:+.1%}; BG/NBD "
+                 f"MAE {mae_b:.3f}, total {tot_b:+.1%}: {verdict}")
+
+
+def value(con: Any, at: str | dt.date | None = None, horizon_days: int = 365, model: str = "auto",
+          discount_rate: float = 0.10, settings: Settings | None = None) -> cv.Forecast:
+    """Forecast every client with a positive payment up to ``at`` (default: the last payment day) over the
+    next ``horizon_days``; see :mod:`gigsight.insights.client_value` for the models."""
+    if model not in cv.MODELS:
+        raise GigsightError(f"--model {model!r} is not one of {', '.join(cv.MODELS)}")
+    if not 0 <= discount_rate < 1:
+        raise GigsightError(f"the discount rate must be in [0, 1), got {discount_rate}")
+    horizon = cv.check_horizon(horizon_days)
+    bounds = (settings or Settings()).tier_bounds
+    first, _, day = _range(con, at)
+    s = client_summary(con, day, bounds)
+    history = (day - first).days
+    notes: list[str] = []
+    used = model
+    if model == "auto":
+        used = "bgnbd"
+        if cv.can_validate(history, horizon):
+            s_mid = client_summary(con, day - dt.timedelta(days=horizon), bounds)
+            won, why = _choose(con, day, horizon, s_mid, s, bounds)
+            notes.append(why)
+            used = "covariates" if won else "bgnbd"
+        else:
+            notes.append(f"{history} days of history before --at: two horizons ({2 * horizon + 30} days) are needed "
+                         "to check the covariate model before trusting it; BG/NBD + Gamma-Gamma used")
+    if used == "covariates":
+        window = horizon if model == "auto" else cv.training_window(history, horizon)
+        if window is None:
+            raise GigsightError(f"the covariate model learns from the history before --at, and {history} days is too "
+                                "little (at least 60); use --model bgnbd")
+        s0 = s_mid if model == "auto" else client_summary(con, day - dt.timedelta(days=window), bounds)
+        fc, info, more = cv.covariate(s0, s, window, horizon)
+    else:
+        fc, info, more = cv.probabilistic(s, horizon, used)
+    out = cv.finish(s, fc, horizon, discount_rate)
+    return cv.Forecast(out, used, horizon, discount_rate, {"at": str(day), **info}, notes + more)
+
+
+def backtest(con: Any, at: str | dt.date, horizon_days: int = 365,
+             models: tuple[str, ...] = ("bgnbd", "pareto", "covariates")) -> pd.DataFrame:
+    """Forecast as of ``at`` with each model and score it against what the records show over the horizon:
+    per-client MAE of purchase days, share of the period's GSV held by the top 10% predicted, total error."""
+    horizon = cv.check_horizon(horizon_days)
+    _, last, day = _range(con, at)
+    end = day + dt.timedelta(days=horizon)
+    if end > last:
+        raise GigsightError(f"a backtest as of {day} over {horizon} days needs payments up to {end}; the store "
+                            f"ends {last}")
+    later = client_summary(con, end).set_index("client_id")
+    rows = []
+    for m in models:
+        f = value(con, day, horizon, m).clients.set_index("client_id")
+        real_days = later["purchase_days"].reindex(f.index).to_numpy(float) - f["purchase_days"].to_numpy(float)
+        real_gsv = later["total_gsv"].reindex(f.index).to_numpy(float) - f["total_gsv"].to_numpy(float)
+        k = max(1, len(f) // 10)
+        top = np.argsort(-f["expected_gsv"].to_numpy())[:k]
+        rows.append({"model": m, "clients": len(f), "mae_purchase_days": float(np.mean(np.abs(
+            f["expected_purchase_days"].to_numpy() - real_days))),
+            "top10_gsv_capture": float(real_gsv[top].sum() / real_gsv.sum()) if real_gsv.sum() > 0 else None,
+            "expected_gsv": float(f["expected_gsv"].sum()), "realised_gsv": float(real_gsv.sum()),
+            "total_error": float(f["expected_gsv"].sum() / real_gsv.sum() - 1) if real_gsv.sum() > 0 else None})
+    return pd.DataFrame(rows)
+
+
+def money(v: float) -> str:
+    """Money for a sentence.
+
+    >>> money(48_250), money(1_234_567), money(812.4)
+    ('$48.2K', '$1.23M', '$812')
+    """
+    if abs(v) >= 1e6:
+        return f"${v / 1e6:.2f}M"
+    return f"${v / 1e3:.1f}K" if abs(v) >= 1e4 else f"${v:,.0f}"
+
+
+def _gap(r: Any) -> float | None:
+    return r.t_x / r.x if r.x >= 1 else None
+
+
+def _reason(r: Any, kind: str, horizon: int) -> str:
+    gap = _gap(r)
+    usual = f" against a usual gap of {gap:.0f} days" if gap else ""
+    exp = f"expected {money(r.expected_gsv)} in the next {horizon} days"
+    if kind == "at-risk":
+        return (f"{exp}; P(active) {r.p_active:.2f}; spent {money(r.ttm_gsv)} in the last 12 months; last paid "
+                f"{r.days_since_last} days ago{usual}")
+    if kind == "rising":
+        return (f"new {r.first_purchase}: {money(r.total_gsv)} over {r.purchase_days} purchase days so far; {exp} "
+                f"(rank {r['rank']:,})")
+    if kind == "win-back":
+        return (f"spent {money(r.total_gsv)} over {r.purchase_days} purchase days, last on {r.last_purchase} "
+                f"({r.days_since_last} days ago{usual}); P(active) {r.p_active:.2f}")
+    return f"{exp}; P(active) {r.p_active:.2f}; {money(r.ttm_gsv)} in the last 12 months"
+
+
+def top(f: cv.Forecast, which: str = "value", limit: int = 20) -> pd.DataFrame:
+    """One of :data:`LISTS` from a forecast, with a reason per client:
+
+    - ``value``: largest expected GSV over the horizon;
+    - ``at-risk``: the most value at stake (12-month GSV x (1 - P(active))) among clients who paid in the last
+      year and are overdue (twice their usual gap and 30 days) or below P(active) 0.5;
+    - ``rising``: clients whose first purchase day is in the last 90 days, by expected GSV;
+    - ``win-back``: clients dormant for over 180 days (up to three years) who spent the most.
+    """
+    if which not in LISTS:
+        raise GigsightError(f"--list {which!r} is not one of {', '.join(LISTS)}")
+    if limit < 1:
+        raise GigsightError(f"--limit must be at least 1, got {limit}")
+    c = f.clients
+    gap = (c["t_x"] / c["x"].where(c["x"] > 0)).fillna(np.inf)
+    if which == "at-risk":
+        overdue = (c["days_since_last"] > np.maximum(2 * gap, 30)) | (c["p_active"] < 0.5)
+        pick = c[overdue & (c["days_since_last"] <= 365) & (c["ttm_gsv"] > 0)]
+        pick = pick.assign(_k=pick["ttm_gsv"] * (1 - pick["p_active"])).sort_values("_k", ascending=False)
+    elif which == "rising":
+        pick = c[c["T"] < 90].sort_values("expected_gsv", ascending=False)
+    elif which == "win-back":
+        pick = c[(c["days_since_last"] > 180) & (c["days_since_last"] <= 1095)].sort_values("total_gsv",
+                                                                                            ascending=False)
+    else:
+        pick = c.sort_values("expected_gsv", ascending=False)
+    pick = pick.head(limit)
+    reasons = [_reason(r, which, f.horizon_days) for _, r in pick.iterrows()]
+    cols = ["client_id", "rank", "expected_gsv", "p_active", "ttm_gsv", "total_gsv", "days_since_last", "tier",
+            "country"]
+    return pick[cols].assign(reason=reasons).reset_index(drop=True)
+
+
+def deciles(f: cv.Forecast) -> pd.DataFrame:
+    """Share of the expected GSV held by each tenth of clients ranked by it (the top decile first)."""
+    c = f.clients.sort_values("rank")
+    n = len(c)
+    d = np.minimum((np.arange(n) * 10) // max(n, 1), 9) + 1
+    total = float(c["expected_gsv"].sum()) or 1.0
+    g = c.assign(decile=d).groupby("decile").agg(clients=("client_id", "size"), expected_gsv=("expected_gsv", "sum"))
+    return g.assign(share=g["expected_gsv"] / total).reset_index()
+
+
+def segments(f: cv.Forecast, by: str = "tier") -> pd.DataFrame:
+    """Expected GSV of the horizon by a summary column (tier, acquisition_channel, country, ai)."""
+    c = f.clients
+    key = (c["ai_share"].fillna(0) >= 0.5).map({True: "AI", False: "other"}) if by == "ai" else c[by]
+    if by not in ("ai", "tier", "acquisition_channel", "country"):
+        raise GigsightError(f"segment {by!r} is not one of ai, tier, acquisition_channel, country")
+    g = c.assign(segment=key.fillna("unknown")).groupby("segment").agg(
+        clients=("client_id", "size"), expected_gsv=("expected_gsv", "sum"), ttm_gsv=("ttm_gsv", "sum"))
+    return g.sort_values("expected_gsv", ascending=False).reset_index()
