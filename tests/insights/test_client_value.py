@@ -206,3 +206,18 @@ def test_cli_value_csv_has_every_client(duck: Store, sample: Path, tmp_path: Pat
                                  "--model", "bgnbd"])
     assert r.exit_code == 0, r.output
     assert all(set(x) >= {"client_id", "reason"} for x in json.loads(r.stdout))
+
+
+def test_a_store_made_before_acquisition_channel_gains_it(store: Store, sample: Path) -> None:
+    import ibis
+
+    from gigsight.backends.base import ibis_schema
+    from gigsight.model.schema import SCHEMA
+
+    old = ibis.schema({k: v for k, v in ibis_schema(SCHEMA["clients"]).items() if k != "acquisition_channel"})
+    store.con.drop_table("clients")
+    store.con.create_table("clients", schema=old)
+    store.ensure_tables()
+    assert "acquisition_channel" in store.con.table("clients").columns
+    assert gigsight.ingest(sample, con=store).rejected == 0
+    assert store.con.table("clients").count().to_pyarrow().as_py() == 62

@@ -85,8 +85,24 @@ class Store:
         for t in SCHEMA.values():
             if t.name not in have:
                 self.con.create_table(t.name, schema=ibis_schema(t))
+            else:
+                self._add_missing_columns(t)
         if REJECTS not in have:
             self.con.create_table(REJECTS, schema=rejects_schema())
+
+    def _add_missing_columns(self, t: Table) -> None:
+        """A store made by an earlier version lacks the optional columns added since: add them, empty."""
+        missing = [c for c in t.columns if c.name not in self.con.table(t.name).columns]
+        for c in missing:
+            if c.required:
+                raise ConfigError(f"table {t.name} in this store lacks the required column {c.name}: it was not made "
+                                  "by gigsight; load into a new store")
+            sql_type = "STRING" if self.name == "spark" else "TEXT"
+            if c.kind not in (Kind.TEXT, Kind.ID, Kind.ENUM):
+                raise ConfigError(f"table {t.name} lacks column {c.name}; load into a new store")
+            clause = "ADD COLUMNS" if self.name == "spark" else "ADD COLUMN"
+            column = f"({c.name} {sql_type})" if self.name == "spark" else f'"{c.name}" {sql_type}'
+            self.con.raw_sql(f'ALTER TABLE {t.name} {clause} {column}')
 
     def tmpdir(self) -> Path:
         if self._tmp is None:

@@ -106,6 +106,8 @@ CLIENTS = Table(
         _COUNTRY,
         Column("company_size", Kind.INT, "Employees, when known.", required=False, minimum=0, maximum=10_000_000),
         Column("is_enterprise", Kind.BOOL, "Enterprise contract flag, when known.", required=False),
+        Column("acquisition_channel", Kind.TEXT, "How the client came (organic, paid search, referral, sales, ...), "
+               "when known: a covariate of client value forecasts.", required=False, max_length=64),
     ),
     "Companies and people who hire.", time_column="signup_at",
 )

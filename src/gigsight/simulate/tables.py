@@ -160,12 +160,13 @@ def client_tables(gen: Generator, rng: np.random.Generator) -> tuple[pa.Table, p
     known = rng.random(n) < 0.6
     countries = np.array(list(gen.b["client_countries"]), dtype=object)
     client_ids = ids("c", np.arange(n))
+    channel = pa.array(np.array(list(gen.b["channels"]), dtype=object)[c.channel])
     clients = pa.table({"client_id": client_ids, "signup_at": ts(signup), "country": pa.array(countries[c.country]),
                         "company_size": pa.array(np.where(known, size, 0), pa.int64(), mask=~known),
-                        "is_enterprise": pa.array(c.segment == len(gen.fit.segments) - 1)})
+                        "is_enterprise": pa.array(c.segment == len(gen.fit.segments) - 1),
+                        "acquisition_channel": channel})
     truth = pa.table({"client_id": client_ids, "acquired_at": ts(acquired),
-                      "segment": pa.array(np.array(gen.fit.segments, dtype=object)[c.segment]),
-                      "channel": pa.array(np.array(list(gen.b["channels"]), dtype=object)[c.channel])})
+                      "segment": pa.array(np.array(gen.fit.segments, dtype=object)[c.segment]), "channel": channel})
     return clients, truth
 
 
