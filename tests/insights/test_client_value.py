@@ -221,3 +221,19 @@ def test_a_store_made_before_acquisition_channel_gains_it(store: Store, sample: 
     assert "acquisition_channel" in store.con.table("clients").columns
     assert gigsight.ingest(sample, con=store).rejected == 0
     assert store.con.table("clients").count().to_pyarrow().as_py() == 62
+
+
+def test_forecast_against_the_simulators_planted_truth(duck: Store) -> None:
+    """The simulator plants each client's spend level and when it stops buying: clients it stopped well before
+    --at get a low P(active), those still buying a high one, and expected GSV follows the planted spend level."""
+    gigsight.simulate(duck, scale=0.005, validate=False)
+    f = gigsight.client_value("2024-09-30", model="auto", con=duck)
+    truth = duck.con.table("truth_clients").to_pandas().set_index("client_id")
+    c = f.clients.join(truth, on="client_id")
+    gone = c["dropout_at"].notna() & (c["dropout_at"] < pd.Timestamp("2024-06-30"))
+    alive = c["dropout_at"].isna()
+    assert gone.sum() > 100 and alive.sum() > 100
+    assert c.loc[alive, "p_active"].mean() > c.loc[gone, "p_active"].mean() + 0.3
+    assert c.loc[alive, "expected_gsv"].median() > 5 * max(c.loc[gone, "expected_gsv"].median(), 1.0)
+    rho = c.loc[alive, ["expected_gsv", "monthly_spend_level"]].corr(method="spearman").iloc[0, 1]
+    assert rho > 0.5

@@ -165,8 +165,17 @@ def client_tables(gen: Generator, rng: np.random.Generator) -> tuple[pa.Table, p
                         "company_size": pa.array(np.where(known, size, 0), pa.int64(), mask=~known),
                         "is_enterprise": pa.array(c.segment == len(gen.fit.segments) - 1),
                         "acquisition_channel": channel})
+    # the latent behaviour a client value forecast estimates: spend level, monthly churn, when it stops buying
+    churn = np.array([gen.fit.scenario.behaviour["segments"][k]["churn"] for k in gen.fit.segments])[c.segment]
+    starts = gen.fit.time.month_starts().astype("datetime64[s]")
+    stop = c.month + c.lifetime
+    dropout = pa.array(np.where(stop < len(starts), starts[np.minimum(stop, len(starts) - 1)],
+                                np.datetime64("NaT")).astype("datetime64[s]"), pa.timestamp("s"),
+                       mask=stop >= len(starts))
     truth = pa.table({"client_id": client_ids, "acquired_at": ts(acquired),
-                      "segment": pa.array(np.array(gen.fit.segments, dtype=object)[c.segment]), "channel": channel})
+                      "segment": pa.array(np.array(gen.fit.segments, dtype=object)[c.segment]), "channel": channel,
+                      "monthly_spend_level": pa.array(np.round(c.value, 2)), "churn_per_month": pa.array(churn),
+                      "lifetime_months": pa.array(c.lifetime), "dropout_at": dropout})
     return clients, truth
 
 
