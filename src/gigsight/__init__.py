@@ -31,9 +31,9 @@ from gigsight.metrics import compute as _compute
 __version__ = "0.1.0"
 __all__ = [
     "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue", "Mapping",
-    "Settings", "SourceError", "Store", "client_backtest", "client_lists", "client_summary", "client_value", "cohorts",
-    "compute", "connect", "demo", "enrich", "explain_change", "export", "growth_bridge", "info", "ingest", "refresh",
-    "report", "simulate",
+    "Settings", "SourceError", "Store", "client_backtest", "client_history", "client_lists", "client_summary",
+    "client_value", "cohorts", "compute", "connect", "demo", "enrich", "explain_change", "export", "growth_bridge",
+    "info", "ingest", "refresh", "report", "simulate",
 ]
 
 
@@ -205,19 +205,27 @@ def client_value(at: str | None = None, *, horizon_days: int = 365, model: str =
 
 
 def client_lists(which: str = "value", *, limit: int = 20, at: str | None = None, horizon_days: int = 365,
-                 model: str = "auto", con: Store | str | None = None) -> dict[str, Any]:
+                 model: str = "auto", con: Store | str | None = None, forecast: Any = None) -> dict[str, Any]:
     """Clients to act on, with reasons: ``which`` is value, at-risk, rising or win-back. Returns ``clients`` (a
     DataFrame), ``deciles`` (share of expected GSV per tenth of clients), ``segments`` (expected GSV by tier,
-    channel and AI work) and the forecast's ``model``, ``notes`` and ``params``."""
+    channel and AI work) and the forecast's ``model``, ``notes`` and ``params``. ``forecast``: one made by
+    :func:`client_value` to list from instead of forecasting again."""
     from gigsight.insights.clients_act import deciles, segments, top, value
 
     def run(con: Store) -> dict[str, Any]:
-        f = value(con.con, at, horizon_days, model)
+        f = forecast if forecast is not None else value(con.con, at, horizon_days, model)
         return {"clients": top(f, which, limit), "deciles": deciles(f),
                 "segments": {k: segments(f, k) for k in ("tier", "acquisition_channel", "ai")},
                 "model": f.model, "notes": f.notes, "params": f.params, "horizon_days": f.horizon_days}
 
     return dict(_reading(run, con))
+
+
+def client_history(client_id: str, *, con: Store | str | None = None) -> Any:
+    """One client's payments by month: GSV, refunds, purchase days and contracts paid (the drill-down of a list)."""
+    from gigsight.insights.clients_act import history
+
+    return _reading(lambda con: history(con.con, client_id), con)
 
 
 def client_backtest(at: str, *, horizon_days: int = 365, models: tuple[str, ...] = ("bgnbd", "pareto", "covariates"),

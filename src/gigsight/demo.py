@@ -79,9 +79,20 @@ def demo(db: str | Path = "gigsight.duckdb", *, scenario: str = "seed-q3", scale
         with Shared(store.con):  # what the kept facts leave out (months, per-question tables) is built once
             story = headline(store, period, scale)
             checks = [c.to_dict() for c in check_targets(store, sc, scale)]
-            written = write(build_report(store, period), path.with_name(f"{path.stem}-report"))
+            report = build_report(store, period)
+            written = write(report, path.with_name(f"{path.stem}-report"))
         return {"db": str(path), "simulation": sim, "enrich": asdict(enriched), "info": info(store),
-                "targets": checks, "report": {k: str(v) for k, v in written.items()}, **story}
+                "targets": checks, "report": {k: str(v) for k, v in written.items()},
+                "prioritise": _at_risk(report), **story}
+
+
+def _at_risk(report: Any, n: int = 5) -> list[dict[str, Any]]:
+    """The report's high-value clients at risk (its client forecast is made once, for both)."""
+    for sec in report.sections:
+        if sec.key == "prioritise" and sec.tables:
+            t = sec.tables[0]
+            return [dict(zip(t.columns, r, strict=True)) for r in t.rows[:n]]
+    return []
 
 
 __all__ = ["DEMO_SCALE", "demo", "headline", "sentences"]

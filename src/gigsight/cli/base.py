@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -60,6 +61,12 @@ def _refresh(db: str, enabled: bool, fmt: Fmt) -> None:
     r = gigsight.refresh(_url(db), progress=fmt is Fmt.table and err.is_terminal)
     if r.skipped is None:
         err.print(f"[dim]Metric facts kept: {r.tables} tables, {r.rows:,} rows, in {r.seconds:.1f} s[/dim]")
+
+
+def launcher() -> str:
+    """How to call gigsight in a printed command: ``./run gigsight`` when ``./run`` started us (the CLI then lives
+    in .venv/bin, which is not on the PATH), else ``gigsight``."""
+    return os.environ.get("GIGSIGHT_LAUNCHER", "gigsight")
 
 
 def _url(db: str) -> str:

@@ -23,6 +23,7 @@ from gigsight.cli.base import (
     _url,
     app,
     err,
+    launcher,
     out,
 )
 from gigsight.demo import DEMO_SCALE
@@ -118,15 +119,18 @@ def demo(
     _rows(f"Growth bridge {result['period']} vs a year earlier",
           [{k: round(v, 4) if isinstance(v, float) else v for k, v in b.items()} for b in result["bridge"]])
     _rows("Scenario targets, measured on the records", result["targets"])
+    _rows("Clients to prioritise: high value at risk (gigsight clients top --list at-risk)", result["prioritise"])
     out.print()
     for line in result["sentences"]:
         out.print(f"[bold]{line}[/bold]")
+    g = launcher()
     out.print(f"\nReport: open [bold]{result['report']['html']}[/bold] in a browser (it needs no network); "
               f"{result['report']['md']} holds the same in Markdown.")
-    out.print(f"Dashboard: [bold]gigsight serve --db {db}[/bold], then open http://127.0.0.1:8000/")
-    out.print(f"Next: [bold]gigsight kpis --db {db} --by ai --compare yoy[/bold], "
-              f"[bold]gigsight drivers --db {db} --from 2024Q3 --to 2025Q3[/bold], "
-              f"[bold]gigsight skills trends --db {db} --ai[/bold], [bold]gigsight skills promote --db {db}[/bold]")
+    out.print(f"Dashboard: [bold]{g} serve --db {db}[/bold], then open http://127.0.0.1:8000/")
+    out.print(f"Next: [bold]{g} kpis --db {db} --by ai --compare yoy[/bold], "
+              f"[bold]{g} drivers --db {db} --from 2024Q3 --to 2025Q3[/bold], "
+              f"[bold]{g} clients top --db {db} --list rising[/bold], [bold]{g} skills promote --db {db}[/bold]",
+              highlight=False)
 
 
 @app.command()

@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from gigsight.config import Settings
-from gigsight.errors import GigsightError
+from gigsight.errors import GigsightError, SourceError
 from gigsight.insights import client_value as cv
 from gigsight.insights.client_summary import client_summary, parse_day, payment_days
 
@@ -63,13 +64,13 @@ def _choose(con: Any, day: dt.date, horizon: int, s_mid: pd.DataFrame, s: pd.Dat
     BG/NBD's or 10%."""
     s_early = client_summary(con, day - dt.timedelta(days=2 * horizon), bounds)
     if len(s_early) < cv.MIN_TRAIN_CLIENTS or int((s_early["x"] > 0).sum()) < 50:
-        return False, "too few clients two horizons before --at to check the covariate model: BG/NBD used"
+        return False, "Too few clients two horizons before --at to check the covariate model: BG/NBD used."
     cov, _, _ = cv.covariate(s_early, s_mid, horizon, horizon)
     bg, _, _ = cv.probabilistic(s_mid, horizon, "bgnbd")
     (mae_c, tot_c), (mae_b, tot_b) = (_score(cv.finish(s_mid, f, horizon, 0.0), s) for f in (cov, bg))
     won = mae_c < mae_b and abs(tot_c) <= max(abs(tot_b), 0.10)
     verdict = "covariate model used" if won else "BG/NBD used"
-    return won, (f"checked one horizon back: covariates MAE {mae_c:.3f} purchase days, total {tot_c:+.1%}; BG/NBD "
+    return won, (f"Checked one horizon back: covariates MAE {mae_c:.3f} purchase days, total {tot_c:+.1%}; BG/NBD "
                  f"MAE {mae_b:.3f}, total {tot_b:+.1%}: {verdict}")
 
 
@@ -157,8 +158,9 @@ def _reason(r: Any, kind: str, horizon: int) -> str:
     usual = f" against a usual gap of {gap:.0f} days" if gap else ""
     exp = f"expected {money(r.expected_gsv)} in the next {horizon} days"
     if kind == "at-risk":
-        return (f"{exp}; P(active) {r.p_active:.2f}; spent {money(r.ttm_gsv)} in the last 12 months; last paid "
-                f"{r.days_since_last} days ago{usual}")
+        return (f"spent {money(r.ttm_gsv)} in the last 12 months; last paid {r.days_since_last} days ago{usual}; "
+                f"P(active) {r.p_active:.2f}; forecast {money(r.expected_gsv)} in the next {horizon} days unless won "
+                "back")
     if kind == "rising":
         return (f"new {r.first_purchase}: {money(r.total_gsv)} over {r.purchase_days} purchase days so far; {exp} "
                 f"(rank {r['rank']:,})")
@@ -173,9 +175,11 @@ def top(f: cv.Forecast, which: str = "value", limit: int = 20) -> pd.DataFrame:
 
     - ``value``: largest expected GSV over the horizon;
     - ``at-risk``: the most value at stake (12-month GSV x (1 - P(active))) among clients who paid in the last
-      year and are overdue (twice their usual gap and 30 days) or below P(active) 0.5;
+      year, are slipping (overdue: twice their usual gap and 30 days, or P(active) under 0.7) and are not yet lost
+      (P(active) 0.1 or more; below that they belong to win-back);
     - ``rising``: clients whose first purchase day is in the last 90 days, by expected GSV;
-    - ``win-back``: clients dormant for over 180 days (up to three years) who spent the most.
+    - ``win-back``: clients who spent the most among those dormant for over 180 days (up to three years) or
+      judged lost (P(active) under 0.1 after 60 days without a purchase).
     """
     if which not in LISTS:
         raise GigsightError(f"--list {which!r} is not one of {', '.join(LISTS)}")
@@ -184,14 +188,14 @@ def top(f: cv.Forecast, which: str = "value", limit: int = 20) -> pd.DataFrame:
     c = f.clients
     gap = (c["t_x"] / c["x"].where(c["x"] > 0)).fillna(np.inf)
     if which == "at-risk":
-        overdue = (c["days_since_last"] > np.maximum(2 * gap, 30)) | (c["p_active"] < 0.5)
-        pick = c[overdue & (c["days_since_last"] <= 365) & (c["ttm_gsv"] > 0)]
+        slipping = (c["days_since_last"] > np.maximum(2 * gap, 30)) | (c["p_active"] < 0.7)
+        pick = c[slipping & (c["p_active"] >= 0.1) & (c["ttm_gsv"] > 0)]
         pick = pick.assign(_k=pick["ttm_gsv"] * (1 - pick["p_active"])).sort_values("_k", ascending=False)
     elif which == "rising":
         pick = c[c["T"] < 90].sort_values("expected_gsv", ascending=False)
     elif which == "win-back":
-        pick = c[(c["days_since_last"] > 180) & (c["days_since_last"] <= 1095)].sort_values("total_gsv",
-                                                                                            ascending=False)
+        dormant = (c["days_since_last"] > 180) | ((c["p_active"] < 0.1) & (c["days_since_last"] > 60))
+        pick = c[dormant & (c["days_since_last"] <= 1095)].sort_values("total_gsv", ascending=False)
     else:
         pick = c.sort_values("expected_gsv", ascending=False)
     pick = pick.head(limit)
@@ -202,8 +206,9 @@ def top(f: cv.Forecast, which: str = "value", limit: int = 20) -> pd.DataFrame:
 
 
 def deciles(f: cv.Forecast) -> pd.DataFrame:
-    """Share of the expected GSV held by each tenth of clients ranked by it (the top decile first)."""
-    c = f.clients.sort_values("rank")
+    """Share of the expected GSV held by each tenth of the active clients (a positive payment in the last 365
+    days) ranked by it, the top decile first; clients long gone would only pad the bottom deciles with zeros."""
+    c = f.clients[f.clients["days_last_365"] > 0].sort_values("rank")
     n = len(c)
     d = np.minimum((np.arange(n) * 10) // max(n, 1), 9) + 1
     total = float(c["expected_gsv"].sum()) or 1.0
@@ -220,3 +225,21 @@ def segments(f: cv.Forecast, by: str = "tier") -> pd.DataFrame:
     g = c.assign(segment=key.fillna("unknown")).groupby("segment").agg(
         clients=("client_id", "size"), expected_gsv=("expected_gsv", "sum"), ttm_gsv=("ttm_gsv", "sum"))
     return g.sort_values("expected_gsv", ascending=False).reset_index()
+
+
+def history(con: Any, client_id: str) -> pd.DataFrame:
+    """One client's payments by calendar month: GSV, refunds, purchase days, contracts paid."""
+    if "payments" not in con.list_tables():
+        raise GigsightError("no payments in the store: load some (gigsight ingest) or simulate a marketplace")
+    p = con.table("payments")
+    p = p.filter(p.client_id == str(client_id))
+    p = p.mutate(month=p.paid_at.truncate("M").cast("date"), day=p.paid_at.truncate("D"),
+                 gsv=(p.amount + p.client_fee).cast("float64"))
+    g = p.group_by("month").aggregate(
+        gsv=p.gsv.sum(), refunds=ibis.ifelse(p.amount < 0, p.amount.cast("float64"), 0.0).sum(),
+        purchase_days=ibis.ifelse(p.amount > 0, p.day, None).nunique(), contracts=p.contract_id.nunique(),
+    ).order_by("month").to_pandas()
+    if g.empty:
+        raise SourceError(f"client {client_id!r} has no payments in the store")
+    g["month"] = pd.to_datetime(g["month"]).dt.strftime("%Y-%m")
+    return g.round({"gsv": 2, "refunds": 2})

@@ -122,6 +122,27 @@ def _clients(con: Any, k: _Kpis, sec: Section) -> None:
                             y_labels=list(heat.index), y_format=".0%"))
 
 
+def _prioritise(con: Any, k: _Kpis, sec: Section) -> None:
+    from gigsight.insights.client_summary import payment_days
+    from gigsight.insights.clients_act import deciles, top, value
+
+    span = payment_days(ibis_of(con))
+    year, q = int(k.period[:4]), int(k.period[-1])
+    end = (pd.Timestamp(year=year, month=3 * q, day=1) + pd.offsets.MonthEnd(0)).date()
+    at = min(end, span[1]) if span else end
+    f = value(ibis_of(con), at, 365)
+    sec.text.append(f"Forecast of each client's GSV over the 365 days after {at} by the {f.model} model "
+                    f"(docs/clients.md). " + " ".join(f.notes[:1]))
+    for which, title in (("at-risk", "High-value clients at risk"), ("rising", "Rising new clients"),
+                         ("win-back", "Dormant high-value clients to win back")):
+        t = top(f, which, 5)
+        sec.tables.append(frame_table(title, t[["client_id", "reason"]]))
+    d = deciles(f)
+    sec.charts.append(Chart("Share of next year's expected GSV by decile of active clients", "bar",
+                            [f"{10 * (i - 1)}-{10 * i}%" for i in d.decile], [_num(v) for v in d.share],
+                            y_format=".0%"))
+
+
 def _freelancers(con: Any, k: _Kpis, sec: Section) -> None:
     q = k.frame[k.frame.period <= k.period].tail(8)
     sec.charts.append(Chart("Active and AI-specialised freelancers", "line", list(q.period),
@@ -146,6 +167,7 @@ _SECTIONS: list[tuple[str, str, Callable[[Any, _Kpis, Section], Any]]] = [
     ("segments", "Segments: AI and categories", _segments),
     ("skills", "Skills and AI work", _skills),
     ("clients", "Clients: tiers and cohorts", _clients),
+    ("prioritise", "Clients to prioritise", _prioritise),
     ("freelancers", "Freelancer supply", _freelancers),
     ("coverage", "Definitions and data coverage", _coverage),
 ]

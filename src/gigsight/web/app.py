@@ -49,6 +49,11 @@ Names = Annotated[str, Query(min_length=1, max_length=400, description="Comma-se
 Top = Annotated[int, Query(ge=1, le=200)]
 Records = list[dict[str, Any]]
 MinJobs = Annotated[int, Query(ge=1, le=1_000_000)]
+Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD; default the last "
+                                                                            "payment day.")]
+Horizon = Annotated[int, Query(ge=1, le=3650, description="Days ahead to forecast.")]
+CLVModel = Literal["auto", "bgnbd", "pareto", "covariates"]
+ClientList = Literal["value", "at-risk", "rising", "win-back"]
 
 MAX_BODY = 2_000_000
 STATUS = {SourceError: 404, DataValidationError: 422, BackendError: 503}
@@ -204,6 +209,24 @@ def create_app(db: str | Path, service: Service | None = None) -> FastAPI:
     async def cohorts(period: Grain = "quarter") -> Response:
         """Logo and spend retention by acquisition cohort."""
         return await reply("cohorts", period)
+
+    @app.get("/api/clients/value", tags=["clients"], response_model=dict[str, Any])
+    async def client_value(at: Day = None, horizon_days: Horizon = 365, model: CLVModel = "auto",
+                           limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+                           offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+        """Per-client forecast over the horizon: p_active, expected purchase days, expected GSV, CLV, rank."""
+        return await reply("client_value", at, horizon_days, model, limit, offset)
+
+    @app.get("/api/clients/top", tags=["clients"], response_model=dict[str, Any])
+    async def client_top(list_: Annotated[ClientList, Query(alias="list")] = "value", limit: Top = 20,
+                         at: Day = None, horizon_days: Horizon = 365, model: CLVModel = "auto") -> Response:
+        """Clients to act on with reasons (value, at-risk, rising, win-back), CLV deciles and segments."""
+        return await reply("client_lists", list_, limit, at, horizon_days, model)
+
+    @app.get("/api/clients/history", tags=["clients"], response_model=Records)
+    async def client_history(client_id: Annotated[str, Query(min_length=1, max_length=128)]) -> Response:
+        """One client's GSV, refunds, purchase days and contracts by month."""
+        return await reply("client_history", client_id)
 
     @app.post("/api/classify", tags=["jobs"])
     def classify(request: Annotated[ClassifyRequest, Body()]) -> list[dict[str, Any]]:

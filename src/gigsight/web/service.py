@@ -78,7 +78,7 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 QUESTIONS = frozenset({"meta", "kpis", "growth", "drivers", "skill_trends", "emerging", "promote", "learn", "tiers",
-                       "cohorts"})
+                       "cohorts", "client_value", "client_lists", "client_history"})
 
 
 def _frozen(v: Any) -> Any:
@@ -275,6 +275,36 @@ class Service:
 
         return list(self.cached(("cohorts", period), lambda: records(
             cohorts(con=self.store, period=period, settings=self.settings))))
+
+    def _forecast(self, at: str | None, horizon_days: int, model: str) -> Any:
+        import gigsight
+
+        return self.cached(("forecast", at, horizon_days, model), lambda: gigsight.client_value(
+            at, horizon_days=horizon_days, model=model, con=self.store, settings=self.settings))
+
+    def client_value(self, at: str | None, horizon_days: int, model: str, limit: int, offset: int) -> dict[str, Any]:
+        f = self._forecast(at, horizon_days, model)
+        cols = ["client_id", "p_active", "expected_purchase_days", "expected_gsv", "clv", "rank", "purchase_days",
+                "total_gsv", "ttm_gsv", "days_since_last", "tier", "country"]
+        page = f.clients[cols].iloc[offset:offset + limit]
+        return {"model": f.model, "at": f.params["at"], "horizon_days": f.horizon_days,
+                "discount_rate": f.discount_rate, "notes": f.notes, "clients_total": len(f.clients),
+                "clients": records(page)}
+
+    def client_lists(self, which: str, limit: int, at: str | None, horizon_days: int, model: str) -> dict[str, Any]:
+        import gigsight
+
+        f = self._forecast(at, horizon_days, model)
+        r = gigsight.client_lists(which, limit=limit, con=self.store, forecast=f)
+        return {"list": which, "model": r["model"], "at": r["params"]["at"], "horizon_days": r["horizon_days"],
+                "notes": r["notes"], "clients": records(r["clients"]), "deciles": records(r["deciles"]),
+                "segments": {k: records(v) for k, v in r["segments"].items()}}
+
+    def client_history(self, client_id: str) -> list[Any]:
+        import gigsight
+
+        return list(self.cached(("client_history", client_id), lambda: records(
+            gigsight.client_history(client_id, con=self.store))))
 
     def classify(self, jobs: list[dict[str, str | None]]) -> list[Any]:
         """Label posted job text; no store access, so no lock and no cache."""

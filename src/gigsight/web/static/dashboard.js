@@ -225,7 +225,58 @@ async function clients(period) {
   });
 }
 
-const RENDER = { overview, growth, segments, skills, clients };
+// the last day of a quarter label ("2025Q3" -> "2025-09-30"), capped at the last day with data
+function quarterEnd(period) {
+  const [y, q] = [parseInt(period.slice(0, 4), 10), parseInt(period.slice(5), 10)];
+  const end = new Date(Date.UTC(y, q * 3, 0)).toISOString().slice(0, 10);
+  const last = META.data_to.slice(0, 10);
+  return end < last ? end : last;
+}
+
+const LISTS = [["at-risk", "high value at risk"], ["rising", "rising new clients"], ["win-back", "dormant to win back"],
+  ["value", "most expected value"]];
+
+async function clientValue(period) {
+  const which = select("list", "clients to prioritise", LISTS, "at-risk");
+  const at = quarterEnd(period);
+  const card = section(`Clients to prioritise as of ${at}: ${LISTS.find(([v]) => v === which)[1]}`, "client-list");
+  const drill = section("One client's history", "client-history");
+  drill.append(el("p", { class: "status" }, "Choose a client in the list to see its GSV by month."));
+  await guarded(card, async () => {
+    const r = await api("clients/top", { list: which, limit: 15, at, horizon_days: 365 });
+    card.append(el("p", { class: "status" }, `Forecast of the next 365 days by the ${r.model} model. ${r.notes[0] || ""}`));
+    const rows = r.clients.map((c) => ({ ...c, open: c.client_id }));
+    const t = table(rows, [["client_id", "client"], ["expected_gsv", "expected GSV (365 d)", money],
+      ["p_active", "P(active)", (v) => v.toFixed(2)], ["reason", "why"]]);
+    for (const [i, tr] of [...t.querySelectorAll("tbody tr")].entries()) {
+      const b = el("button", { type: "button", class: "link" }, rows[i].client_id);
+      b.addEventListener("click", () => showHistory(drill, rows[i].client_id));
+      tr.firstChild.replaceChildren(b);
+    }
+    card.append(t);
+    const dec = section("Share of next year's expected GSV by decile of active clients", "clv-deciles");
+    chart(dec, [{ type: "bar", x: r.deciles.map((d) => `${d.decile * 10 - 10}-${d.decile * 10}%`),
+      y: r.deciles.map((d) => d.share), text: r.deciles.map((d) => share(d.share)), textposition: "outside" }],
+    { yaxis: { tickformat: ".0%", title: { text: "share of expected GSV" } }, showlegend: false });
+    dec.append(el("p", { class: "status" }, `The top 10% of active clients (paid in the last 12 months) hold ${share(r.deciles[0].share)} of the GSV they are expected to spend over the next 365 days.`));
+  });
+}
+
+async function showHistory(card, clientId) {
+  card.replaceChildren(el("h2", {}, `Client ${clientId}: GSV by month`));
+  await guarded(card, async () => {
+    const h = await api("clients/history", { client_id: clientId });
+    chart(card, [{ type: "bar", name: "GSV", x: h.map((r) => r.month), y: h.map((r) => r.gsv) }],
+      { yaxis: { tickprefix: "$", title: { text: "GSV" } }, showlegend: false, height: 280 });
+    card.append(table(h.slice(-12).reverse(), [["month", "month"], ["gsv", "GSV", money], ["refunds", "refunds", money],
+      ["purchase_days", "purchase days", count], ["contracts", "contracts", count]]));
+  });
+}
+
+const RENDER = { overview, growth, segments, skills, clients: async (period) => {
+  await clientValue(period);
+  await clients(period);
+} };
 
 async function rerender() {
   history.replaceState(null, "", `?${params}`);
