@@ -33,6 +33,7 @@ MODELS = ("auto", "bgnbd", "pareto", "covariates")
 VALUE_COLUMNS = ("client_id", "p_active", "expected_purchase_days", "expected_gsv", "clv", "rank")
 MIN_REPEAT_CLIENTS = 20
 MIN_TRAIN_CLIENTS = 300
+FIT_ROWS = 200_000  # clients a model is fitted on (a seeded sample beyond that); every client is scored
 NUMERIC = ("x", "t_x", "T", "days_since_last", "total_gsv", "repeat_spend", "first_day_gsv", "first_90d_gsv",
            "ttm_gsv", "prior_ttm_gsv", "days_last_90", "days_last_180", "days_last_365", "max_day_gsv", "contracts",
            "hourly_share", "ai_share", "company_size", "is_enterprise")
@@ -70,10 +71,30 @@ def _check_fit(s: pd.DataFrame) -> None:
                             f"fit a purchase model (needs {MIN_REPEAT_CLIENTS}); use a later --at or a longer history")
 
 
+def fitted(s: pd.DataFrame, kind: str = "bgnbd") -> Any:
+    """The purchase model (bgnbd or pareto) or the spend model ("spend") of a summary, fitted once: auto mode
+    reads the same summaries for its check and its forecast, so fits are kept in the frame's ``attrs``."""
+    cache = s.attrs.setdefault("fitted", {})
+    if kind not in cache:
+        if kind == "spend":
+            cache[kind] = _spend_model(s)
+        else:
+            f = _sample(s)
+            cache[kind] = (BGNBD if kind == "bgnbd" else ParetoNBD).fit(f["x"], f["t_x"], f["T"])
+    return cache[kind]
+
+
+def _sample(s: pd.DataFrame) -> pd.DataFrame:
+    """At most :data:`FIT_ROWS` clients, the same ones on every run (parameters of four- and three-parameter
+    models are pinned down long before that; past it a fit only costs time)."""
+    return s if len(s) <= FIT_ROWS else s.sample(FIT_ROWS, random_state=0)
+
+
 def _spend_model(s: pd.DataFrame) -> tuple[np.ndarray, dict[str, float], list[str]]:
     """Expected GSV per future purchase day of each client (Gamma-Gamma, or the plain mean when it cannot fit)."""
     try:
-        gg = GammaGamma.fit(s["x"], s["repeat_spend"])
+        f = _sample(s)
+        gg = GammaGamma.fit(f["x"], f["repeat_spend"])
         if gg.q <= 1.05:  # the population's mean spend is infinite or nearly: its shrinkage cannot be trusted
             raise GigsightError(f"Gamma-Gamma fitted q = {gg.q:.2f} <= 1, spend per purchase day is too "
                                 "heavy-tailed across clients for it")
@@ -88,12 +109,12 @@ def probabilistic(s: pd.DataFrame, horizon: int, kind: str = "bgnbd") -> tuple[p
                                                                              list[str]]:
     """BG/NBD (or Pareto/NBD) + Gamma-Gamma on a client summary: p_active, expected purchase days and GSV."""
     _check_fit(s)
-    model: BGNBD | ParetoNBD = (BGNBD if kind == "bgnbd" else ParetoNBD).fit(s["x"], s["t_x"], s["T"])
+    model: BGNBD | ParetoNBD = fitted(s, kind)
     days = model.expected(s["x"], s["t_x"], s["T"], float(horizon))
-    spend, gg, notes = _spend_model(s)
+    spend, gg, notes = fitted(s, "spend")
     out = pd.DataFrame({"client_id": s["client_id"], "p_active": model.p_alive(s["x"], s["t_x"], s["T"]),
                         "expected_purchase_days": days, "expected_gsv": days * spend})
-    return out, {kind: params(model), "gamma_gamma": gg}, notes
+    return out, {kind: params(model), "gamma_gamma": gg}, list(notes)
 
 
 def _features(s: pd.DataFrame, bg: BGNBD, window: float, spend: np.ndarray, cats: dict[str, list[str]]) -> Any:
@@ -101,10 +122,27 @@ def _features(s: pd.DataFrame, bg: BGNBD, window: float, spend: np.ndarray, cats
     x["bg_days"] = bg.expected(s["x"], s["t_x"], s["T"], window)
     x["bg_alive"] = bg.p_alive(s["x"], s["t_x"], s["T"])
     x["bg_gsv"] = x["bg_days"] * spend
-    for c in CATEGORICAL:
-        codes = {v: i for i, v in enumerate(cats[c])}
-        x[c] = s[c].map(lambda v, codes=codes: codes.get(v, np.nan) if v is not None else np.nan)
-    return x
+    for c in CATEGORICAL:  # codes of the training set's common values; others are missing
+        codes = pd.Categorical(s[c].astype("object").where(s[c].notna(), None), categories=cats[c]).codes
+        x[c] = np.where(codes >= 0, codes, np.nan)
+    return x.astype(float)
+
+
+def _quantised(train: pd.DataFrame, apply: pd.DataFrame, categorical: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Numeric columns as the index of their training quantile (at most 255 values): the trees would bin them the
+    same way, but binning with sample weights computes weighted percentiles feature by feature, which took most
+    of the fitting time."""
+    a, b = train.to_numpy(float), apply.to_numpy(float)
+    for j, name in enumerate(train.columns):
+        col = a[:, j]
+        seen = col[~np.isnan(col)]
+        if name in categorical or len(seen) == 0 or len(np.unique(seen[:100_000])) <= 255:
+            continue
+        edges = np.unique(np.quantile(seen, np.linspace(0, 1, 256)[1:-1]))
+        for m in (a, b):
+            v = m[:, j]
+            m[:, j] = np.where(np.isnan(v), np.nan, np.searchsorted(edges, v, side="right").astype(float))
+    return a, b
 
 
 def _categories(s: pd.DataFrame) -> dict[str, list[str]]:
@@ -148,16 +186,18 @@ def covariate(s0: pd.DataFrame, s: pd.DataFrame, window: int, horizon: int) -> t
     y_days = (later["purchase_days"].reindex(s0["client_id"]).to_numpy(float) - s0["purchase_days"].to_numpy(float))
     y_gsv = later["total_gsv"].reindex(s0["client_id"]).to_numpy(float) - s0["total_gsv"].to_numpy(float)
     cats = _categories(s0)
-    bg0 = BGNBD.fit(s0["x"], s0["t_x"], s0["T"])
-    spend0, _, _ = _spend_model(s0)
+    bg0: BGNBD = fitted(s0)
+    spend0, _, _ = fitted(s0, "spend")
     x0 = _features(s0, bg0, float(window), spend0, cats)
-    bg = BGNBD.fit(s["x"], s["t_x"], s["T"])
-    spend, gg, notes = _spend_model(s)
+    bg: BGNBD = fitted(s)
+    spend, gg, notes = fitted(s, "spend")
+    notes = list(notes)
     x1 = _features(s, bg, float(window), spend, cats)
     # covariates the store lacks (all empty or constant) carry nothing and upset the binning
     keep = [c for c in x0.columns if x0[c].nunique(dropna=True) > 1]
     x0, x1 = x0[keep], x1[keep]
     cat_mask = [c in CATEGORICAL for c in keep]
+    q0, q1 = _quantised(x0, x1, set(CATEGORICAL))
     # The trees learn a correction to BG/NBD, not the outcome itself: Poisson loss on outcome / BG/NBD forecast
     # weighted by that forecast is a Poisson model with BG/NBD as its offset. BG/NBD keeps what it does well
     # (clients ageing and lapsing, which a tree trained on a younger population extrapolates flat) and the trees
@@ -166,14 +206,15 @@ def covariate(s0: pd.DataFrame, s: pd.DataFrame, window: int, horizon: int) -> t
     days_h = bg.expected(s["x"], s["t_x"], s["T"], float(horizon))
     base1 = {"days": days_h, "gsv": days_h * spend}
     preds = {}
+    rows = np.random.default_rng(0).permutation(len(q0))[:FIT_ROWS] if len(q0) > FIT_ROWS else slice(None)
     for name, y in (("days", np.nan_to_num(y_days)), ("gsv", np.clip(np.nan_to_num(y_gsv), 0, None))):
-        b = np.maximum(base0[name], 1e-6)
+        b = np.maximum(base0[name], 1e-6)[rows]
         m = HistGradientBoostingRegressor(loss="poisson", max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
                                           min_samples_leaf=100, l2_regularization=1.0, categorical_features=cat_mask,
                                           early_stopping=True, validation_fraction=0.15, n_iter_no_change=20,
                                           random_state=0)
-        m.fit(x0, y / b, sample_weight=b)
-        preds[name] = np.clip(m.predict(x1), 0, None) * base1[name]
+        m.fit(q0[rows], y[rows] / b, sample_weight=b)
+        preds[name] = np.clip(m.predict(q1), 0, None) * base1[name]
     out = pd.DataFrame({"client_id": s["client_id"], "p_active": bg.p_alive(s["x"], s["t_x"], s["T"]),
                         "expected_purchase_days": preds["days"], "expected_gsv": preds["gsv"]})
     info = {"bgnbd": params(bg), "gamma_gamma": gg, "trained_on_clients": len(s0), "training_window_days": window}

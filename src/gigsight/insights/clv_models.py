@@ -38,14 +38,16 @@ def _grouped(*cols: Any) -> tuple[list[Array], Array, NDArray[np.int64]]:
 
 
 def _fit(nll: Any, start: list[float], name: str) -> Array:
-    """Minimise a negative log-likelihood over log-parameters (keeps them positive); Nelder-Mead polishes."""
+    """Minimise a negative log-likelihood over log-parameters (keeps them positive); Nelder-Mead takes over
+    only when the quasi-Newton search does not converge."""
     def safe(p: Array) -> float:
         with np.errstate(all="ignore"):  # the search may wander where the likelihood under- or overflows
             v = float(nll(p))
         return v if np.isfinite(v) else 1e12
 
-    best = minimize(safe, np.log(start), method="L-BFGS-B")
-    best = minimize(safe, best.x, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
+    best = minimize(safe, np.log(start), method="L-BFGS-B", options={"ftol": 1e-13, "gtol": 1e-9})
+    if not best.success:
+        best = minimize(safe, best.x, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
     if not np.all(np.isfinite(best.x)) or not np.isfinite(best.fun):
         raise GigsightError(f"the {name} model could not be fitted to these clients (the likelihood did not "
                             "converge); try a longer history or another --model")
