@@ -52,7 +52,8 @@ app.add_typer(jobs_app, name="jobs")
 @jobs_app.command("classify")
 def jobs_classify(
     input_file: Annotated[Path, typer.Option("--input", help="CSV or JSON Lines: job_id,title[,description,skills].")],
-    output: Annotated[Path, typer.Option("--output", help="CSV out: job_id,is_ai,ai_kind,ai_score,category,skills.")],
+    output: Annotated[Path, typer.Option("--output", help="CSV out: job_id,is_ai,ai_kind,ai_score,category,skills,"
+                                                           "category_confidence.")],
 ) -> None:
     """Classify job posts: AI work and its kind, category and canonical skills, one output row per input row."""
     from gigsight.skills.batch import classify_file

@@ -1,8 +1,9 @@
 """``gigsight jobs classify``: classify a CSV or JSON Lines file of posts, streaming, into a CSV.
 
 Input columns: ``job_id,title`` required; ``description``, ``skills`` and ``category`` optional and may be empty.
-Output: ``job_id,is_ai,ai_kind,ai_score,category,skills`` (is_ai 0/1, skills as canonical names joined by "|"), one
-row per input row in input order. Files are read in chunks, so memory stays flat on big files.
+Output: ``job_id,is_ai,ai_kind,ai_score,category,skills,category_confidence`` (is_ai 0/1, skills as canonical names
+joined by "|", every row categorised, with the category model's probability), one row per input row in input
+order. Files are read in chunks, so memory stays flat on big files.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from gigsight.errors import GigsightError
 from gigsight.skills.classify import classify
 
 CHUNK = 10_000
-OUT_COLUMNS = ["job_id", "is_ai", "ai_kind", "ai_score", "category", "skills"]
+OUT_COLUMNS = ["job_id", "is_ai", "ai_kind", "ai_score", "category", "skills", "category_confidence"]
 
 
 def _chunks(path: Path) -> Iterator[pd.DataFrame]:
@@ -53,7 +54,7 @@ def classify_file(src: str | Path, dst: str | Path) -> dict[str, Any]:
             out = classify(chunk)
             for r in out.itertuples(index=False):
                 w.writerow([r.job_id, int(r.is_ai), _text(r.ai_kind), f"{r.ai_score:.3f}", _text(r.category),
-                            _text(r.skills)])
+                            _text(r.skills), f"{r.category_confidence:.3f}"])
             ai += int(out.is_ai.sum())
             rows += len(chunk)
     return {"rows": rows, "ai": ai}

@@ -35,6 +35,7 @@ from functools import lru_cache
 import pandas as pd
 
 from gigsight.errors import GigsightError
+from gigsight.skills.category_model import CategoryModel
 from gigsight.skills.extract import Matcher
 from gigsight.skills.taxonomy import Skill
 from gigsight.skills.text import clean
@@ -85,6 +86,7 @@ class Result:
     skills: list[Skill] = field(default_factory=list)
     reason: str = ""
     evidence: list[tuple[str, str]] = field(default_factory=list)  # (field, the words that counted)
+    category_confidence: float = 1.0  # the category model's probability; 1 for the user's own category
 
 
 @dataclass
@@ -151,7 +153,7 @@ class Classifier:
                 skills.setdefault(sk.skill_id, sk)
         for s in tag_skills:
             skills.setdefault(s.skill_id, s)
-        cat, cat_source = self._category(category, found, tag_skills)
+        cat, cat_source, cat_p = self._category(category, t, d, tags, found, tag_skills)
         tally = _Tally(kept={s.skill_id for s in tag_skills})
         for where in ("title", "description"):
             words, hits = scans[where]
@@ -196,21 +198,34 @@ class Classifier:
         reason = f"{verdict} (evidence {total:.2f}): " + ("; ".join(reasons[:6]) if reasons else "no AI evidence")
         listed = [s for s in skills.values()  # a skill only named to be ruled out ("no AI content") is not listed
                   if s.skill_id not in tally.cancelled or s.skill_id in tally.kept]
-        return Result(is_ai, kind if is_ai else None, score, cat, cat_source, listed, reason, tally.evidence)
+        return Result(is_ai, kind if is_ai else None, score, cat, cat_source, listed, reason, tally.evidence, cat_p)
 
-    def _category(self, given: object, found: dict[str, list[tuple[Skill, int, int]]],
-                  tags: list[Skill]) -> tuple[str | None, str]:
+    def _category(self, given: object, title: str, description: str, tags: object,
+                  found: dict[str, list[tuple[Skill, int, int]]], tag_skills: list[Skill]
+                  ) -> tuple[str | None, str, float]:
+        """The user's category when given, else the category model's scores from the title (the description and
+        the client's tags at half weight) plus the categories of the taxonomy skills the description and tags
+        name (the title's own skills are already in the model's scores). A taxonomy with categories of its own,
+        which the model does not know, decides by its skills' votes alone."""
         if isinstance(given, str) and given.strip():
-            return given.strip(), "user"
+            return given.strip(), "user", 1.0
+        model = CategoryModel.packaged()
+        own = not set(self.matcher.taxonomy.categories) <= set(model.categories)
         votes: dict[str, float] = defaultdict(float)
         for where, hits in found.items():
-            for sk, _, _ in hits:
-                votes[sk.category] += 2.0 if where == "title" else 0.5
-        for s in tags:
+            if own or where == "description":
+                for sk, _, _ in hits:
+                    votes[sk.category] += 2.0 if where == "title" else 0.5
+        for s in tag_skills:
             votes[s.category] += 1.0
-        if not votes:
-            return None, "none"
-        return max(votes, key=lambda k: votes[k]), "inferred"
+        if own:
+            if not votes:
+                return None, "none", 0.0
+            best = max(votes, key=lambda k: votes[k])
+            return best, "inferred", round(votes[best] / sum(votes.values()), 3)
+        extra = " ".join(x for x in (description, tags if isinstance(tags, str) else "") if x)
+        cat, p = model.predict(title, extra, votes)
+        return cat, "inferred", round(p, 3)
 
 
 def _cancelled(words: list[str], i: int, k: int, weak: bool = True) -> str:
@@ -305,7 +320,7 @@ def classify(jobs: pd.DataFrame) -> pd.DataFrame:
     """Classify a DataFrame with ``job_id, title`` and optional ``description, skills, category`` columns.
 
     Returns a DataFrame in input order: job_id, is_ai, ai_kind, ai_score, category, category_source, skills
-    (canonical names joined by "|"), reason.
+    (canonical names joined by "|"), reason, category_confidence (the category model's probability).
 
     >>> import pandas as pd
     >>> out = classify(pd.DataFrame({"job_id": ["j1", "j2"], "title": ["Train a YOLO model", "Logo design"]}))
@@ -326,6 +341,6 @@ def classify(jobs: pd.DataFrame) -> pd.DataFrame:
     for i in range(n):
         r = c.classify(col["title"][i], col["description"][i], col["skills"][i], col["category"][i])
         rows.append((col["job_id"][i], r.is_ai, r.ai_kind, r.ai_score, r.category, r.category_source,
-                     "|".join(s.name for s in r.skills), r.reason))
+                     "|".join(s.name for s in r.skills), r.reason, r.category_confidence))
     return pd.DataFrame(rows, columns=["job_id", "is_ai", "ai_kind", "ai_score", "category", "category_source",
-                                       "skills", "reason"])
+                                       "skills", "reason", "category_confidence"])

@@ -2,7 +2,8 @@
 
 Writes five tables (replacing them whole, the same way on DuckDB, Postgres and Spark, through ``Store.bulk_load``):
 ``skills`` (the taxonomy in use), ``job_labels`` (job_id, is_ai, ai_kind, ai_score, category_inferred,
-category_source, reason, fingerprint), ``job_skills`` (job_id, skill_id, source), ``freelancer_profile``
+category_confidence, category_source, reason, fingerprint),
+``job_skills`` (job_id, skill_id, source), ``freelancer_profile``
 (freelancer_id, skills, n_skills, n_ai_skills, is_ai_specialist) and ``freelancer_canonical_skills``
 (freelancer_id, skill_id). Idempotent: a job whose fingerprint (its text, tags, category, the classifier version
 and the taxonomy's digest) did not change keeps its labels without being classified again.
@@ -28,7 +29,7 @@ from gigsight.ingest.pipeline import progress_bar
 from gigsight.skills.classify import Classifier
 from gigsight.skills.taxonomy import Taxonomy
 
-VERSION = "classifier-2026.11.4"  # bump when the rules change: every job is then classified again
+VERSION = "classifier-2026.12.1"  # bump when the rules change: every job is then classified again
 BATCH = 20_000
 ENGINE_MEMORY = "512MB"
 
@@ -94,7 +95,8 @@ def _enrich(store: Store, show_progress: bool, c: Classifier) -> EnrichResult:
                     kept.append(jid)
                     continue
                 r = c.classify(t, desc, tags, cat)
-                rows.append([jid, r.is_ai, r.ai_kind, r.ai_score, r.category, r.category_source, r.reason, fp])
+                rows.append([jid, r.is_ai, r.ai_kind, r.ai_score, r.category, r.category_confidence, r.category_source,
+                             r.reason, fp])
                 js.extend((jid, s.skill_id) for s in r.skills)
             labels.write({k: [r[i] for r in rows] for i, k in enumerate(LABEL_COLUMNS)})
             job_skills.write({"job_id": [x[0] for x in js], "skill_id": [x[1] for x in js],
@@ -198,11 +200,12 @@ class _Parts:
 
 
 JOB_COLUMNS = ("job_id", "title", "description", "skills", "category")
-LABEL_COLUMNS = ("job_id", "is_ai", "ai_kind", "ai_score", "category_inferred", "category_source", "reason",
-                 "fingerprint")
+LABEL_COLUMNS = ("job_id", "is_ai", "ai_kind", "ai_score", "category_inferred", "category_confidence",
+                 "category_source", "reason", "fingerprint")
 LABEL_SCHEMA = pa.schema([("job_id", pa.string()), ("is_ai", pa.bool_()), ("ai_kind", pa.string()),
                           ("ai_score", pa.float64()), ("category_inferred", pa.string()),
-                          ("category_source", pa.string()), ("reason", pa.string()), ("fingerprint", pa.string())])
+                          ("category_confidence", pa.float64()), ("category_source", pa.string()),
+                          ("reason", pa.string()), ("fingerprint", pa.string())])
 JOB_SKILLS_SCHEMA = pa.schema([("job_id", pa.string()), ("skill_id", pa.string()), ("source", pa.string())])
 
 

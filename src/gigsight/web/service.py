@@ -315,6 +315,7 @@ class Service:
         for i, j in enumerate(jobs):
             r = c.classify(j.get("title") or "", j.get("description") or "", j.get("tags") or "", j.get("category"))
             out.append({"index": i, "is_ai": r.is_ai, "ai_kind": r.ai_kind, "ai_score": plain(r.ai_score),
-                        "category": r.category, "category_source": r.category_source,
+                        "category": r.category, "category_confidence": r.category_confidence,
+                        "category_source": r.category_source,
                         "skills": [s.name for s in r.skills], "reason": r.reason})
         return out
