@@ -52,10 +52,12 @@ def test_every_post_gets_a_category_and_a_confidence() -> None:
 
 
 def test_description_and_tags_add_evidence() -> None:
-    m = CategoryModel.packaged()
-    title_only = m.predict("Need help with a project")
-    with_desc = m.predict("Need help with a project", "Build a dashboard in Power BI from SQL Server data, DAX")
-    assert with_desc[0] == "Data Science & Analytics" and with_desc != title_only
+    c = Classifier.default()
+    title_only = c.classify("Need help with a project").category
+    with_desc = c.classify("Need help with a project", "Build a dashboard in Power BI from SQL Server data, DAX")
+    with_tags = c.classify("Need help with a project", "", "Power BI|DAX|Data Visualization")
+    assert title_only != "Data Science & Analytics"
+    assert with_desc.category == with_tags.category == "Data Science & Analytics"
 
 
 def test_the_shipped_model_holds_arrays_only() -> None:

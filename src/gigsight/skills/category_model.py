@@ -20,7 +20,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -30,23 +30,43 @@ DATA = Path(__file__).with_name("data") / "category_model.npz"
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9]+)*")
 _TAG = re.compile(r"<[^>]{0,200}>")
 DESCRIPTION_WEIGHT = 0.5  # a description's vote beside the title's (titles are what the model learned from)
-DESCRIPTION_CHARS = 2_000
+DESCRIPTION_CHARS = 600  # the opening says what the job is; single words only there (it is most of the cost)
 SKILL_WEIGHT = 2.0  # added to a category's score times the share of the post's taxonomy skills in it
 
 
-def features(text: str) -> list[str]:
-    """The n-grams a text is scored on: words, word pairs and character 3-5-grams inside words.
+def words_of(text: str) -> list[str]:
+    """Lower-case words of a text, HTML tags and entities removed.
+
+    >>> words_of("<b>C#</b> &amp; .NET 8")
+    ['c#', 'net', '8']
+    """
+    return _WORD.findall(_TAG.sub(" ", html.unescape(text)).lower() if "<" in text or "&" in text else text.lower())
+
+
+def _word_features(w: str) -> list[str]:
+    padded = f" {w} "
+    out = [f"w:{w}"]
+    for n in (3, 4, 5):
+        out += [f"c:{padded[i:i + n]}" for i in range(max(len(padded) - n + 1, 1))]
+    return out
+
+
+def features(text: str, full: bool = True) -> list[str]:
+    """The n-grams a text is scored on: words, and unless ``full`` is off, word pairs and character 3-5-grams
+    inside words.
 
     >>> features("UI/UX")[:4]
     ['w:ui', 'w:ux', 'b:ui ux', 'c: ui']
+    >>> features("UI/UX", full=False)
+    ['w:ui', 'w:ux']
     """
-    words = _WORD.findall(_TAG.sub(" ", html.unescape(text)).lower())
+    words = words_of(text)
     out = [f"w:{w}" for w in words]
+    if not full:
+        return out
     out += [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
     for w in words:
-        padded = f" {w} "
-        for n in (3, 4, 5):
-            out += [f"c:{padded[i:i + n]}" for i in range(max(len(padded) - n + 1, 1))]
+        out += _word_features(w)[1:]
     return out
 
 
@@ -59,6 +79,8 @@ class CategoryModel:
     idf: np.ndarray
     coef: np.ndarray  # (n-grams, categories)
     intercept: np.ndarray
+    # word -> the vocabulary ids of its word and character n-grams: words repeat, so each is taken apart once
+    _ids: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, path: Path) -> CategoryModel:
@@ -73,9 +95,23 @@ class CategoryModel:
         """The model shipped with gigsight."""
         return CategoryModel.load(DATA)
 
-    def scores(self, text: str) -> np.ndarray | None:
+    def scores(self, text: str, full: bool = True) -> np.ndarray | None:
         """Linear scores of each category for one text; None when no n-gram of it is known."""
-        counts = Counter(i for f in features(text) if (i := self.index.get(f)) is not None)
+        get, cached = self.index.get, self._ids
+        words = words_of(text)
+        ids: list[int] = []
+        if not full:
+            ids = [i for w in words if (i := get(f"w:{w}")) is not None]
+        else:
+            if len(cached) > 500_000:
+                cached.clear()
+            for w in words:
+                known = cached.get(w)
+                if known is None:
+                    known = cached[w] = [i for f in _word_features(w) if (i := get(f)) is not None]
+                ids += known
+            ids += [i for a, b in itertools.pairwise(words) if (i := get(f"b:{a} {b}")) is not None]
+        counts = Counter(ids)
         if not counts:
             return None
         idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
@@ -91,7 +127,7 @@ class CategoryModel:
         with no known n-gram and no skill gets the most common category at its prior."""
         s = self.scores(title or "")
         if description:
-            d = self.scores(description[:DESCRIPTION_CHARS])
+            d = self.scores(description[:DESCRIPTION_CHARS], full=False)
             if d is not None:
                 s = d * DESCRIPTION_WEIGHT + (s if s is not None else self.intercept * (1 - DESCRIPTION_WEIGHT))
         if s is None:
