@@ -51,6 +51,11 @@ class DuckDBStore(Store):
                 p = Path(path)
                 if not p.parent.exists():
                     raise BackendError(f"cannot create {path}: folder {p.parent} does not exist")
+                if read_only and not p.exists():
+                    g = os.environ.get("GIGSIGHT_LAUNCHER", "gigsight")
+                    raise BackendError(f"no store at {p.resolve()}: make one with `{g} demo --db {path}` or "
+                                       f"`{g} ingest DIR --db {path}`, or point --db (or GIGSIGHT_DB) at an "
+                                       "existing .duckdb file")
                 if not read_only and p.exists() and not os.access(p, os.W_OK):
                     raise BackendError(f"cannot write {path}: permission denied")
             con = ibis.duckdb.connect(path, read_only=read_only)

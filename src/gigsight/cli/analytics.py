@@ -39,6 +39,8 @@ def kpis(
 ) -> None:
     """Metrics per period and segment, with year-over-year and quarter-over-quarter growth."""
     df = gigsight.compute(metrics, period=period, by=by, compare=compare, con=_url(db), start=start, end=end)
+    for note in df.attrs.get("notes", []):
+        err.print(f"note: {note}", markup=False, highlight=False)
     rows = _records(df)
     if fmt is ReportFmt.json:
         _json(rows)

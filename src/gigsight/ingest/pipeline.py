@@ -29,6 +29,7 @@ from rich.progress import (
     DownloadColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -239,12 +240,18 @@ def _arrow_name(duck_type: object) -> str:
 
 
 @contextmanager
-def progress_bar(show: bool, steps: bool = False) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
-    """A Rich bar per labelled task: bytes read by default, ``steps`` done of a count otherwise."""
+def progress_bar(show: bool, steps: bool = False, unit: str = "") -> Iterator[Callable[[str, int],
+                                                                                    Callable[[int], None]]]:
+    """A Rich bar per labelled task: bytes read by default, ``steps`` done of a count, or things counted in
+    ``unit`` ("jobs", "clients"): a row count must never read as megabytes."""
     if not show:
         yield lambda label, total: (lambda n: None)
         return
-    amount = (MofNCompleteColumn(), TimeElapsedColumn()) if steps else (DownloadColumn(), TimeRemainingColumn())
+    amount: tuple[ProgressColumn, ...] = (DownloadColumn(), TimeRemainingColumn())
+    if steps:
+        amount = (MofNCompleteColumn(), TimeElapsedColumn())
+    elif unit:
+        amount = (MofNCompleteColumn(), TextColumn(unit), TimeRemainingColumn())
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), *amount, transient=False)
     with bar:
         def advance_for(label: str, total: int) -> Callable[[int], None]:

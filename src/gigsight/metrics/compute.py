@@ -36,23 +36,31 @@ def as_list(value: str | Iterable[str] | None) -> list[str]:
     return list(value)
 
 
-def resolve(metrics: str | Sequence[str], by: Sequence[str]) -> list[Metric]:
-    """Registry lookups with did-you-mean, and a clear error for an unsupported breakdown."""
-    names = as_list(metrics)
+def resolve(metrics: str | Sequence[str], by: Sequence[str], notes: list[str] | None = None) -> list[Metric]:
+    """Registry lookups with did-you-mean (a name asked twice counts once). A metric that cannot be broken down
+    by ``by`` is left out with a line in ``notes``; an error only when none of them can."""
+    names = list(dict.fromkeys(as_list(metrics)))
     if not names:
         raise ConfigError("no metric given")
     for s in by:
         if s not in SEGMENTS:
             raise ConfigError(did_you_mean(s, SEGMENTS, "segment"))
-    out = [get(n) for n in names]
-    for m in out:
-        missing = [s for s in by if s not in m.segments]
-        if missing:
-            can = ", ".join(m.segments) or "nothing"
-            raise ConfigError(f"metric {m.name!r} cannot be broken down by {', '.join(missing)} (it can by: {can})")
+    out, left = [], []
+    for m in (get(n) for n in names):
+        if any(s not in m.segments for s in by):
+            left.append(m.name)
+            continue
         need = definitions.REQUIRES_SEGMENT.get(m.name)
         if need and need not in by:
             raise ConfigError(f"metric {m.name!r} is a breakdown: add by=['{need}'] (--by {need})")
+        out.append(m)
+    split = " and ".join(by)
+    if not out:
+        raise ConfigError(f"no metric asked can be split by {split} ({', '.join(left)}); docs/metrics.md lists "
+                          "each metric's segments")
+    if left and notes is not None:
+        notes.append(f"not split by {split}, so left out: {', '.join(left)} (docs/metrics.md lists each metric's "
+                     "segments)")
     return out
 
 
@@ -107,8 +115,9 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
 
     settings = settings or Settings.from_env()
     ibis_con = ibis_of(con)
-    segs, comparisons = as_list(by), as_list(compare)
-    wanted = resolve(metrics, segs)
+    segs, comparisons = list(dict.fromkeys(as_list(by))), list(dict.fromkeys(as_list(compare)))
+    notes: list[str] = []
+    wanted = resolve(metrics, segs, notes)
     periods = Periods(period, settings.fiscal_year_start_month)
     offsets = {c: periods.offset(c) for c in comparisons}
     grains = Grains(ibis_con, periods, settings, segments=tuple(segs))
@@ -122,6 +131,9 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
     lookback = max([*offsets.values(), periods.offset("yoy") if year_back else 0])
     lo = periods.parse(start) if start else first_key
     hi = periods.parse(end) if end else last_key
+    if lo > hi:
+        raise ConfigError(f"the range runs backwards: from {periods.label(lo)} to {periods.label(hi)}; give the "
+                          "earlier period first (--from 2024Q1 --to 2025Q3)")
     if (start and not first_key <= lo <= last_key) or (end and not first_key <= hi <= last_key):
         raise ConfigError(f"period outside the data: it covers {periods.label(first_key)} to "
                           f"{periods.label(last_key)}")
@@ -166,7 +178,9 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
     out = frame[["pk", *segs, *names, *[f"{n}_{c}" for c in comparisons for n in names]]].copy()
     out.insert(0, "period", [periods.label(int(k)) for k in out.pk])
     out = out.drop(columns="pk").reset_index(drop=True)
-    return _plain(out, {m.name: m.unit for m in wanted})
+    out = _plain(out, {m.name: m.unit for m in wanted})
+    out.attrs["notes"] = notes  # metrics left out, for the faces to show beside the numbers
+    return out
 
 
 def _measure(metric: Metric, rows: Any) -> Any:

@@ -82,7 +82,7 @@ def records(scenario: Scenario, scale: float, seed: int, progress: bool = False)
     f_table, f_skills = freelancer_tables(gen, _rng(seed, "freelancers_table"))
     yield from (("freelancers", f_table), ("freelancer_skills", f_skills))
     ids = {"contract": 0, "job": 0, "payment": 0, "proposal": 0}
-    with progress_bar(progress) as advance_for:
+    with progress_bar(progress, unit="clients") as advance_for:
         advance = advance_for(f"simulating {scenario.name} (scale {scale:g})", len(clients))
         for i, lo in enumerate(range(0, len(clients), BLOCK_CLIENTS)):
             hi = min(lo + BLOCK_CLIENTS, len(clients))

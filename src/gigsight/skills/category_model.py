@@ -101,14 +101,14 @@ class CategoryModel:
         words = words_of(text)
         ids: list[int] = []
         if not full:
-            ids = [i for w in words if (i := get(f"w:{w}")) is not None]
+            ids = [i for word in words if (i := get(f"w:{word}")) is not None]
         else:
             if len(cached) > 500_000:
                 cached.clear()
-            for w in words:
-                known = cached.get(w)
+            for word in words:
+                known = cached.get(word)
                 if known is None:
-                    known = cached[w] = [i for f in _word_features(w) if (i := get(f)) is not None]
+                    known = cached[word] = [i for f in _word_features(word) if (i := get(f)) is not None]
                 ids += known
             ids += [i for a, b in itertools.pairwise(words) if (i := get(f"b:{a} {b}")) is not None]
         counts = Counter(ids)

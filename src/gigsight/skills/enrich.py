@@ -81,7 +81,7 @@ def _enrich(store: Store, show_progress: bool, c: Classifier) -> EnrichResult:
     job_skills = _Parts(out / "job_skills", JOB_SKILLS_SCHEMA)
     reused_ids = _Parts(out / "reused", pa.schema([("job_id", pa.string())]))
     classified = reused = 0
-    with progress_bar(show_progress) as advance_for:
+    with progress_bar(show_progress, unit="jobs") as advance_for:
         advance = advance_for("enrich jobs", n_jobs)
         for b in _jobs_with_previous(store).to_pyarrow_batches(chunk_size=BATCH):
             d = b.to_pydict()

@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException
 
 from gigsight import __version__
 from gigsight.errors import BackendError, DataValidationError, GigsightError, SourceError
-from gigsight.metrics.compute import as_list
+from gigsight.metrics.compute import as_list, resolve
 from gigsight.web.pages import PAGES, api_docs_html, page_html, plotly_js
 from gigsight.web.service import MAX_JOBS, Service
 
@@ -45,7 +45,8 @@ Label = Annotated[str, Query(min_length=4, max_length=7, pattern=r"^\d{4}(Q[1-4]
 OptLabel = Annotated[str | None, Query(min_length=4, max_length=7, pattern=r"^\d{4}(Q[1-4]|-\d{2})?$",
                                        description="A period label; default: the last complete period.")]
 Additive = Literal["gsv", "client_spend", "revenue", "ai_gsv", "gsv_from_new_clients", "payments"]
-Names = Annotated[str, Query(min_length=1, max_length=400, description="Comma-separated metric names.")]
+NameList = Annotated[list[Annotated[str, Query(min_length=1, max_length=400)]], Query(
+    min_length=1, max_length=20, description="Metric names, comma-separated or the parameter repeated.")]
 Top = Annotated[int, Query(ge=1, le=200)]
 Records = list[dict[str, Any]]
 MinJobs = Annotated[int, Query(ge=1, le=1_000_000)]
@@ -154,13 +155,21 @@ def create_app(db: str | Path, service: Service | None = None) -> FastAPI:
         return await reply("meta")
 
     @app.get("/api/kpis", tags=["kpis"], response_model=Records)
-    async def kpis(metrics: Names = "gsv", period: Grain = "quarter",
+    async def kpis(metrics: NameList = ["gsv"], period: Grain = "quarter",  # noqa: B006
              by: Annotated[list[Segment] | None, Query(max_length=2)] = None,
              compare: Annotated[list[Comparison] | None, Query(max_length=2)] = None,
              start: OptLabel = None, end: OptLabel = None) -> Response:
-        """Metrics per period (and segment); ``<metric>_yoy``/``_qoq`` are fractions, null where undefined."""
-        return await reply("kpis", as_list(metrics), period=period, by=list(by or []), compare=list(compare or []),
-                           start=start, end=end)
+        """Metrics per period (and segment); ``<metric>_yoy``/``_qoq`` are fractions, null where undefined. A
+        metric that cannot be split by ``by`` is left out and named in the ``X-Gigsight-Note`` header."""
+        names = list(dict.fromkeys(as_list(",".join(metrics))))  # "a,b" and a repeated metrics= alike
+        segs = list(dict.fromkeys(by or []))
+        answer = await reply("kpis", names, period=period, by=segs, compare=list(dict.fromkeys(compare or [])),
+                             start=start, end=end)
+        notes: list[str] = []
+        resolve(names, segs, notes)
+        if notes:
+            answer.headers["X-Gigsight-Note"] = notes[0].encode("ascii", "replace").decode()
+        return answer
 
     @app.get("/api/growth", tags=["growth"], response_model=Records)
     async def growth(period: Label, compare: Comparison = "yoy") -> Response:
