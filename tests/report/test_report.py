@@ -39,7 +39,12 @@ def test_sentences_state_the_computed_numbers(seed: Path, tmp_path: Path) -> Non
     with gigsight.connect(str(seed)) as store:
         r = build_report(store, "2025Q3")
         first = r.sentences[0]
-        assert first.text.startswith("GSV rose") and "driven by a" in first.text
+        assert first.text.startswith("GSV rose") and "driven by" not in first.text  # the bridge says how much
+        made = re.search(r"AI-related work made (\d+)% of the change", first.text)
+        assert made is not None
+        bridge = {s.component: s.share for s in gigsight.growth_bridge("2025Q3", con=store)
+                  if s.bridge.startswith("gsv = AI")}
+        assert int(made.group(1)) == round(100 * bridge["ai_related"])
         assert money(first.sources[0].value) in first.text
         for s in r.sentences:
             for src in s.sources:

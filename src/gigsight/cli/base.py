@@ -81,13 +81,27 @@ def _rows(title: str, rows: list[dict[str, Any]]) -> None:
     if not rows:
         out.print(f"[dim]{title}: none[/dim]")
         return
-    t = Table(title=title, title_justify="left")
-    for k in rows[0]:
-        t.add_column(k, justify="right" if isinstance(rows[0][k], int | float) else "left")
-    for r in rows:
-        t.add_row(*[f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v or "")
-                    for v in r.values()])
-    out.print(t)
+    keys = list(rows[0])
+    cells = [[f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v or "")
+              for v in r.values()] for r in rows]
+    numeric = [isinstance(rows[0][k], int | float) for k in keys]
+    # numbers are never cut ("61,71..."): columns that do not fit the terminal go to a second table (the first
+    # column, the row's label, repeated); long text, such as a reason, may wrap at 40 characters
+    need = [min(max([len(c[j]) for c in cells] + [len(k)]), 10**6 if numeric[j] else 40) + 3
+            for j, k in enumerate(keys)]
+    groups: list[list[int]] = [[]]
+    for j in range(1, len(keys)):
+        if groups[-1] and need[0] + sum(need[i] for i in groups[-1]) + need[j] + 1 > out.width:
+            groups.append([])
+        groups[-1].append(j)
+    for n, group in enumerate(groups):
+        t = Table(title=title if n == 0 else None, title_justify="left")
+        for j in [0, *group]:
+            t.add_column(keys[j].replace("_", " "), justify="right" if numeric[j] else "left",
+                         min_width=need[j] - 3)
+        for c in cells:
+            t.add_row(*[c[j] for j in [0, *group]])
+        out.print(t)
 
 
 def _print_ingest(result: dict[str, Any]) -> None:

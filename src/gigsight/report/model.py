@@ -155,6 +155,19 @@ class _Kpis:
         return Source(m, self.period, segment, self.value(m), self.yoy(m))
 
 
+def _ai_part(k: _Kpis) -> str:
+    """'; AI-related work made 37% of the change': AI GSV's change over GSV's (the growth bridge's AI split)."""
+    now, then = k.row, k.prev_row
+    try:
+        ai_now, ai_then = now["gsv"] * now["ai_gsv_share"], then["gsv"] * then["ai_gsv_share"]
+        change = now["gsv"] - then["gsv"]
+    except (KeyError, TypeError):
+        return ""
+    if not change:
+        return ""
+    return f"; AI-related work made {(ai_now - ai_then) / change:.0%} of the change"
+
+
 def sentences(k: _Kpis, top_ai_skills: list[str]) -> list[Sentence]:
     """The headline sentences, each with the figures it states."""
     p = k.period
@@ -170,8 +183,9 @@ def sentences(k: _Kpis, top_ai_skills: list[str]) -> list[Sentence]:
     ai_words = growth_words(ai.growth)
     if g is not None:
         if ai_words is not None and gsv.growth and ai.growth and (gsv.growth > 0) == (ai.growth > 0):
-            text += f", {'driven by' if ai.growth > 0 else 'with'} a {pct(ai.growth)} " \
-                    f"{'rise' if ai.growth > 0 else 'fall'} in AI-related project volume (AI jobs posted)."
+            # "driven by" would overclaim: say how much of the change AI work made, as the bridge splits it
+            text += f", with a {pct(ai.growth)} {'rise' if ai.growth > 0 else 'fall'} in AI-related project " \
+                    "volume (AI jobs posted)" + _ai_part(k) + "."
         elif ai_words is not None:
             text += f", while AI-related project volume (AI jobs posted) {ai_words}."
         else:

@@ -1,0 +1,86 @@
+"""What a newcomer copies in the first hour works: the demo's suggestions, reversed ranges, a missing store, an
+80-column terminal, the ./run launcher."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+import gigsight
+from gigsight.cli import app
+from gigsight.sample import write_sample
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("first")
+    write_sample(folder / "in", clients=60, seed=21)
+    path = folder / "s.duckdb"
+    gigsight.ingest(folder / "in", con=f"duckdb://{path}")
+    return str(path)
+
+
+def test_kpis_by_ai_keeps_what_can_be_split(db: str) -> None:
+    r = CliRunner().invoke(app, ["kpis", "--db", db, "--by", "ai", "--compare", "yoy", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert "not split by ai, so left out: active_clients" in r.stderr
+    assert '"gsv"' in r.stdout and '"active_clients"' not in r.stdout
+    r = CliRunner().invoke(app, ["kpis", "--db", db, "--metrics", "active_clients", "--by", "ai"])
+    assert r.exit_code == 1 and "no metric asked can be split by ai" in str(r.exception)
+
+
+def test_the_readme_api_example_answers(db: str) -> None:
+    c = TestClient(gigsight_app(db))
+    r = c.get("/api/kpis", params={"metrics": "gsv,ai_jobs", "by": "ai"})
+    assert r.status_code == 200 and "ai_jobs" in r.headers["x-gigsight-note"]
+    assert {"period", "ai", "gsv"} == set(r.json()[0])
+    for params in ({"metrics": "gsv,gsv"}, [("metrics", "gsv"), ("compare", "qoq"), ("compare", "qoq")],
+                   [("metrics", "gsv"), ("metrics", "revenue")]):
+        r = c.get("/api/kpis", params=params)
+        assert r.status_code == 200, r.text
+    assert set(r.json()[0]) == {"period", "gsv", "revenue"}
+
+
+def gigsight_app(db: str) -> object:
+    from gigsight.web.app import create_app
+
+    return create_app(db)
+
+
+def test_a_backwards_range_is_a_clean_error(db: str) -> None:
+    r = CliRunner().invoke(app, ["kpis", "--db", db, "--from", "2025Q3", "--to", "2024Q1"])
+    assert r.exit_code == 1 and "runs backwards" in str(r.exception)
+    resp = TestClient(gigsight_app(db)).get("/api/kpis", params={"metrics": "gsv", "start": "2025Q3",
+                                                                   "end": "2024Q1"})
+    assert resp.status_code == 400 and "runs backwards" in resp.json()["error"]["message"]
+
+
+def test_a_missing_store_names_the_path_and_the_fix(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.duckdb"
+    r = subprocess.run([str(ROOT / ".venv" / "bin" / "gigsight"), "kpis", "--db", str(missing)], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) <= 2
+    assert str(missing) in r.stderr and "--db" in r.stderr and "GIGSIGHT_DB" in r.stderr
+    assert not missing.exists()
+
+
+def test_an_80_column_terminal_keeps_every_digit(db: str) -> None:
+    r = CliRunner().invoke(app, ["kpis", "--db", db], env={"COLUMNS": "80"}, terminal_width=80)
+    assert r.exit_code == 0
+    df = gigsight.compute("gsv,revenue,active_clients,gsv_per_active_client", con=f"duckdb://{db}")
+    for v in df.gsv.dropna().tail(3):
+        assert f"{v:,.2f}" in r.stdout
+    assert "…" not in r.stdout and "..." not in r.stdout
+
+
+def test_run_gigsight_runs_any_command_as_the_demo_prints_it() -> None:
+    r = subprocess.run(["bash", str(ROOT / "run"), "gigsight", "clients", "--help"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "value" in r.stdout and "top" in r.stdout
