@@ -169,9 +169,8 @@ def client_tables(gen: Generator, rng: np.random.Generator) -> tuple[pa.Table, p
     churn = np.array([gen.fit.scenario.behaviour["segments"][k]["churn"] for k in gen.fit.segments])[c.segment]
     starts = gen.fit.time.month_starts().astype("datetime64[s]")
     stop = c.month + c.lifetime
-    dropout = pa.array(np.where(stop < len(starts), starts[np.minimum(stop, len(starts) - 1)],
-                                np.datetime64("NaT")).astype("datetime64[s]"), pa.timestamp("s"),
-                       mask=stop >= len(starts))
+    dropout = pa.array(starts[np.minimum(stop, len(starts) - 1)].astype("datetime64[us]"), TS,
+                       mask=stop >= len(starts))  # empty: still buying when the records end
     truth = pa.table({"client_id": client_ids, "acquired_at": ts(acquired),
                       "segment": pa.array(np.array(gen.fit.segments, dtype=object)[c.segment]), "channel": channel,
                       "monthly_spend_level": pa.array(np.round(c.value, 2)), "churn_per_month": pa.array(churn),
