@@ -84,3 +84,17 @@ def test_run_gigsight_runs_any_command_as_the_demo_prints_it() -> None:
                        timeout=300)
     assert r.returncode == 0, r.stderr
     assert "value" in r.stdout and "top" in r.stdout
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_quoted(tmp_path: Path) -> None:
+    from gigsight.sample import write_sample as sample
+
+    sample(tmp_path / "in", clients=20, seed=3)
+    rows = (tmp_path / "in" / "clients.csv").read_text().splitlines()
+    rows[1] = rows[1].replace(rows[1].split(",")[2], "=CMD()", 1)
+    (tmp_path / "in" / "clients.csv").write_text("\n".join(rows) + "\n")
+    db = tmp_path / "f.duckdb"
+    gigsight.ingest(tmp_path / "in", con=f"duckdb://{db}")
+    r = CliRunner().invoke(app, ["kpis", "--db", str(db), "--by", "country", "--metrics", "gsv", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    assert "'=CMD()" in r.stdout and "\n=CMD()" not in r.stdout and ",=CMD()" not in r.stdout

@@ -120,3 +120,15 @@ def test_report_cli_and_bad_input(seed: Path, tmp_path: Path) -> None:
     blocker.write_text("x")
     with gigsight.connect(str(seed)) as store, pytest.raises(ConfigError, match="cannot write the report"):
         write(build_report(store, "2025Q3"), blocker / "sub")
+
+
+def test_embedded_chart_data_cannot_end_or_escape_its_script() -> None:
+    from gigsight.report.model import Chart, Report, Section
+    from gigsight.report.render import to_html
+
+    hostile = ["<!--<script>", "</script><script>alert(1)</script>", "<span style=\"font-size:300px\">x</span>"]
+    r = Report("2025Q3", "test", [], [Section("s", "S", charts=[Chart("GSV", "bar", hostile, [1.0, 2.0, 3.0])])])
+    page = to_html(r)
+    script = page[page.rindex("<script>") + len("<script>"):page.rindex("</script>")]
+    assert "<" not in script  # every "<" of the data is \\u003c: the parser cannot leave the script early
+    assert "const FIGS=" in script and "\\u003c!--\\u003cscript>" in script

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,16 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+def wait_until(page: Any, expression: str, timeout: float = 60.0) -> None:
+    """Poll a condition from Python: Playwright's wait_for_function evaluates strings inside the page, which the
+    dashboard's Content-Security-Policy (no 'unsafe-eval') forbids."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout:.0f} s: {expression}")
+        time.sleep(0.1)
+
+
 class Watched:
     """A page with every console error, failed request and HTTP error recorded."""
 
@@ -51,7 +62,7 @@ class Watched:
         return self.page
 
     def settle(self) -> None:
-        self.page.wait_for_function("document.getElementById('status').textContent !== 'Loading…'", timeout=60_000)
+        wait_until(self.page, "document.getElementById('status').textContent !== 'Loading…'")
         status = self.page.locator("#status").inner_text()
         if not status.startswith("Data "):
             self.problems.append(f"status: {status}")
@@ -69,9 +80,9 @@ def test_page_loads_clean_with_charts(browser: Any, server: str, name: str) -> N
     w = Watched(browser)
     page = w.open(f"{server}/" if name == "overview" else f"{server}/{name}")
     # every chart fits inside its card (charts drawn before the grid settled must be refitted)
-    page.wait_for_function("""[...document.querySelectorAll('.js-plotly-plot')].every(
+    wait_until(page, """[...document.querySelectorAll('.js-plotly-plot')].every(
         (c) => c.querySelector('.main-svg') && c.querySelector('.main-svg').getBoundingClientRect().right
-               <= c.closest('.card').getBoundingClientRect().right + 1)""", timeout=10_000)
+               <= c.closest('.card').getBoundingClientRect().right + 1)""", timeout=10)
     w.shot(f"{name}-laptop")
     charts = page.locator(".js-plotly-plot").count()
     drawn = page.locator(".js-plotly-plot .main-svg").count()

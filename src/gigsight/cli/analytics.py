@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +21,7 @@ from gigsight.cli.base import (
     app,
     err,
     out,
+    write_csv,
 )
 from gigsight.errors import GigsightError
 
@@ -45,7 +45,7 @@ def kpis(
     if fmt is ReportFmt.json:
         _json(rows)
     elif fmt is ReportFmt.csv:
-        df.to_csv(sys.stdout, index=False)
+        write_csv(rows)
     else:
         _show_kpis(rows)
 
@@ -136,15 +136,23 @@ def serve(
     = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     warm: Annotated[bool, typer.Option(help="Build the shared facts before serving, so no visitor waits.")] = True,
+    allowed_hosts: Annotated[str | None, typer.Option(
+        help="Host names the server answers to, comma-separated (default: loopback names and --host; '*' any)."
+    )] = None,
 ) -> None:
     """Start the dashboard and JSON API over the store (opened read-only); docs at /docs."""
     try:
         import uvicorn
 
-        from gigsight.web.app import create_app
+        from gigsight.web.app import LOOPBACK_HOSTS, create_app
     except ImportError as exc:
         raise GigsightError(f"the web app needs its extra: pip install 'gigsight[web]' ({exc.name} missing)") from None
-    application = create_app(db)
+    hosts = tuple(h.strip() for h in allowed_hosts.split(",") if h.strip()) if allowed_hosts else (
+        *LOOPBACK_HOSTS, host)
+    if host in ("0.0.0.0", "::") and not allowed_hosts:
+        err.print("note: bound to every interface; the server answers to loopback names only until you name the "
+                  "others with --allowed-hosts (or '*')", markup=False, highlight=False)
+    application = create_app(db, allowed_hosts=hosts)
     if warm:
         with err.status("Preparing the dashboard's data (once per data version)..."):
             application.state.service.warm()

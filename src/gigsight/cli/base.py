@@ -132,15 +132,39 @@ def _show_kpis(rows: list[dict[str, Any]]) -> None:
     _rows("KPIs", [{k: cell(k, v) for k, v in r.items()} for r in rows])
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(v: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula ("=CMD()", "@SUM(...)") gets a leading quote; numbers
+    (negative ones included) pass unchanged.
+
+    >>> spreadsheet_safe("=CMD()"), spreadsheet_safe("-12.5"), spreadsheet_safe(-12.5), spreadsheet_safe("US")
+    ("'=CMD()", '-12.5', -12.5, 'US')
+    """
+    if isinstance(v, str) and v.startswith(FORMULA_START):
+        try:
+            float(v)
+            return v
+        except ValueError:
+            return "'" + v
+    return v
+
+
+def write_csv(rows: list[dict[str, Any]]) -> None:
+    """Report rows as CSV on stdout, text cells spreadsheet-safe (exports of the tables themselves stay exact)."""
+    import csv
+
+    w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [])
+    w.writeheader()
+    w.writerows({k: spreadsheet_safe(v) for k, v in r.items()} for r in rows)
+
+
 def _emit(rows: list[dict[str, Any]], fmt: ReportFmt, title: str) -> None:
     if fmt is ReportFmt.json:
         _json(rows)
     elif fmt is ReportFmt.csv:
-        import csv
-
-        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [])
-        w.writeheader()
-        w.writerows(rows)
+        write_csv(rows)
     else:
         _rows(title, [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows])
 

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 import gigsight
-from gigsight.cli.base import DbOption, ReportFmt, ReportOption, _emit, _json, _records, _rows, _url, app, err, out
+from gigsight.cli.base import (
+    DbOption,
+    ReportFmt,
+    ReportOption,
+    _emit,
+    _json,
+    _records,
+    _rows,
+    _url,
+    app,
+    err,
+    out,
+    write_csv,
+)
 
 clients_app = typer.Typer(no_args_is_help=True, help="Client value: forecasts, lists to act on, backtests.")
 app.add_typer(clients_app, name="clients")
@@ -53,7 +65,7 @@ def value(
         out.print(f"wrote {len(df):,} clients to {out_file}", markup=False, highlight=False)
         return
     if fmt is ReportFmt.csv:
-        df.to_csv(sys.stdout, index=False)
+        write_csv(_records(df))
     elif fmt is ReportFmt.json:
         _json(_records(df))
     else:

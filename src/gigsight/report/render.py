@@ -83,7 +83,8 @@ def to_html(r: Report) -> str:
             parts.append(f'<div class="chart" id="chart-{len(figures)}"></div>')
         parts += [_table_html(t) for t in sec.tables]
         parts.append("</section>")
-    script = "const FIGS=" + json.dumps(figures, allow_nan=False).replace("</", "<\\/") + ";" \
+    # every "<" escaped: "</" alone still lets "<!--<script" put the HTML parser in script-data-escaped state
+    script = "const FIGS=" + json.dumps(figures, allow_nan=False).replace("<", "\\u003c") + ";" \
              "FIGS.forEach((f,i)=>Plotly.newPlot('chart-'+(i+1),f.data,f.layout," \
              "{displaylogo:false,responsive:true,displayModeBar:false}));"
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -90,28 +90,82 @@ def envelope(status: int, message: str, detail: list[dict[str, Any]] | None = No
     return JSONResponse({"error": body.model_dump()}, status_code=status)
 
 
-class BodyLimit:
-    """Refuse a body over :data:`MAX_BODY` bytes before it is read (the classify limits apply after parsing).
-    Plain ASGI: a decorator middleware would cost every request a task and a copy."""
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                 b"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                                 b"form-action 'self'; object-src 'none'"),
+    (b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+]
 
-    def __init__(self, app: Any) -> None:
+
+def _host_of(scope: Any) -> str:
+    raw: str = dict(scope["headers"]).get(b"host", b"").decode("latin-1").strip().lower()
+    if raw.startswith("["):  # [::1]:8000
+        return raw[1:raw.find("]")] if "]" in raw else raw
+    return raw.rsplit(":", 1)[0] if raw.count(":") == 1 else raw
+
+
+class Guard:
+    """Every HTTP request: a Host the server answers to (a page on another name, DNS rebinding, cannot read the
+    API), a body of at most :data:`MAX_BODY` bytes however it is sent (declared or chunked), and security headers
+    on every response. Plain ASGI: a decorator middleware would cost every request a task and a copy."""
+
+    def __init__(self, app: Any, allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS) -> None:
         self.app = app
+        self.hosts = {h.lower().strip("[]") for h in allowed_hosts}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            size = dict(scope["headers"]).get(b"content-length", b"")
-            if size.isdigit() and int(size) > MAX_BODY:
-                await envelope(413, f"request body over {MAX_BODY // 1_000_000} MB")(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "*" not in self.hosts and _host_of(scope) not in self.hosts:
+            await envelope(400, "this server does not answer to that Host name (gigsight serve --allowed-hosts)"
+                           )(scope, receive, _headers(send))
+            return
+        too_large = envelope(413, f"request body over {MAX_BODY // 1_000_000} MB")
+        size = dict(scope["headers"]).get(b"content-length", b"")
+        if size.isdigit() and int(size) > MAX_BODY:
+            await too_large(scope, receive, _headers(send))
+            return
+        if not size.isdigit() and scope["method"] in ("POST", "PUT", "PATCH"):
+            # no declared length (chunked): read at most the limit here, then hand the app what was read
+            messages, seen = [], 0
+            while True:
+                message = await receive()
+                messages.append(message)
+                seen += len(message.get("body", b""))
+                if seen > MAX_BODY:
+                    await too_large(scope, receive, _headers(send))
+                    return
+                if message["type"] != "http.request" or not message.get("more_body"):
+                    break
+            replay = iter(messages)
+
+            async def replayed() -> Any:
+                return next(replay, None) or await receive()
+
+            await self.app(scope, replayed, _headers(send))
+            return
+        await self.app(scope, receive, _headers(send))
+
+
+def _headers(send: Any) -> Any:
+    async def with_headers(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+        await send(message)
+    return with_headers
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope}, 404: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}}
 
 
-def create_app(db: str | Path, service: Service | None = None) -> FastAPI:
-    """The app over the store at ``db`` (a DuckDB file path or a store URL), opened read-only."""
+def create_app(db: str | Path, service: Service | None = None,
+               allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS) -> FastAPI:
+    """The app over the store at ``db`` (a DuckDB file path or a store URL), opened read-only, answering to the
+    ``allowed_hosts`` names ("*": any)."""
     svc = service or Service(db)
     app = FastAPI(title="gigsight", version=__version__, responses=ERRORS, docs_url=None, redoc_url=None,
                   description="Growth intelligence for freelance marketplaces: KPIs, growth bridge, drivers, "
@@ -242,7 +296,7 @@ def create_app(db: str | Path, service: Service | None = None) -> FastAPI:
         """Skills, AI-related label (with the evidence) and category of up to 100 posted jobs."""
         return svc.classify([j.model_dump() for j in request.jobs])
 
-    app.add_middleware(BodyLimit)
+    app.add_middleware(Guard, allowed_hosts=allowed_hosts)
 
     for name in PAGES:
         app.add_api_route("/" if name == "overview" else f"/{name}", _page(name), methods=["GET"],
