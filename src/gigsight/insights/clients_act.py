@@ -217,13 +217,25 @@ def deciles(f: cv.Forecast) -> pd.DataFrame:
 
 
 def segments(f: cv.Forecast, by: str = "tier") -> pd.DataFrame:
-    """Expected GSV of the horizon by a summary column (tier, acquisition_channel, country, ai)."""
-    c = f.clients
-    key = (c["ai_share"].fillna(0) >= 0.5).map({True: "AI", False: "other"}) if by == "ai" else c[by]
+    """Expected GSV of the horizon by a summary column (tier, acquisition_channel, country, or ai: clients with
+    half or more of their GSV on AI-related jobs), with a 90% interval for the total.
+
+    The interval is the forecast's own process noise: each client's purchase days are Poisson around their
+    expectation at its expected spend per day, so a segment's variance is the sum of days x spend^2. It leaves
+    out the uncertainty of the fitted parameters; read it as the least the total can wander.
+    """
     if by not in ("ai", "tier", "acquisition_channel", "country"):
         raise GigsightError(f"segment {by!r} is not one of ai, tier, acquisition_channel, country")
-    g = c.assign(segment=key.fillna("unknown")).groupby("segment").agg(
-        clients=("client_id", "size"), expected_gsv=("expected_gsv", "sum"), ttm_gsv=("ttm_gsv", "sum"))
+    c = f.clients
+    key = (c["ai_share"].fillna(0) >= 0.5).map({True: "AI", False: "other"}) if by == "ai" else c[by]
+    days = c["expected_purchase_days"].to_numpy(float)
+    per_day = np.divide(c["expected_gsv"].to_numpy(float), days, out=np.zeros(len(c)), where=days > 0)
+    g = c.assign(segment=key.fillna("unknown"), _var=days * per_day**2).groupby("segment").agg(
+        clients=("client_id", "size"), expected_gsv=("expected_gsv", "sum"), ttm_gsv=("ttm_gsv", "sum"),
+        _var=("_var", "sum"))
+    half = 1.645 * np.sqrt(g.pop("_var"))
+    g["expected_gsv_low"] = (g["expected_gsv"] - half).clip(lower=0)
+    g["expected_gsv_high"] = g["expected_gsv"] + half
     return g.sort_values("expected_gsv", ascending=False).reset_index()
 
 

@@ -124,7 +124,7 @@ def _clients(con: Any, k: _Kpis, sec: Section) -> None:
 
 def _prioritise(con: Any, k: _Kpis, sec: Section) -> None:
     from gigsight.insights.client_summary import payment_days
-    from gigsight.insights.clients_act import deciles, top, value
+    from gigsight.insights.clients_act import deciles, segments, top, value
 
     span = payment_days(ibis_of(con))
     year, q = int(k.period[:4]), int(k.period[-1])
@@ -137,6 +137,10 @@ def _prioritise(con: Any, k: _Kpis, sec: Section) -> None:
                          ("win-back", "Dormant high-value clients to win back")):
         t = top(f, which, 5)
         sec.tables.append(frame_table(title, t[["client_id", "reason"]]))
+    seg = segments(f, "tier")
+    sec.tables.append(frame_table("Expected GSV over the next 365 days by spend tier", seg[[
+        "segment", "clients", "ttm_gsv", "expected_gsv", "expected_gsv_low", "expected_gsv_high"]],
+        "90% interval: the forecast's process noise (Poisson purchase days), not parameter uncertainty"))
     d = deciles(f)
     sec.charts.append(Chart("Share of next year's expected GSV by decile of active clients", "bar",
                             [f"{10 * (i - 1)}-{10 * i}%" for i in d.decile], [_num(v) for v in d.share],
