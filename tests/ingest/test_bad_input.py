@@ -279,3 +279,14 @@ def test_shipped_mapping_reads_an_admin_export(duck: Store, tmp_path: Path) -> N
     assert [(p["amount"], p["kind"], p["paid_at"]) for p in pays] == [
         ("1500.00", "milestone", "2023-04-01 12:00:00"), ("-200.00", "refund", "2023-04-15 12:00:00")]
     assert json.loads(json.dumps(r.to_dict()))["loaded"] == 6
+
+
+def test_every_row_with_an_extra_field_is_rejected_not_skipped(duck: Store, tmp_path: Path) -> None:
+    """A trailing comma on every data row: the fast reader yields no batch at all, and used to report nothing."""
+    path = tmp_path / "clients.csv"
+    rows = "".join(f"c{i},2024-01-0{i}T00:00:00Z,US,\n" for i in range(1, 6))
+    path.write_text("client_id,signup_at,country\n" + rows)
+    r = ingest(duck, path, table="clients")
+    assert r.rejected == 5 and r.loaded == 0
+    assert {i.row for i in r.issues} == {1, 2, 3, 4, 5}
+    assert all("expected 3 fields, found 4" in i.message for i in r.issues)
