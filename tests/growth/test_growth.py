@@ -82,3 +82,17 @@ def test_growth_errors(duck: Store, tmp_path: Path) -> None:
     with pytest.raises(gigsight.ConfigError, match="did you mean 'country'"):
         explain_change("gsv", "2024", "2025", by="contry", con=duck)
     assert isinstance(cohorts(con=duck, period="year"), pd.DataFrame)
+
+
+def test_a_zero_payment_before_the_first_positive_one_is_no_negative_age(duck: Store, tmp_path: Path) -> None:
+    d = planted(tmp_path / "in")
+    pay = (d / "payments.csv").read_text().splitlines()
+    head, first = pay[0].split(","), pay[1].split(",")
+    row = dict(zip(head, first, strict=True))
+    early = {**row, "payment_id": "p-zero", "paid_at": "2023-06-02", "amount": "0", "client_fee": "0",
+             "freelancer_fee": "0"}
+    (d / "payments.csv").write_text("\n".join([*pay, ",".join(early[h] for h in head)]) + "\n")
+    assert ingest(duck, d).rejected == 0
+    m = cohorts(con=duck, period="quarter")
+    assert m["age"].min() == 0
+    assert m[m.age == 0].logo_retention.min() == 1.0

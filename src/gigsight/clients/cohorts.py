@@ -31,6 +31,7 @@ def cohorts(*, con: Any = None, period: str = "quarter", settings: Settings | No
     g = Grains(ibis_of(con), periods, settings)
     first = g.client_first.select("client_id", cohort="first_pk")
     f = g.payment_facts.join(first, "client_id")
+    f = f.filter(f.pk >= f.cohort)  # a zero payment or refund before the first positive one is not age -1
     cell = f.group_by(["cohort", "pk"]).aggregate(
         active=f.client_id.nunique(where=f.amount > 0), gsv=f.gsv.sum())
     sizes = first.group_by("cohort").aggregate(size=first.count())
