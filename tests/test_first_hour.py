@@ -98,3 +98,16 @@ def test_csv_cells_a_spreadsheet_would_run_are_quoted(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["kpis", "--db", str(db), "--by", "country", "--metrics", "gsv", "--format", "csv"])
     assert r.exit_code == 0, r.output
     assert "'=CMD()" in r.stdout and "\n=CMD()" not in r.stdout and ",=CMD()" not in r.stdout
+
+
+def test_warm_up_and_partial_periods_are_marked(db: str) -> None:
+    df = gigsight.compute("gsv,active_clients", con=f"duckdb://{db}")
+    notes = " ".join(df.attrs["notes"])
+    first = gigsight.info(f"duckdb://{db}")
+    assert "warm-up: active_clients" in notes, (notes, first)
+    assert "gsv" not in notes.split("warm-up: ")[1].split(" in ")[0]  # a plain sum needs no trailing window
+    meta = TestClient(gigsight_app(db)).get("/api/meta").json()
+    assert meta["warmup_periods"] and meta["warmup_periods"][0] == meta["periods"]["quarter"][0]
+    assert meta["periods"]["quarter"][-1] in (meta["default_period"], meta["partial_period"])
+    r = CliRunner().invoke(app, ["kpis", "--db", db, "--metrics", "active_clients"])
+    assert "warm-up" in r.stderr

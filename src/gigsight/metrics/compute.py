@@ -164,6 +164,7 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
             num, den = (pd.to_numeric(frame[x], errors="coerce").astype(float) for x in m.ratio)
             frame[m.name] = num / den.where(den != 0)
     _close_windows(frame, periods, span[1], settings)
+    notes += coverage_notes(wanted, periods, span, lo, hi, settings.ttm_months)
     frame = frame.sort_values(["pk", *segs]).reset_index(drop=True)
     names = [m.name for m in wanted]
     for c, back in offsets.items():
@@ -213,6 +214,35 @@ def _fill_periods(frame: pd.DataFrame, keys: list[int], segs: list[str], parts: 
         if p.zero_when_empty:
             full[p.name] = full[p.name].astype(object).where(full[p.name].notna(), 0)
     return full
+
+
+TRAILING_GRAINS = ("client_period", "retention", "freelancer_period")
+
+
+def coverage_notes(wanted: Sequence[Metric], periods: Periods, span: tuple[datetime, datetime], lo: int, hi: int,
+                   ttm_months: int) -> list[str]:
+    """What a reader must know about the edges of the data: trailing-window metrics in the first months count
+    only the months since the data starts (warm-up), and the last period may end after the data does.
+
+    >>> from datetime import datetime
+    >>> p = Periods("quarter")
+    >>> span = (datetime(2022, 1, 3), datetime(2025, 11, 20))
+    >>> coverage_notes([get("active_clients")], p, span, p.parse("2022Q1"), p.parse("2025Q4"), 12)[0][:59]
+    'warm-up: active_clients in 2022Q1 to 2022Q3 count fewer than'
+    """
+    out = []
+    first_month = span[0].year * 12 + span[0].month - 1
+    trailing = [m.name for m in wanted if any(p.grain in TRAILING_GRAINS for p in measures_of(m))]
+    warm = [k for k in range(lo, hi + 1) if periods.end_month(k) - first_month + 1 < ttm_months]
+    if trailing and warm:
+        out.append(f"warm-up: {', '.join(trailing)} in {periods.label(warm[0])} to {periods.label(warm[-1])} count "
+                   f"fewer than {ttm_months} trailing months (the data starts {span[0]:%Y-%m-%d}): lower than a "
+                   "full window, and every client active then looks new")
+    end = periods.end_month(hi) + 1
+    period_end = datetime(end // 12, end % 12 + 1, 1)
+    if span[1] + timedelta(days=1) < period_end:
+        out.append(f"partial: {periods.label(hi)} holds data through {span[1]:%Y-%m-%d} only")
+    return out
 
 
 def _close_windows(frame: pd.DataFrame, periods: Periods, data_end: datetime, settings: Settings) -> None:

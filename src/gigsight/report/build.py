@@ -157,6 +157,7 @@ def _freelancers(con: Any, k: _Kpis, sec: Section) -> None:
 
 
 def _coverage(con: Any, k: _Kpis, sec: Section) -> None:
+    sec.text += [f"Caveat ({n.split(':', 1)[0]}):{n.split(':', 1)[1]}" for n in k.frame.attrs.get("notes", [])]
     facts = info(con)
     sec.tables.append(frame_table("Data coverage", pd.DataFrame(facts["tables"])))
     rejects = pd.DataFrame(facts["rejects"]) if facts["rejects"] else pd.DataFrame({"rejects": ["none"]})

@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException
 
 from gigsight import __version__
 from gigsight.errors import BackendError, DataValidationError, GigsightError, SourceError
-from gigsight.metrics.compute import as_list, resolve
+from gigsight.metrics.compute import as_list
 from gigsight.web.pages import PAGES, api_docs_html, page_html, plotly_js
 from gigsight.web.service import MAX_JOBS, Service
 
@@ -217,12 +217,12 @@ def create_app(db: str | Path, service: Service | None = None,
         metric that cannot be split by ``by`` is left out and named in the ``X-Gigsight-Note`` header."""
         names = list(dict.fromkeys(as_list(",".join(metrics))))  # "a,b" and a repeated metrics= alike
         segs = list(dict.fromkeys(by or []))
-        answer = await reply("kpis", names, period=period, by=segs, compare=list(dict.fromkeys(compare or [])),
-                             start=start, end=end)
-        notes: list[str] = []
-        resolve(names, segs, notes)
+        asked: dict[str, Any] = {"period": period, "by": segs, "compare": list(dict.fromkeys(compare or [])),
+                                 "start": start, "end": end}
+        answer = await reply("kpis", names, **asked)
+        _, notes = await run_in_threadpool(svc.kpis_and_notes, names, **asked)  # computed once, with the rows
         if notes:
-            answer.headers["X-Gigsight-Note"] = notes[0].encode("ascii", "replace").decode()
+            answer.headers["X-Gigsight-Note"] = " | ".join(notes).encode("ascii", "replace").decode()
         return answer
 
     @app.get("/api/growth", tags=["growth"], response_model=Records)

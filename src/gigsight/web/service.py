@@ -187,7 +187,6 @@ class Service:
     def meta(self) -> dict[str, Any]:
         """What the filters offer: metrics, segments, the periods the data covers and the default period."""
         from gigsight.metrics.registry import REGISTRY, SEGMENTS
-        from gigsight.skills.demand import last_complete_period
 
         def make() -> dict[str, Any]:
             p = self.store.con.table("payments")
@@ -202,21 +201,41 @@ class Service:
                 periods[grain] = [pp.label(k) for k in keys]
             metrics = [{"name": m.name, "unit": m.unit, "description": m.description, "segments": list(m.segments)}
                        for m in REGISTRY.values()]
+            q = Periods("quarter", self.settings.fiscal_year_start_month)
+            first_month = lo.year * 12 + lo.month - 1
+            warmup = [label for label in periods["quarter"]
+                      if q.end_month(q.parse(label)) - first_month + 1 < self.settings.ttm_months]
+            end = q.end_month(q.parse(periods["quarter"][-1])) + 1
+            partial = periods["quarter"][-1] if hi + pd.Timedelta(days=1) < pd.Timestamp(
+                year=end // 12, month=end % 12 + 1, day=1) else None
+            default = periods["quarter"][-2] if partial and len(periods["quarter"]) > 1 else periods["quarter"][-1]
             return {"metrics": metrics, "segments": list(SEGMENTS), "periods": periods, "headline": list(HEADLINE),
-                    "default_period": last_complete_period(self.store, "quarter"),
+                    "default_period": default, "partial_period": partial, "warmup_periods": warmup,
                     "data_from": lo.isoformat(), "data_to": hi.isoformat()}
 
         return dict(self.cached(("meta",), make))
 
     def kpis(self, metrics: list[str], *, period: str = "quarter", by: list[str] | None = None,
              compare: list[str] | None = None, start: str | None = None, end: str | None = None) -> list[Any]:
+
+        return list(self.kpis_and_notes(metrics, period=period, by=by, compare=compare, start=start, end=end)[0])
+
+    def kpis_and_notes(self, metrics: list[str], *, period: str = "quarter", by: list[str] | None = None,
+                       compare: list[str] | None = None, start: str | None = None, end: str | None = None
+                       ) -> tuple[list[Any], list[str]]:
+        """The rows and what a reader must know beside them (metrics left out, warm-up, a partial period)."""
         from gigsight.metrics.compute import compute
 
         by, compare = by or [], compare or []
         key = ("kpis", tuple(metrics), period, tuple(by), tuple(compare), start, end)
-        return list(self.cached(key, lambda: records(compute(
-            metrics, period=period, by=by, compare=compare, con=self.store, start=start, end=end,
-            settings=self.settings))))
+
+        def make() -> tuple[list[Any], list[str]]:
+            df = compute(metrics, period=period, by=by, compare=compare, con=self.store, start=start, end=end,
+                         settings=self.settings)
+            return records(df), list(df.attrs.get("notes", []))
+
+        rows, notes = self.cached(key, make)
+        return rows, notes
 
     def growth(self, period: str, compare: str = "yoy") -> list[Any]:
         from gigsight.growth import growth_bridge
