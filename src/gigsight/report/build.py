@@ -136,10 +136,14 @@ def _prioritise(con: Any, k: _Kpis, sec: Section) -> None:
     for which, title in (("at-risk", "High-value clients at risk"), ("rising", "Rising new clients"),
                          ("win-back", "Dormant high-value clients to win back")):
         t = top(f, which, 5)
-        sec.tables.append(frame_table(title, t[["client_id", "reason"]]))
+        sec.tables.append(frame_table(title, t[["client_id", "reason"]].rename(columns={"client_id": "client",
+                                                                                          "reason": "why"})))
     seg = segments(f, "tier")
+    seg = seg.rename(columns={"segment": "spend tier", "ttm_gsv": "GSV, last 12 months",
+                              "expected_gsv": "expected GSV, next 365 days", "expected_gsv_low": "90% low",
+                              "expected_gsv_high": "90% high"})
     sec.tables.append(frame_table("Expected GSV over the next 365 days by spend tier", seg[[
-        "segment", "clients", "ttm_gsv", "expected_gsv", "expected_gsv_low", "expected_gsv_high"]],
+        "spend tier", "clients", "GSV, last 12 months", "expected GSV, next 365 days", "90% low", "90% high"]],
         "90% interval: the forecast's process noise (Poisson purchase days), not parameter uncertainty"))
     d = deciles(f)
     sec.charts.append(Chart("Share of next year's expected GSV by decile of active clients", "bar",

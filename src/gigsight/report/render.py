@@ -17,6 +17,7 @@ h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bo
 table{border-collapse:collapse;width:100%;margin:.8rem 0;font-size:.85rem;display:block;overflow-x:auto}
 th,td{border-bottom:1px solid #eee;padding:.3rem .5rem;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}caption{text-align:left;font-weight:600;padding:.3rem 0}
+td.text{text-align:left;white-space:normal;min-width:16rem}
 .note{color:#667;font-size:.8rem}.chart{width:100%;min-height:340px}
 @media (max-width:600px){body{padding:.5rem}h1{font-size:1.3rem}}
 """
@@ -36,7 +37,11 @@ def _fmt(v: Any) -> str:
 
 def _table_html(t: Table) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in r) + "</tr>" for r in t.rows)
+    def cell(v: Any) -> str:  # a sentence (a reason) wraps and reads left to right; figures stay on one line
+        long = isinstance(v, str) and len(v) > 40
+        return f"<td{' class=text' if long else ''}>{html.escape(_fmt(v))}</td>"
+
+    body = "".join("<tr>" + "".join(cell(v) for v in r) + "</tr>" for r in t.rows)
     note = f'<p class="note">{html.escape(t.note)}</p>' if t.note else ""
     return f"<table><caption>{html.escape(t.title)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody>" \
            f"</table>{note}"
