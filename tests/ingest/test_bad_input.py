@@ -290,3 +290,21 @@ def test_every_row_with_an_extra_field_is_rejected_not_skipped(duck: Store, tmp_
     assert r.rejected == 5 and r.loaded == 0
     assert {i.row for i in r.issues} == {1, 2, 3, 4, 5}
     assert all("expected 3 fields, found 4" in i.message for i in r.issues)
+
+
+@pytest.mark.parametrize("size", ["10.5", "0x10", "1e3", "12abc", " 1 2 "])
+def test_a_whole_number_is_written_as_one(duck: Store, tmp_path: Path, size: str) -> None:
+    path = write_csv(tmp_path / "clients.csv", ["client_id", "signup_at", "company_size"],
+                     [["c1", "2024-01-01", size], ["c2", "2024-01-01", "12"]])
+    r = ingest(duck, path, table="clients")
+    assert r.rejected == 1 and r.issues[0].column == "company_size" and r.issues[0].value == size
+    assert [x["company_size"] for x in table_rows(duck, "clients")] == ["12"]
+
+
+def test_a_fractional_parquet_size_is_rejected_not_rounded(duck: Store, tmp_path: Path) -> None:
+    path = tmp_path / "clients.parquet"
+    pq.write_table(pa.table({"client_id": ["c1", "c2"], "signup_at": ["2024-01-01", "2024-01-01"],
+                             "company_size": [10.5, 12.0]}), path)
+    r = ingest(duck, path, table="clients")
+    assert r.rejected == 1 and r.issues[0].column == "company_size"
+    assert [x["company_size"] for x in table_rows(duck, "clients")] == ["12"]

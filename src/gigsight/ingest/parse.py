@@ -144,7 +144,10 @@ def _column_sql(c: Column, src: str, arrow_type: str, opt: ParseOptions) -> tupl
         checks.append(_when(f"{v} IS NOT NULL AND {T} IS NULL", c.name, text, "currency",
                             "not an ISO 4217 currency code (e.g. USD, EUR)"))
     elif c.kind is Kind.INT:
-        typed = f"TRY_CAST({s_v} AS BIGINT)" if _is_string(arrow_type) else f"TRY_CAST({ident(src)} AS BIGINT)"
+        # digits only: DuckDB's cast would read "10.5" as 11 and "0x10" as 16, a value silently changed
+        typed = (f"CASE WHEN regexp_full_match({s_v}, '[+-]?[0-9]+') THEN TRY_CAST({s_v} AS BIGINT) END"
+                 if _is_string(arrow_type) else
+                 f"CASE WHEN {ident(src)} = trunc({ident(src)}) THEN TRY_CAST({ident(src)} AS BIGINT) END")
         checks.append(_when(f"{v} IS NOT NULL AND {T} IS NULL", c.name, text, "type", "not a whole number"))
     elif c.kind is Kind.BOOL:
         t_, f_ = ", ".join(map(lit, _TRUE)), ", ".join(map(lit, _FALSE))
