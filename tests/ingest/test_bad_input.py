@@ -308,3 +308,13 @@ def test_a_fractional_parquet_size_is_rejected_not_rounded(duck: Store, tmp_path
     r = ingest(duck, path, table="clients")
     assert r.rejected == 1 and r.issues[0].column == "company_size"
     assert [x["company_size"] for x in table_rows(duck, "clients")] == ["12"]
+
+
+def test_doubled_signs_and_sub_cent_amounts_are_rejected_for_what_they_are(duck: Store, tmp_path: Path) -> None:
+    header = ["freelancer_id", "signup_at", "hourly_rate"]
+    f = write_csv(tmp_path / "freelancers.csv", header, [
+        ["f1", "2023-01-01", "+-100"], ["f2", "2023-01-01", "0.005"], ["f3", "2023-01-01", "--5"],
+        ["f4", "2023-01-01", "42.50"]])
+    ingest(duck, f)
+    assert [(row, rule) for row, _, _, rule in rejects(duck)] == [(1, "money"), (2, "money"), (3, "money")]
+    assert [(r["freelancer_id"], r["hourly_rate"]) for r in table_rows(duck, "freelancers")] == [("f4", "42.50")]

@@ -33,7 +33,7 @@ _MONEY = {
     "de": (r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$", "replace(replace({m}, '.', ''), ',', '.')"),
 }
 _PLAIN_MONEY = r"-?\d{1,15}(\.\d{1,2})?"
-_AMBIGUOUS = r"^[+-]?\d{1,3}[.,]\d{3}$"
+_AMBIGUOUS = r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$"  # "0.005" is no thousands group: just too many decimals
 _MONEY_HINT = {
     "en": "not an amount to the cent (e.g. 1500.00 or $1,500.00); a decimal comma needs money_locale: de",
     "de": "not an amount to the cent in the declared locale de (e.g. 1.500,00)",
@@ -193,8 +193,9 @@ def _money_sql(c: Column, raw: str, v: str, arrow_type: str, locale: str) -> str
 
 def _money_text(v: str) -> str:
     # Accounting negatives "(12.00)", currency symbols and codes around the number are accepted.
-    return (f"regexp_replace(regexp_replace(regexp_replace({v}, '^\\((.*)\\)$', '-\\1'), "
-            f"'[\\s$€£¥]|USD|EUR|GBP', '', 'g'), '^([+-]?)[+-]?', '\\1')")
+    # Two signs ("+-100", "(-12)") are not collapsed into one: the value is rejected, never guessed.
+    return (f"regexp_replace(regexp_replace({v}, '^\\((.*)\\)$', '-\\1'), "
+            f"'[\\s$€£¥]|USD|EUR|GBP', '', 'g')")
 
 
 def _money_checks(c: Column, R: str, v: str, T: str, text: str, arrow_type: str, locale: str) -> list[Check]:
