@@ -290,12 +290,12 @@ async function rerender() {
     META = META || await api("meta");
     // every quarter with data, the latest included; a partial one and the warm-up ones say what they are
     const quarters = META.periods.quarter.slice().reverse().map((q) => [q,
-      q === META.partial_period ? `${q} (partial: data to ${META.data_to.slice(0, 10)})`
-        : META.warmup_periods.includes(q) ? `${q} (warm-up: trailing-12-month figures incomplete)` : q]);
+      q === META.partial_period ? `${q} (partial)` : META.warmup_periods.includes(q) ? `${q} (warm-up)` : q]);
     const period = select("period", "quarter", quarters, META.default_period);
     await RENDER[PAGE](period);
     status.textContent = `Data ${META.data_from.slice(0, 10)} to ${META.data_to.slice(0, 10)}` +
-      (period === META.partial_period ? `: ${period} is partial, compare it with care` : "") +
+      (period === META.partial_period ? `: ${period} is partial (data to ${META.data_to.slice(0, 10)}), compare it ` +
+        "with care" : "") +
       (META.warmup_periods.includes(period) ? `: ${period} is in the first twelve months of data, so active ` +
         "clients and other trailing-12-month figures count fewer months (and every client looks new)" : "");
   } catch (e) {
