@@ -94,7 +94,7 @@ def test_bad_requests_get_clear_errors(duck: Store, tmp_path: Path) -> None:
     cases = [
         (dict(metrics="gvs"), "did you mean 'gsv'"),
         (dict(metrics="gsv", by="contry"), "did you mean 'country'"),
-        (dict(metrics="active_freelancers", by="ai"), "cannot be broken down by ai"),
+        (dict(metrics="active_freelancers", by="ai"), "no metric asked can be split by ai"),
         (dict(metrics="clients_by_tier"), "add by=\\['tier'\\]"),
         (dict(metrics="gsv", period="week"), "unknown period 'week'"),
         (dict(metrics="gsv", compare="wow"), "unknown comparison 'wow'"),

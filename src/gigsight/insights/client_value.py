@@ -44,7 +44,7 @@ def discount_factor(horizon_days: int, annual_rate: float) -> float:
     """Present value of 1 spent evenly over the horizon, discounted continuously at ``annual_rate``.
 
     >>> round(discount_factor(365, 0.10), 4)
-    0.9531
+    0.9538
     """
     delta = math.log1p(annual_rate) * horizon_days / 365.0
     return 1.0 if delta == 0 else (1 - math.exp(-delta)) / delta

@@ -243,6 +243,8 @@ def history(con: Any, client_id: str) -> pd.DataFrame:
     """One client's payments by calendar month: GSV, refunds, purchase days, contracts paid."""
     if "payments" not in con.list_tables():
         raise GigsightError("no payments in the store: load some (gigsight ingest) or simulate a marketplace")
+    if any(ord(ch) < 32 for ch in str(client_id)):  # no stored id holds a control character (and no SQL one)
+        raise SourceError(f"client {client_id!r} has no payments in the store")
     p = con.table("payments")
     p = p.filter(p.client_id == str(client_id))
     p = p.mutate(month=p.paid_at.truncate("M").cast("date"), day=p.paid_at.truncate("D"),

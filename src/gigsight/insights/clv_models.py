@@ -10,9 +10,9 @@ with a weight, which makes millions of clients cheap (most share a handful of (x
 >>> x, t_x, T = np.array([0, 2, 5]), np.array([0.0, 20.0, 30.0]), np.array([40.0, 40.0, 40.0])
 >>> m = BGNBD(r=0.24, alpha=4.4, a=0.79, b=2.4)
 >>> [round(float(v), 3) for v in m.p_alive(x, t_x, T)]
-[1.0, 0.664, 0.545]
+[1.0, 0.53, 0.68]
 >>> round(float(m.expected(x, t_x, T, 39.0)[1]), 3)
-1.205
+0.873
 """
 
 from __future__ import annotations

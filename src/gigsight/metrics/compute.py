@@ -131,12 +131,12 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
     lookback = max([*offsets.values(), periods.offset("yoy") if year_back else 0])
     lo = periods.parse(start) if start else first_key
     hi = periods.parse(end) if end else last_key
-    if lo > hi:
-        raise ConfigError(f"the range runs backwards: from {periods.label(lo)} to {periods.label(hi)}; give the "
-                          "earlier period first (--from 2024Q1 --to 2025Q3)")
     if (start and not first_key <= lo <= last_key) or (end and not first_key <= hi <= last_key):
         raise ConfigError(f"period outside the data: it covers {periods.label(first_key)} to "
                           f"{periods.label(last_key)}")
+    if lo > hi:
+        raise ConfigError(f"the range runs backwards: from {periods.label(lo)} to {periods.label(hi)}; give the "
+                          "earlier period first (--from 2024Q1 --to 2025Q3)")
     # only the asked periods and what their comparisons look back to are aggregated
     keys = list(range(lo - lookback, hi + 1))
     # the same for every question (not this one's lookback), so tables built over all of them are shared
