@@ -26,10 +26,12 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from gigsight.backends.base import bounded_memory
 from gigsight.errors import GigsightError
 from gigsight.metrics.grains import tier_labels
 
 SECONDS_PER_DAY = 86_400
+SUMMARY_MEMORY = "2GB"
 SUMMARY_COLUMNS = (
     "client_id", "purchase_days", "x", "t_x", "T", "first_purchase", "last_purchase", "days_since_last",
     "total_gsv", "repeat_spend", "first_day_gsv", "first_90d_gsv", "ttm_gsv", "prior_ttm_gsv", "days_last_90",
@@ -168,7 +170,8 @@ def client_summary(con: Any, at: str | dt.date, tier_bounds: tuple[int, ...] = (
     day = epoch_day(parse_day(at))
     if "payments" not in con.list_tables():
         return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
-    df = _summary_expr(con, day).to_pandas()
+    with bounded_memory(con, SUMMARY_MEMORY):  # DuckDB spills the per-day aggregate instead of growing
+        df = _summary_expr(con, day).to_pandas()
     return finish(df, day, tier_bounds)
 
 
