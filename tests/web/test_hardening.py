@@ -54,3 +54,8 @@ def test_a_chunked_body_cannot_pass_the_limit(client: TestClient) -> None:
 
     r = client.post("/api/classify", content=small(), headers={"content-type": "application/json"})
     assert r.status_code == 200 and r.json()[0]["category"] == "Translation"
+
+
+def test_api_docs_render_code_not_backticks(client: TestClient) -> None:
+    page = client.get("/docs").text
+    assert "``" not in page and "<code>by</code>" in page

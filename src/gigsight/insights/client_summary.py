@@ -91,8 +91,11 @@ def _daily(con: Any, end_day: int) -> Any:
 
 
 def _mix(con: Any, p: Any) -> Any:
-    """Per client: contracts paid, and the shares of GSV on hourly contracts and on AI-related jobs."""
+    """Per client: contracts paid, and the shares of GSV on hourly contracts and on AI-related jobs. Payments are
+    summed per contract first, so the joins to contracts and job labels meet one row per contract, not per
+    payment (tens of millions at full size)."""
     tables = set(con.list_tables())
+    per = p.group_by(["client_id", "contract_id"]).aggregate(gsv=p.gsv.cast("float64").sum())
     kind = ibis.null().cast("string")
     ai = ibis.null().cast("boolean")
     if "contracts" in tables:
@@ -106,14 +109,14 @@ def _mix(con: Any, p: Any) -> Any:
         else:
             c = c.mutate(is_ai_l=ai).select("contract_id", "contract_type", "is_ai_l")
         c = c.rename(contract_id_c="contract_id")
-        p = p.left_join(c, p.contract_id == c.contract_id_c)
-        kind, ai = p.contract_type, p.is_ai_l
+        per = per.left_join(c, per.contract_id == c.contract_id_c)
+        kind, ai = per.contract_type, per.is_ai_l
     else:
-        p = p.mutate(contract_type=kind, is_ai_l=ai)
-        kind, ai = p.contract_type, p.is_ai_l
-    g = p.gsv.cast("float64")
-    return p.group_by("client_id").aggregate(
-        contracts=p.contract_id.nunique(),
+        per = per.mutate(contract_type=kind, is_ai_l=ai)
+        kind, ai = per.contract_type, per.is_ai_l
+    g = per.gsv
+    return per.group_by("client_id").aggregate(
+        contracts=per.contract_id.count(),
         hourly_gsv=ibis.ifelse(kind == "hourly", g, 0.0).sum(),
         ai_gsv=ibis.ifelse(ai.fill_null(False), g, 0.0).sum(),
         ai_known=_flag(ai.notnull()).max(),

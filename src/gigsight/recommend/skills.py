@@ -55,7 +55,8 @@ def promote(con: Any, period: str = "quarter", at: str | None = None, min_jobs: 
     t = frame if frame is not None else trends(con, period=period, at=at, min_jobs=min_jobs)
     t = t[t.guard == "ok"].copy()
     if t.empty:
-        raise ConfigError(f"no skill has {min_jobs}+ jobs in both {period}s compared; lower --min-jobs")
+        raise ConfigError(f"no skill has {min_jobs}+ jobs in both {period}s compared: lower the minimum (--min-jobs on "
+                          "the command line, min_jobs in the API) or choose a later period")
     at = str(t.period.iloc[0])
     sup = supply(con, period, at).set_index("skill")
     total_gsv = float(pd.to_numeric(t.gsv).sum()) or 1.0

@@ -10,6 +10,7 @@ True
 from __future__ import annotations
 
 import html
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,15 @@ def plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
+def _code(escaped: str) -> str:
+    """``name`` in a docstring (already HTML-escaped) as <code>name</code>.
+
+    >>> _code("a ``b_c`` d")
+    'a <code>b_c</code> d'
+    """
+    return re.sub(r"``([^`]+)``", r"<code>\1</code>", escaped)
+
+
 def api_docs_html(spec: dict[str, Any]) -> str:
     """The API reference from the OpenAPI spec, rendered on the server (Swagger UI would load from a CDN).
 
@@ -89,7 +99,7 @@ def api_docs_html(spec: dict[str, Any]) -> str:
                 params.append(f"<li><code>{e(p['name'])}</code> {e(str(kind))}{e(need)} {e('; '.join(limits))}</li>")
             body = " (JSON body: see the schema)" if "requestBody" in op else ""
             rows.append(f"<section class=card><h2><code>{e(method.upper())} {e(path)}</code></h2>"
-                        f"<p>{e(op.get('summary', ''))}{e(body)}</p><p>{e(op.get('description', ''))}</p>"
+                        f"<p>{e(op.get('summary', ''))}{e(body)}</p><p>{_code(e(op.get('description', '')))}</p>"
                         f"<ul>{''.join(params)}</ul></section>")
     info = spec.get("info", {})
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport "
