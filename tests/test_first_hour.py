@@ -111,3 +111,17 @@ def test_warm_up_and_partial_periods_are_marked(db: str) -> None:
     assert meta["periods"]["quarter"][-1] in (meta["default_period"], meta["partial_period"])
     r = CliRunner().invoke(app, ["kpis", "--db", db, "--metrics", "active_clients"])
     assert "warm-up" in r.stderr
+
+
+def test_error_text_in_brackets_prints_as_written(tmp_path: Path) -> None:
+    """Rich markup ate bracketed text: "pip install 'gigsight[web]'" printed as "pip install 'gigsight'"."""
+    bad = tmp_path / "clients.csv"
+    bad.write_text("client_id,signup_at\n,2024-01-01\n")
+    r = subprocess.run([str(ROOT / ".venv" / "bin" / "gigsight"), "ingest", str(bad), "--table", "clients", "--db",
+                        str(tmp_path / "x.duckdb"), "--strict"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "[required]" in r.stderr, r.stderr
+    r = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c",
+                        "import sys; from gigsight.errors import GigsightError; import gigsight.cli as c; "
+                        "c.app = lambda: (_ for _ in ()).throw(GigsightError(\"pip install 'gigsight[web]'\")); "
+                        "c.main()"], capture_output=True, text=True, timeout=120)
+    assert "pip install 'gigsight[web]'" in r.stderr, r.stderr

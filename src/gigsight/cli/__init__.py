@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 
+from rich.markup import escape
+
 # importing a module registers its commands, in this order in --help
 from gigsight.cli import data  # noqa: F401
 
@@ -24,10 +26,11 @@ def main() -> None:
     try:
         app()
     except DataValidationError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        # the message is text, not markup: "[rule]" tags and "gigsight[web]" must print as written
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except GigsightError as exc:
-        err.print(f"[red]error:[/red] {str(exc).splitlines()[0]}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc).splitlines()[0])}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written for the run in progress")
