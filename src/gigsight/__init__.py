@@ -32,8 +32,9 @@ __version__ = "0.1.0"
 __all__ = [
     "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue", "Mapping",
     "Settings", "SourceError", "Store", "client_backtest", "client_history", "client_lists", "client_summary",
-    "client_value", "cohorts", "compute", "connect", "demo", "enrich", "explain_change", "export", "growth_bridge",
-    "info", "ingest", "refresh", "report", "simulate",
+    "client_value", "cohorts", "compute", "connect", "demo", "emerging_skills", "enrich", "explain_change", "export",
+    "growth_bridge", "info", "ingest", "refresh", "report", "simulate", "skill_pairs", "skill_supply", "skill_trends",
+    "skills_to_learn", "skills_to_promote",
 ]
 
 
@@ -235,3 +236,56 @@ def client_backtest(at: str, *, horizon_days: int = 365, models: tuple[str, ...]
     from gigsight.insights.clients_act import backtest
 
     return _reading(lambda con: backtest(con.con, at, horizon_days, models), con)
+
+
+def skill_trends(*, period: str = "quarter", at: str | None = None, min_jobs: int = 20, ai_only: bool = False,
+                 top: int = 20, con: Store | str | None = None) -> Any:
+    """Top skills by jobs posted with YoY growth and its 95% interval; see :mod:`gigsight.skills.demand`."""
+    from gigsight.skills.demand import trends
+
+    return _reading(lambda con: trends(con, period=period, at=at, min_jobs=min_jobs, ai_only=ai_only, top=top), con)
+
+
+def emerging_skills(*, fdr: float = 0.05, con: Store | str | None = None) -> Any:
+    """Emerging and declining skills (share of jobs, last 6 months vs the 12 before, FDR-controlled)."""
+    from gigsight.skills.demand import emerging
+
+    return _reading(lambda con: emerging(con, fdr=fdr), con)
+
+
+def skills_to_promote(*, period: str = "quarter", at: str | None = None, min_jobs: int = 20, top: int = 10,
+                      con: Store | str | None = None) -> Any:
+    """Skills the marketplace should promote, with the reasons; see :mod:`gigsight.recommend.skills`."""
+    from gigsight.recommend import promote
+
+    return _reading(lambda con: promote(con, period=period, at=at, min_jobs=min_jobs, top=top), con)
+
+
+def skills_to_learn(freelancer_id: str, *, period: str = "quarter", at: str | None = None, top: int = 5,
+                    con: Store | str | None = None) -> Any:
+    """Skills one freelancer should learn next, with the reasons."""
+    from gigsight.recommend import learn
+
+    return _reading(lambda con: learn(con, freelancer_id, period=period, at=at, top=top), con)
+
+
+def skill_pairs(*, period: str = "quarter", at: str | None = None, top: int = 20,
+                con: Store | str | None = None) -> tuple[str, Any]:
+    """Skills asked together in the trailing twelve months to ``at`` (default: the last complete period), with
+    lift; returns (at, table)."""
+    from gigsight.skills.demand import last_complete_period
+    from gigsight.skills.supply import cooccurrence
+
+    def run(con: Store) -> tuple[str, Any]:
+        when = at or last_complete_period(con, period)
+        return when, cooccurrence(con, period, when, top=top)
+
+    return tuple(_reading(run, con))
+
+
+def skill_supply(*, period: str = "quarter", at: str | None = None, con: Store | str | None = None) -> Any:
+    """Supply against demand per skill: jobs per active freelancer, median hourly rate and premium."""
+    from gigsight.skills.demand import last_complete_period
+    from gigsight.skills.supply import supply
+
+    return _reading(lambda con: supply(con, period, at or last_complete_period(con, period)), con)

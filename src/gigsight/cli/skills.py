@@ -76,9 +76,7 @@ def skills_trends(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter
                   ai: Annotated[bool, typer.Option("--ai", help="AI skills only.")] = False,
                   fmt: ReportOption = ReportFmt.table) -> None:
     """Top skills by jobs posted, with YoY growth and its 95% interval (Poisson rate ratio)."""
-    from gigsight.skills.demand import trends
-
-    df = trends(_url(db), period=period, at=at, min_jobs=min_jobs, ai_only=ai, top=top)
+    df = gigsight.skill_trends(period=period, at=at, min_jobs=min_jobs, ai_only=ai, top=top, con=_url(db))
     if fmt is ReportFmt.table:  # a terminal's width: the interval as one column, the rest in csv/json
         df = df.assign(jobs_yoy_95ci=[_interval(lo, hi) for lo, hi in zip(df.jobs_yoy_low, df.jobs_yoy_high,
                                                                              strict=True)])
@@ -96,9 +94,7 @@ def skills_emerging(db: DbOption = "gigsight.duckdb", top: TopOpt = 20,
                     fdr: Annotated[float, typer.Option(min=0.0001, max=0.5, help="False discovery rate.")] = 0.05,
                     fmt: ReportOption = ReportFmt.table) -> None:
     """Emerging and declining skills: last 6 months' share of jobs against the 12 before, FDR-controlled."""
-    from gigsight.skills.demand import emerging
-
-    df = emerging(_url(db), fdr=fdr)
+    df = gigsight.emerging_skills(fdr=fdr, con=_url(db))
     df = df[df.trend != "steady"].head(top)
     _emit(_records(df), fmt, "Emerging and declining skills")
 
@@ -107,9 +103,8 @@ def skills_emerging(db: DbOption = "gigsight.duckdb", top: TopOpt = 20,
 def skills_promote(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
                    top: TopOpt = 10, min_jobs: MinJobsOpt = 20, fmt: ReportOption = ReportFmt.table) -> None:
     """Skills to promote: growth x unmet demand x GSV, with the reasons."""
-    from gigsight.recommend import promote
-
-    _emit(_records(promote(_url(db), period=period, at=at, min_jobs=min_jobs, top=top)), fmt, "Skills to promote")
+    _emit(_records(gigsight.skills_to_promote(period=period, at=at, min_jobs=min_jobs, top=top, con=_url(db))), fmt,
+          "Skills to promote")
 
 
 @skills_app.command("learn")
@@ -117,33 +112,24 @@ def skills_learn(freelancer: Annotated[str, typer.Option("--freelancer", help="F
                  db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
                  top: TopOpt = 5, fmt: ReportOption = ReportFmt.table) -> None:
     """Skills a freelancer should learn next: adjacency x demand growth x rate premium, with the reasons."""
-    from gigsight.recommend import learn
-
-    _emit(_records(learn(_url(db), freelancer, period=period, at=at, top=top)), fmt, f"Skills for {freelancer}")
+    _emit(_records(gigsight.skills_to_learn(freelancer, period=period, at=at, top=top, con=_url(db))), fmt,
+          f"Skills for {freelancer}")
 
 
 @skills_app.command("cooccur")
 def skills_cooccur(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
                    top: TopOpt = 20, fmt: ReportOption = ReportFmt.table) -> None:
     """Skills asked together in the trailing twelve months, with lift."""
-    from gigsight.skills.demand import last_complete_period
-    from gigsight.skills.supply import cooccurrence
-
-    url = _url(db)
-    at = at or last_complete_period(url, period)
-    _emit(_records(cooccurrence(url, period, at, top=top)), fmt, f"Skills asked together (12 months to {at})")
+    at, pairs = gigsight.skill_pairs(period=period, at=at, top=top, con=_url(db))
+    _emit(_records(pairs), fmt, f"Skills asked together (12 months to {at})")
 
 
 @skills_app.command("supply")
 def skills_supply(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
                   top: TopOpt = 20, fmt: ReportOption = ReportFmt.table) -> None:
     """Supply against demand per skill: jobs per active freelancer, median hourly rate and premium."""
-    from gigsight.skills.demand import last_complete_period
-    from gigsight.skills.supply import supply
-
-    url = _url(db)
-    at = at or last_complete_period(url, period)
-    df = supply(url, period, at).head(top)
+    df = gigsight.skill_supply(period=period, at=at, con=_url(db)).head(top)
+    window = str(df["window"].iloc[0]) if len(df) else at or "the last complete period"
     if fmt is ReportFmt.table:
         df = df.drop(columns=["window", "skill_id", "category"])
-    _emit(_records(df), fmt, f"Supply and demand (12 months to {at})")
+    _emit(_records(df), fmt, f"Supply and demand (window {window})")
