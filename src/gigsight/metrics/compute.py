@@ -227,7 +227,7 @@ def coverage_notes(wanted: Sequence[Metric], periods: Periods, span: tuple[datet
     >>> from datetime import datetime
     >>> p = Periods("quarter")
     >>> span = (datetime(2022, 1, 3), datetime(2025, 11, 20))
-    >>> coverage_notes([get("active_clients")], p, span, p.parse("2022Q1"), p.parse("2025Q4"), 12)[0][:59]
+    >>> coverage_notes([get("active_clients")], p, span, p.parse("2022Q1"), p.parse("2025Q4"), 12)[0][:60]
     'warm-up: active_clients in 2022Q1 to 2022Q3 count fewer than'
     """
     out = []
