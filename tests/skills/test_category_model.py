@@ -86,3 +86,26 @@ def test_probabilities_sum_to_one(title: str) -> None:
     assert s is not None
     p = np.exp(s - s.max())
     assert m.predict(title)[1] == pytest.approx(float(p.max() / p.sum()))
+
+
+def test_derived_tables_are_replaced_all_or_none(tmp_path: Path) -> None:
+    """A failure while replacing the enrich stage's tables (a kill does the same to the transaction) leaves every
+    one of them as it was: new labels never sit beside old skills."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import gigsight
+
+    store = gigsight.connect(f"duckdb://{tmp_path / 'r.duckdb'}")
+    for name, v in (("job_labels", "old"), ("job_skills", "old")):
+        (tmp_path / name).mkdir()
+        pq.write_table(pa.table({"v": [v]}), tmp_path / name / "part-0.parquet")
+    store.bulk_replace({"job_labels": tmp_path / "job_labels", "job_skills": tmp_path / "job_skills"})
+    new = tmp_path / "new"
+    new.mkdir()
+    pq.write_table(pa.table({"v": ["new"]}), new / "part-0.parquet")
+    with pytest.raises(Exception, match=r"(?i)no files|not found|parquet"):
+        store.bulk_replace({"job_labels": new, "job_skills": tmp_path / "missing"})
+    assert [store.con.table(t).to_pyarrow()["v"].to_pylist() for t in ("job_labels", "job_skills")] == [["old"],
+                                                                                                       ["old"]]
+    store.close()

@@ -30,9 +30,10 @@ from gigsight.model.schema import LOAD_ORDER, REJECTS_COLUMNS, SCHEMA, Kind, Tab
 CAPABILITIES: dict[str, dict[str, bool]] = {
     # atomic_ingest: every table of one ingest run lands in one transaction.
     # count_distinct_window: COUNT(DISTINCT) over a window frame (DESIGN.md known traps).
-    "duckdb": {"atomic_ingest": True, "count_distinct_window": True},
-    "postgres": {"atomic_ingest": True, "count_distinct_window": False},
-    "spark": {"atomic_ingest": False, "count_distinct_window": False},
+    # atomic_replace: the enrich stage's derived tables are replaced together or not at all.
+    "duckdb": {"atomic_ingest": True, "count_distinct_window": True, "atomic_replace": True},
+    "postgres": {"atomic_ingest": True, "count_distinct_window": False, "atomic_replace": False},
+    "spark": {"atomic_ingest": False, "count_distinct_window": False, "atomic_replace": False},
 }
 
 _IBIS_TYPES: dict[Kind, dt.DataType] = {
@@ -133,6 +134,12 @@ class Store:
         """Append trusted Parquet files ``folder/*.parquet`` to ``table`` (``create``: make it from their schema,
         replacing any table of that name). For generated data only; user data goes through ingest."""
         raise NotImplementedError
+
+    def bulk_replace(self, tables: dict[str, Path]) -> None:
+        """Replace several derived tables by the Parquet files in their folders, all or none where the engine
+        can (``CAPABILITIES[...]["atomic_replace"]``). This default replaces them one by one."""
+        for name, folder in tables.items():
+            self.bulk_load(name, folder, create=True)
 
     def bulk_append(self, parts: Iterable[tuple[str, pa.Table]], create: Collection[str] = ()) -> dict[str, int]:
         """Append trusted generated rows, ``(table, Arrow rows)`` pairs, to their tables (those in ``create``

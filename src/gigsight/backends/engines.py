@@ -110,6 +110,22 @@ class DuckDBStore(Store):
                 cols = parquet_columns(folder)
                 self.con.raw_sql(f'INSERT INTO main."{table}" ({cols}) SELECT {cols} FROM {src}')
 
+    def bulk_replace(self, tables: dict[str, Path]) -> None:
+        """One transaction: a process killed half-way leaves every table as it was (enrich's labels and skills
+        must never disagree)."""
+        self.data_changed()
+        con = self.con.con
+        with duckdb_settings(con, preserve_insertion_order="false"):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for name, folder in tables.items():
+                    con.execute(f'CREATE OR REPLACE TABLE main."{name}" AS SELECT * FROM '
+                                f"read_parquet('{folder}/*.parquet')")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
     def bulk_append(self, parts: Iterable[tuple[str, pa.Table]], create: Collection[str] = ()) -> dict[str, int]:
         """Arrow rows go straight into the file, no Parquet in between. Parts of a table are gathered up to
         :data:`APPEND_ROWS` rows or :data:`APPEND_BYTES` before one INSERT: DuckDB appends a few large inserts a

@@ -106,11 +106,11 @@ def _enrich(store: Store, show_progress: bool, c: Classifier) -> EnrichResult:
             advance(b.num_rows)
     if reused:
         _carry_over(store, out, reused_ids.close(), labels, job_skills)
-    _replace(store, out, "skills", _skills_table(c.matcher.taxonomy))
     ai, n_skills = _counts(out, labels.close(), job_skills.close())
-    for parts, name in ((labels, "job_labels"), (job_skills, "job_skills")):
-        store.bulk_load(name, parts.close(), create=True)
-    n_free, n_specialists = _profiles(store, c, out)
+    n_free, n_specialists, profiles = _profiles(store, c, out)
+    # every derived table in one replacement: a run killed half-way must not leave new labels beside old skills
+    store.bulk_replace({"skills": _parts_of(out, "skills", _skills_table(c.matcher.taxonomy)),
+                        "job_labels": labels.close(), "job_skills": job_skills.close(), **profiles})
     return EnrichResult(n_jobs, classified, reused, ai, n_skills, n_free, n_specialists)
 
 
@@ -221,8 +221,9 @@ PROFILE_SCHEMA = pa.schema([("freelancer_id", pa.string()), ("skills", pa.string
 CANONICAL_SCHEMA = pa.schema([("freelancer_id", pa.string()), ("skill_id", pa.string())])
 
 
-def _profiles(store: Store, c: Classifier, out: Path) -> tuple[int, int]:
-    """Write freelancer_profile and freelancer_canonical_skills, streaming skills in freelancer order."""
+def _profiles(store: Store, c: Classifier, out: Path) -> tuple[int, int, dict[str, Path]]:
+    """freelancer_profile and freelancer_canonical_skills as Parquet parts (and the counts), streaming skills in
+    freelancer order."""
     prof, canonical = _Parts(out / "freelancer_profile", PROFILE_SCHEMA), _Parts(out / "freelancer_canonical_skills",
                                                                                 CANONICAL_SCHEMA)
     n_free = n_ai = 0
@@ -260,12 +261,10 @@ def _profiles(store: Store, c: Classifier, out: Path) -> tuple[int, int]:
             flush()
     close_one()
     flush()
-    store.bulk_load("freelancer_profile", prof.close(), create=True)
-    store.bulk_load("freelancer_canonical_skills", canonical.close(), create=True)
-    return n_free, n_ai
+    return n_free, n_ai, {"freelancer_profile": prof.close(), "freelancer_canonical_skills": canonical.close()}
 
 
-def _replace(store: Store, root: Path, name: str, table: pa.Table) -> None:
+def _parts_of(root: Path, name: str, table: pa.Table) -> Path:
     parts = _Parts(root / name, table.schema)
     parts.write(table.to_pydict())
-    store.bulk_load(name, parts.close(), create=True)
+    return parts.close()
