@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -126,6 +127,23 @@ def test_promote_and_learn_give_reasons(sim: Store) -> None:
     assert all("asked together with your" in r for r in ln.reasons)
     with pytest.raises(ConfigError, match="no freelancer 'nobody'"):
         learn(sim, "nobody")
+
+
+def test_promoted_skills_are_growing_and_say_their_denominators(sim: Store) -> None:
+    """Size alone does not promote: a skill whose jobs fell for certain is never listed, and the GSV in a reason
+    is set against the quarter's whole GSV, which it is a share of (not against the sum over skills)."""
+    every = trends_of_all(sim)
+    p = promote(sim, at="2025Q3", top=10)
+    falling = set(every[every.jobs_yoy_high.notna() & (every.jobs_yoy_high < 0)].skill)
+    assert falling and not set(p.skill) & falling
+    quarter = float(gigsight.compute("gsv", con=sim, start="2025Q3", end="2025Q3").gsv.iloc[0])
+    assert all(f"of the quarter's GSV of ${quarter:,.0f}" in r for r in p.reasons)
+
+
+def trends_of_all(store: Store) -> Any:
+    from gigsight.skills.demand import trends
+
+    return trends(store, at="2025Q3")
 
 
 def test_skills_cli_json_has_no_nan(sim: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,10 +1,11 @@
 """Skills to promote (operator view) and skills to learn next (freelancer view), each with its reasons.
 
-promote: score = growth x unmet demand x value, where growth = 1 + jobs YoY (the low end of its 95% interval when
-the interval is known, so a noisy jump counts for less; clipped to [0.5, 3]), unmet demand = share of the period's
-jobs not filled within 30 days (plus 0.1 when there is more than one job per active freelancer), value = the
-square root of the skill's share of the period's GSV (so the biggest skills do not win on size alone). Only
-skills past the minimum-volume guard are ranked.
+promote: score = growth x unmet demand x scarcity x volume, where growth = 1 + jobs YoY (the low end of its 95%
+interval when the interval is known, so a noisy jump counts for less; clipped to [0.5, 3]), unmet demand = share of
+the period's jobs not filled within 30 days, scarcity = jobs per active freelancer with the skill against the
+median skill's (clipped to [0.5, 2]), volume = log(1 + jobs) against the largest skill's (so size steadies the
+ranking without deciding it). Skills whose jobs fell for certain (the whole 95% interval below zero) are not
+promoted, and only skills past the minimum-volume guard are ranked.
 
 learn: candidates are skills asked together with the freelancer's own (lift > 1 and at least ``min_together``
 shared jobs in the trailing twelve months), scored by adjacency (best lift with an owned skill, log-damped) x demand
@@ -45,6 +46,13 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.0%}"
 
 
+def _period_gsv(con: Any, period: str, at: str) -> float:
+    from gigsight.metrics.compute import compute
+
+    df = compute("gsv", period=period, con=con, start=at, end=at)
+    return float(df.gsv.iloc[0]) if len(df) and df.gsv.iloc[0] is not None else 0.0
+
+
 @sharing
 def promote(con: Any, period: str = "quarter", at: str | None = None, min_jobs: int = 20,
             top: int = 10, frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -58,21 +66,30 @@ def promote(con: Any, period: str = "quarter", at: str | None = None, min_jobs: 
         raise ConfigError(f"no skill has {min_jobs}+ jobs in both {period}s compared: lower the minimum (--min-jobs on "
                           "the command line, min_jobs in the API) or choose a later period")
     at = str(t.period.iloc[0])
+    falling = t.jobs_yoy_high.notna() & (pd.to_numeric(t.jobs_yoy_high) < 0)
+    if falling.all():
+        raise ConfigError(f"every skill past the volume guard lost jobs in {at}: none to promote")
+    t = t[~falling]
     sup = supply(con, period, at).set_index("skill")
-    total_gsv = float(pd.to_numeric(t.gsv).sum()) or 1.0
+    per = pd.to_numeric(sup.jobs_per_freelancer, errors="coerce")
+    median_jpf = float(per.median()) if per.notna().any() else float("nan")
+    quarter_gsv = _period_gsv(con, period, at)
+    biggest = math.log1p(float(pd.to_numeric(t.jobs_posted).max()))
     rows = []
     for r in t.itertuples():
         fill = float(r.fill_rate) if r.fill_rate is not None else None
         unmet = 1 - fill if fill is not None else 0.3
-        jpf = sup.jobs_per_freelancer.get(r.skill) if r.skill in sup.index else None
-        scarce = jpf is not None and not math.isnan(jpf) and jpf > 1
-        value = float(r.gsv or 0) / total_gsv
-        score = _growth(r) * (unmet + (0.1 if scarce else 0)) * math.sqrt(value) * 10
+        jpf = float(per.get(r.skill, float("nan")))
+        scarcity = min(max(jpf / median_jpf, 0.5), 2.0) if jpf == jpf and median_jpf == median_jpf else 1.0
+        volume = math.log1p(float(r.jobs_posted)) / biggest if biggest > 0 else 1.0
+        score = _growth(r) * unmet * scarcity * volume * 10
+        share = f" ({float(r.gsv or 0) / quarter_gsv:.1%} of the {period}'s GSV of ${quarter_gsv:,.0f}; a job counts " \
+                "under each of its skills)" if quarter_gsv else ""
         why = [f"jobs {_pct(r.jobs_yoy)} YoY (95% CI {_pct(r.jobs_yoy_low)} to {_pct(r.jobs_yoy_high)})",
-               f"{unmet:.0%} of jobs unfilled after 30 days" if fill is not None else "fill rate not known yet",
-               f"${float(r.gsv or 0):,.0f} GSV ({value:.1%} of the period)"]
-        if scarce:
-            why.append(f"{jpf:.1f} jobs per active freelancer with the skill")
+               f"{unmet:.0%} of its jobs unfilled after 30 days" if fill is not None else "fill rate not known yet"]
+        if jpf == jpf:
+            why.append(f"{jpf:.1f} jobs per active freelancer with the skill (median skill {median_jpf:.1f})")
+        why.append(f"${float(r.gsv or 0):,.0f} GSV on its jobs{share}")
         rows.append((r.skill, r.is_ai, score, r.jobs_posted, r.jobs_yoy, fill, r.gsv, "; ".join(why)))
     out = pd.DataFrame(rows, columns=["skill", "is_ai", "score", "jobs_posted", "jobs_yoy", "fill_rate", "gsv",
                                       "reasons"]).sort_values("score", ascending=False).head(top)
