@@ -10,11 +10,8 @@ Three models, one output (docs/clients.md):
 - ``auto`` (the default): ``covariates`` when the history holds two horizons before ``at`` and the covariate
   model beat BG/NBD one horizon earlier (trained two horizons back, scored on the last one), else ``bgnbd``.
 
->>> import pandas as pd
->>> s = pd.DataFrame({"client_id": ["a", "b"], "x": [3, 0], "t_x": [200.0, 0.0], "T": [300.0, 30.0],
-...                   "repeat_spend": [50.0, 0.0]})
->>> discount_factor(365, 0.10) < 1
-True
+>>> can_validate(3 * 365, 365), training_window(3 * 365, 365)
+(True, 365)
 """
 
 from __future__ import annotations
