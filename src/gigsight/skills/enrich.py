@@ -106,11 +106,12 @@ def _enrich(store: Store, show_progress: bool, c: Classifier) -> EnrichResult:
             advance(b.num_rows)
     if reused:
         _carry_over(store, out, reused_ids.close(), labels, job_skills)
-    ai, n_skills = _counts(out, labels.close(), job_skills.close())
+    label_parts, skill_parts = labels.close(), job_skills.close()  # once: closing an empty one writes a part
+    ai, n_skills = _counts(out, label_parts, skill_parts)
     n_free, n_specialists, profiles = _profiles(store, c, out)
     # every derived table in one replacement: a run killed half-way must not leave new labels beside old skills
     store.bulk_replace({"skills": _parts_of(out, "skills", _skills_table(c.matcher.taxonomy)),
-                        "job_labels": labels.close(), "job_skills": job_skills.close(), **profiles})
+                        "job_labels": label_parts, "job_skills": skill_parts, **profiles})
     return EnrichResult(n_jobs, classified, reused, ai, n_skills, n_free, n_specialists)
 
 
