@@ -72,6 +72,7 @@ class Store:
     url: str
     con: Any
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    _copy_of: Path | None = field(default=None, repr=False)  # DuckDB: the file a write in progress will replace
 
     @property
     def capabilities(self) -> dict[str, bool]:
@@ -104,6 +105,12 @@ class Store:
             clause = "ADD COLUMNS" if self.name == "spark" else "ADD COLUMN"
             column = f"({c.name} {sql_type})" if self.name == "spark" else f'"{c.name}" {sql_type}'
             self.con.raw_sql(f'ALTER TABLE {t.name} {clause} {column}')
+
+    @contextmanager
+    def atomically(self) -> Iterator[None]:
+        """A block whose writes land whole or not at all, across crashes, where the engine allows
+        (``CAPABILITIES[...]["atomic_ingest"]``). Postgres writes in transactions already; Spark cannot."""
+        yield
 
     def tmpdir(self) -> Path:
         if self._tmp is None:

@@ -8,7 +8,8 @@ True
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from gigsight.backends import atomic
 from gigsight.backends.base import REJECTS, Store, WriteResult, duckdb_settings, key_match, select_columns
 from gigsight.errors import BackendError
 from gigsight.model.schema import REJECTS_COLUMNS, SCHEMA
@@ -25,6 +27,16 @@ _REJECT_COLS = ", ".join(name for name, _ in REJECTS_COLUMNS)
 # DuckDB scans an Arrow table one record batch per thread: a generated block is one batch of millions of rows
 ARROW_BATCH = 122_880
 APPEND_ROWS, APPEND_BYTES, APPEND_MEMORY = 2_500_000, 256 << 20, "1GB"
+
+
+def _duckdb(path: str, read_only: bool) -> Any:
+    try:
+        con = ibis.duckdb.connect(path, read_only=read_only)
+    except (duckdb.Error, OSError) as exc:
+        raise BackendError(f"cannot open DuckDB database {path}: {exc}") from None
+    con.raw_sql("SET TimeZone = 'UTC'")
+    con.raw_sql("SET enable_progress_bar = false")  # DuckDB's own bar would print into library callers' stderr
+    return con
 
 
 def _count(stage: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -46,24 +58,51 @@ class DuckDBStore(Store):
 
     @classmethod
     def open(cls, path: str, read_only: bool = False) -> DuckDBStore:
-        try:
-            if path != ":memory:":
-                p = Path(path)
-                if not p.parent.exists():
-                    raise BackendError(f"cannot create {path}: folder {p.parent} does not exist")
-                if read_only and not p.exists():
-                    g = os.environ.get("GIGSIGHT_LAUNCHER", "gigsight")
-                    raise BackendError(f"no store at {p.resolve()}: make one with `{g} demo --db {path}` or "
-                                       f"`{g} ingest DIR --db {path}`, or point --db (or GIGSIGHT_DB) at an "
-                                       "existing .duckdb file")
-                if not read_only and p.exists() and not os.access(p, os.W_OK):
-                    raise BackendError(f"cannot write {path}: permission denied")
-            con = ibis.duckdb.connect(path, read_only=read_only)
-        except (duckdb.Error, OSError) as exc:
-            raise BackendError(f"cannot open DuckDB database {path}: {exc}") from None
-        con.raw_sql("SET TimeZone = 'UTC'")
-        con.raw_sql("SET enable_progress_bar = false")  # DuckDB's own bar would print into library callers' stderr
-        return cls("duckdb", f"duckdb://{path}", con)
+        if path != ":memory:":
+            p = Path(path)
+            if not p.parent.exists():
+                raise BackendError(f"cannot create {path}: folder {p.parent} does not exist")
+            if read_only and not p.exists():
+                g = os.environ.get("GIGSIGHT_LAUNCHER", "gigsight")
+                raise BackendError(f"no store at {p.resolve()}: make one with `{g} demo --db {path}` or "
+                                   f"`{g} ingest DIR --db {path}`, or point --db (or GIGSIGHT_DB) at an "
+                                   "existing .duckdb file")
+            if not read_only and p.exists() and not os.access(p, os.W_OK):
+                raise BackendError(f"cannot write {path}: permission denied")
+        store = cls("duckdb", f"duckdb://{path}", _duckdb(path, read_only))
+        if not read_only and path != ":memory:":
+            atomic.discard_unfinished(Path(path))  # we hold the file's lock: no other writer is using them
+        return store
+
+    @contextmanager
+    def atomically(self) -> Iterator[None]:
+        """Everything written inside lands whole or not at all, even under kill -9: the work goes to a copy of
+        the file that replaces it by one rename at the end. DuckDB alone cannot promise this: killed while
+        writing a large commit to its log, it replayed part of the transaction on the next open (some tables
+        new, others old) and later deletes in that store did not hold (issue 18)."""
+        path = self.url.removeprefix("duckdb://")
+        if path == ":memory:" or self._copy_of is not None:
+            yield
+            return
+        original = Path(path)
+        self.con.raw_sql("CHECKPOINT")
+        self._release()
+        with atomic.Swap(original) as swap:
+            self._copy_of, self.con = original, _duckdb(str(swap.copy), False)
+            try:
+                yield
+                self.con.raw_sql("CHECKPOINT")
+                self._release()
+                swap.commit()
+            finally:
+                self._release()
+                self._copy_of, self.con = None, _duckdb(path, False)
+
+    def _release(self) -> None:
+        from gigsight.metrics.shared import forget
+
+        forget(id(self.con))
+        self.con.disconnect()
 
     def stage(self) -> duckdb.DuckDBPyConnection:
         cur: duckdb.DuckDBPyConnection = self.con.con.cursor()

@@ -102,18 +102,19 @@ def ingest(store: Store, path: str | Path | None = None, *, table: str | None = 
     opt = ParseOptions(mapping.money_locale, mapping.timestamp_formats,
                        tuple((c, tuple(m.items())) for tm in mapping.tables.values() for c, m in tm.values.items()),
                        settings.base_currency, datetime.now(UTC).replace(tzinfo=None))
-    stage = store.stage()
-    try:
-        # Rows carry their own numbers, so insertion order is not needed (and keeping it costs memory).
-        with duckdb_settings(stage, memory_limit=settings.ingest_memory_limit, preserve_insertion_order=False):
-            return _run(store, stage, planned, mapping, opt, settings, rates, strict, progress)
-    except duckdb.Error as exc:
-        raise GigsightError(f"ingestion failed inside the staging engine: {exc}") from exc
-    finally:
-        for t in SCHEMA:
-            stage.execute(f"DROP TABLE IF EXISTS {staged(t)}")
-        stage.execute("DROP TABLE IF EXISTS run_rejects")
-        stage.close()
+    with store.atomically():
+        stage = store.stage()
+        try:
+            # Rows carry their own numbers, so insertion order is not needed (and keeping it costs memory).
+            with duckdb_settings(stage, memory_limit=settings.ingest_memory_limit, preserve_insertion_order=False):
+                return _run(store, stage, planned, mapping, opt, settings, rates, strict, progress)
+        except duckdb.Error as exc:
+            raise GigsightError(f"ingestion failed inside the staging engine: {exc}") from exc
+        finally:
+            for t in SCHEMA:
+                stage.execute(f"DROP TABLE IF EXISTS {staged(t)}")
+            stage.execute("DROP TABLE IF EXISTS run_rejects")
+            stage.close()
 
 
 def _run(store: Store, stage: duckdb.DuckDBPyConnection, planned: list[tuple[str, Source]], mapping: Mapping,

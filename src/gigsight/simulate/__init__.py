@@ -153,6 +153,11 @@ def simulate(store: Store, scenario: str | Path = "seed-q3", *, scale: float = 0
     sc = load_scenario(scenario)
     if not replace and holds_data(store):
         raise ConfigError(f"{store.url} already holds data; pass --replace to overwrite it, or choose --db")
+    with store.atomically():  # killed half-way, a DuckDB store keeps what it held (issue 18)
+        return _simulate(store, sc, scale, seed, validate, progress)
+
+
+def _simulate(store: Store, sc: Scenario, scale: float, seed: int, validate: bool, progress: bool) -> dict[str, Any]:
     clear(store)
     store.ensure_tables()
     result: dict[str, Any] = {"scenario": sc.name, "scale": scale, "seed": seed}

@@ -69,7 +69,7 @@ def enrich(store: Store, show_progress: bool = True, classifier: Classifier | No
     local DuckDB. Everything is written batch by batch to Parquet parts, and every DuckDB involved works within
     ENGINE_MEMORY and spills beyond it, so memory stays flat however many jobs there are.
     """
-    with bounded_memory(store.con, ENGINE_MEMORY):
+    with store.atomically(), bounded_memory(store.con, ENGINE_MEMORY):
         return _enrich(store, show_progress, classifier or Classifier.default())
 
 

@@ -1,0 +1,141 @@
+"""kill -9 during ingest, enrich and simulate: the store is as before or as after, never between, and a re-run
+converges to the tables an uninterrupted run makes (issue 18, item 1, 3 and 4).
+
+Each write is killed at every named boundary of the atomic swap (``GIGSIGHT_CRASH_AT``) and at random moments
+(seeded) while it works. Tables are compared by a digest of their sorted rows, so a doubled or missing row shows.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import gigsight
+from gigsight.backends.atomic import CRASH_POINTS, copy_path
+
+GIGSIGHT = [sys.executable, "-m", "gigsight.cli"]
+CANONICAL = ("clients", "freelancers", "freelancer_skills", "jobs", "proposals", "contracts", "payments")
+DERIVED = ("job_labels", "job_skills", "freelancer_profiles")
+RANDOM_KILLS = 4
+
+
+def digest(db: Path, tables: tuple[str, ...]) -> dict[str, tuple[int, str | None]]:
+    """Rows and an order-free digest of every table (None where the table does not exist)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        out: dict[str, tuple[int, str | None]] = {}
+        for t in tables:
+            if t not in have:
+                out[t] = (0, None)
+                continue
+            row = con.execute(f"SELECT count(*), md5(string_agg(CAST(x AS VARCHAR), '|' ORDER BY CAST(x AS VARCHAR)))"
+                              f" FROM {t} x").fetchone()
+            assert row is not None
+            out[t] = (int(row[0]), row[1])
+        return out
+    finally:
+        con.close()
+
+
+def killed(args: list[str], *, at: str | None = None, after_s: float | None = None) -> bool:
+    """Run the CLI and kill it at a crash point or after some seconds; True when it was killed, not finished."""
+    env = {**os.environ, "GIGSIGHT_CRASH_AT": at or ""}
+    proc = subprocess.Popen([*GIGSIGHT, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    if after_s is not None:
+        try:
+            proc.wait(timeout=after_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    _, err = proc.communicate(timeout=600)
+    if proc.returncode not in (0, -signal.SIGKILL):
+        pytest.fail(f"{' '.join(args)} failed: {err.decode()[-2000:]}")
+    return proc.returncode == -signal.SIGKILL
+
+
+def timed(args: list[str]) -> float:
+    t = time.perf_counter()
+    assert not killed(args)
+    return time.perf_counter() - t
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small simulated marketplace as CSV files, and a store that holds only its clients."""
+    root = tmp_path_factory.mktemp("crash")
+    with gigsight.connect(f"duckdb://{root / 'sim.duckdb'}") as s:
+        gigsight.simulate(s, scale=0.004, validate=False)
+        gigsight.export(root / "csv", "csv", con=s)
+    (root / "clients_only").mkdir()
+    shutil.copy(root / "csv" / "clients.csv", root / "clients_only")
+    assert not killed(["ingest", str(root / "clients_only"), "--db", str(root / "before.duckdb")])
+    return root
+
+
+def moments(total_s: float, seed: int) -> list[tuple[str | None, float | None]]:
+    rng = random.Random(seed)
+    return ([(p, None) for p in CRASH_POINTS] +
+            [(None, rng.uniform(0.5, total_s)) for _ in range(RANDOM_KILLS)])
+
+
+def test_a_killed_ingest_leaves_before_or_after_and_a_rerun_converges(data: Path, tmp_path: Path) -> None:
+    ingest = ["ingest", str(data / "csv")]
+    after_db = tmp_path / "after.duckdb"
+    shutil.copy(data / "before.duckdb", after_db)
+    total = timed([*ingest, "--db", str(after_db)])
+    before, after = digest(data / "before.duckdb", CANONICAL), digest(after_db, CANONICAL)
+    assert after["payments"][0] > 0 and before != after
+    for i, (point, after_s) in enumerate(moments(total, 1)):
+        db = tmp_path / f"k{i}.duckdb"
+        shutil.copy(data / "before.duckdb", db)
+        was_killed = killed([*ingest, "--db", str(db)], at=point, after_s=after_s)
+        state = digest(db, CANONICAL)
+        assert state in (before, after), f"kill {point or f'at {after_s:.1f} s'}: a state between before and after"
+        if point:
+            assert was_killed, f"crash point {point} was never reached"
+        assert not killed([*ingest, "--db", str(db)])  # the daily re-run: an upsert must never double a key
+        assert digest(db, CANONICAL) == after
+        assert not copy_path(db).exists()
+
+
+def test_a_killed_enrich_keeps_labels_and_skills_together(data: Path, tmp_path: Path) -> None:
+    base = tmp_path / "base.duckdb"
+    shutil.copy(data / "before.duckdb", base)
+    assert not killed(["ingest", str(data / "csv"), "--db", str(base), "--no-refresh"])
+    done = tmp_path / "done.duckdb"
+    shutil.copy(base, done)
+    total = timed(["enrich", "--db", str(done)])
+    before, after = digest(base, DERIVED), digest(done, DERIVED)
+    assert after["job_skills"][0] > 0
+    for i, (point, after_s) in enumerate(moments(total, 2)):
+        db = tmp_path / f"e{i}.duckdb"
+        shutil.copy(base, db)
+        killed(["enrich", "--db", str(db)], at=point, after_s=after_s)
+        assert digest(db, DERIVED) in (before, after)
+        assert not killed(["enrich", "--db", str(db)])
+        assert digest(db, DERIVED) == after
+
+
+def test_a_killed_simulation_leaves_the_store_as_it_was(data: Path, tmp_path: Path) -> None:
+    sim = ["simulate", "--scale", "0.004", "--no-validate"]
+    done = tmp_path / "done.duckdb"
+    total = timed([*sim, "--db", str(done)])
+    after = digest(done, CANONICAL)
+    for i, (point, after_s) in enumerate(moments(total, 3)[:5]):
+        db = tmp_path / f"s{i}.duckdb"
+        gigsight.connect(f"duckdb://{db}").close()  # an empty store, as `simulate` finds a new one
+        before = digest(db, CANONICAL)
+        killed([*sim, "--db", str(db)], at=point, after_s=after_s)
+        assert digest(db, CANONICAL) in (before, after)
+        assert not killed([*sim, "--db", str(db), "--replace"])
+        assert digest(db, CANONICAL) == after
