@@ -88,6 +88,24 @@ def foreign_key(stage: duckdb.DuckDBPyConnection, table: str, fk: ForeignKey, in
         WHERE t.{col} IS NOT NULL""")
 
 
+def refunds_within_paid(stage: duckdb.DuckDBPyConnection, expose: Exposer) -> None:
+    """Reject the refunds of a contract whose payments would total below zero (this run's valid rows and the
+    store's rows they do not replace): a refund can return what was paid, never more."""
+    if not stage.sql(f"SELECT 1 FROM {valid('payments')} WHERE amount < 0 LIMIT 1").fetchone():
+        return
+    store_rel = expose("payments", ["payment_id", "contract_id", "amount"])
+    totals = (f"SELECT contract_id, sum(amount) AS total FROM (SELECT contract_id, amount FROM {valid('payments')} "
+              f"UNION ALL SELECT s.contract_id, s.amount FROM {store_rel} s WHERE NOT EXISTS "
+              f"(SELECT 1 FROM {valid('payments')} r WHERE r.payment_id = s.payment_id)) GROUP BY contract_id "
+              f"HAVING sum(amount) < 0")
+    issue = issue_sql("amount", "CAST(t.amount AS VARCHAR)", "refund_exceeds_paid", "",
+                      "'refunds exceed what contract ' || t.contract_id || ' paid: its payments would total ' "
+                      "|| CAST(o.total AS VARCHAR)")
+    _append(stage, "payments", f"""
+        SELECT t._source, t._row, [{issue}] AS _new
+        FROM {valid('payments')} t JOIN ({totals}) o ON t.contract_id = o.contract_id WHERE t.amount < 0""")
+
+
 def check_run(stage: duckdb.DuckDBPyConnection, tables: list[str], expose: Exposer) -> None:
     """Run every multi-row check on the staged tables of one run, parents first."""
     in_run = set(tables)
@@ -95,3 +113,5 @@ def check_run(stage: duckdb.DuckDBPyConnection, tables: list[str], expose: Expos
         duplicate_keys(stage, table, in_run, expose)
         for fk in SCHEMA[table].foreign_keys:
             foreign_key(stage, table, fk, in_run, expose)
+    if "payments" in in_run:
+        refunds_within_paid(stage, expose)

@@ -105,6 +105,18 @@ def _decimal_scale(arrow_type: str) -> int | None:
     return int(arrow_type.rstrip(")").rsplit(",", 1)[-1])
 
 
+def _exact_money(arrow_type: str) -> bool:
+    """A decimal type every value of which fits DECIMAL(18,2) unchanged (no cast can fail or round).
+
+    >>> _exact_money("decimal128(18, 2)"), _exact_money("decimal128(38, 2)"), _exact_money("decimal128(10, 4)")
+    (True, False, False)
+    """
+    if not arrow_type.startswith("decimal"):
+        return False
+    precision, scale = (int(x) for x in arrow_type.split("(", 1)[1].rstrip(")").split(","))
+    return scale <= 2 and precision - scale <= 16
+
+
 def carries_raw(c: Column, arrow_type: str) -> bool:
     """Whether parsing can lose the source value, so the raw one must travel for messages and records.
 
@@ -112,7 +124,7 @@ def carries_raw(c: Column, arrow_type: str) -> bool:
     """
     if c.kind in (Kind.ID, Kind.TEXT):
         return False
-    if c.kind is Kind.MONEY and (_decimal_scale(arrow_type) or 9) <= 2:
+    if c.kind is Kind.MONEY and _exact_money(arrow_type):
         return False
     return _is_string(arrow_type) or c.kind not in (Kind.TIMESTAMP, Kind.BOOL)
 
@@ -194,8 +206,34 @@ def _money_sql(c: Column, raw: str, v: str, arrow_type: str, locale: str) -> str
 def _money_text(v: str) -> str:
     # Accounting negatives "(12.00)", currency symbols and codes around the number are accepted.
     # Two signs ("+-100", "(-12)") are not collapsed into one: the value is rejected, never guessed.
-    return (f"regexp_replace(regexp_replace({v}, '^\\((.*)\\)$', '-\\1'), "
-            f"'[\\s$€£¥]|USD|EUR|GBP', '', 'g')")
+    # One currency marker, before or after the number: "100USDEUR" keeps a marker and is rejected; whether the
+    # marker agrees with the row's currency is a check of its own (_marker_checks).
+    bare = f"regexp_replace(regexp_replace({v}, '^\\((.*)\\)$', '-\\1'), '\\s', '', 'g')"
+    return f"regexp_replace({bare}, '^([+-]?)(?:{_MARKERS})|(?:{_MARKERS})$', '\\1', 'g')"
+
+
+_MARKERS = "[$€£¥]|USD|EUR|GBP"
+_DOLLARS = ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "TWD")
+
+
+def _marker_checks(table: Table, found: dict[str, str], carried: list[str]) -> list[Check]:
+    """A currency written in an amount ("€100") must be the row's currency: "€100" in a USD row is rejected,
+    not stored as 100 dollars."""
+    out: list[Check] = []
+    for c in table.columns:
+        src = found.get(c.name)
+        cur = "original_currency" if c.name.startswith("original_") else "currency"
+        if c.kind is not Kind.MONEY or src not in carried or cur not in found:
+            continue
+        r = f"CAST({raw_name(src)} AS VARCHAR)"
+        m = (f"(CASE WHEN regexp_matches({r}, '€|EUR') THEN 'EUR' WHEN regexp_matches({r}, '£|GBP') THEN 'GBP' "
+             f"WHEN contains({r}, '¥') THEN '¥' WHEN contains({r}, 'USD') THEN 'USD' WHEN contains({r}, '$') "
+             f"THEN '$' END)")
+        agrees = (f"({m} = {cur} OR ({m} = '$' AND {cur} IN ({', '.join(map(lit, _DOLLARS))})) "
+                  f"OR ({m} = '¥' AND {cur} IN ('JPY', 'CNY')))")
+        out.append(_when(f"{m} IS NOT NULL AND {cur} IS NOT NULL AND NOT {agrees}", c.name, r, "currency_mismatch",
+                         f"the amount names another currency than the row's {cur}"))
+    return out
 
 
 def _money_checks(c: Column, R: str, v: str, T: str, text: str, arrow_type: str, locale: str) -> list[Check]:
@@ -260,6 +298,7 @@ def batch_sql(table: Table, found: dict[str, str], arrow_types: dict[str, str], 
     typed = f"SELECT _row, {', '.join(typed_cols + raw_cols)} FROM {relation}"
     checks += [_when(f"NOT ({ch.valid})", ch.column, f"CAST({ident(ch.column)} AS VARCHAR)", ch.name, ch.message)
                for ch in table.checks]
+    checks += _marker_checks(table, found, carried)
     converting = fx is not None and "currency" in table.names
     if converting:
         checks.append(_when(f"p.currency IS NOT NULL AND p.currency <> {lit(opt.base_currency)} AND fx.rate IS NULL",

@@ -65,6 +65,32 @@ def _with_rows(table: pa.Table, first: int) -> pa.Table:
     return table.append_column(ROW, pa.array(np.arange(first, first + table.num_rows, dtype=np.int64)))
 
 
+RESERVED = ("_row", "_issues", "_record", "_source")
+
+
+def check_columns(source: Path | str, columns: list[str]) -> list[str]:
+    """A source's column names, refused when two differ only in case or spacing (SQL engines cannot tell them
+    apart, and neither can a mapping) or one is a name staging uses.
+
+    >>> check_columns("p.parquet", ["amount", "Amount"])
+    Traceback (most recent call last):
+    ...
+    gigsight.errors.SourceError: p.parquet: columns amount and Amount differ only in case or spacing: rename one
+    """
+    seen: dict[str, str] = {}
+    for c in columns:
+        key = " ".join(c.lower().split())
+        if key in seen:
+            what = "header repeats column" if seen[key] == c else "columns"
+            names = c if seen[key] == c else f"{seen[key]} and {c}"
+            tail = "" if seen[key] == c else " differ only in case or spacing: rename one"
+            raise SourceError(f"{source}: {what} {names}{tail}")
+        seen[key] = c
+        if c.lower() in RESERVED or c.lower().startswith("__raw"):
+            raise SourceError(f"{source}: column {c} has a name gigsight uses while loading: rename it")
+    return columns
+
+
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
@@ -82,14 +108,14 @@ class CsvSource(Source):
         self.path, self.label, self.size = path, str(path), path.stat().st_size
         with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
             sample = f.read(65536)
+        if "\r" in sample and "\n" not in sample:
+            raise SourceError(f"{path}: lines end with a carriage return only (classic Mac): save it with LF or CRLF "
+                              f"line endings, e.g. tr '\\r' '\\n' < {path.name} > fixed.csv")
         self.delimiter = delimiter or _sniff_delimiter(sample, path)
         first = next(csv.reader(io.StringIO(sample), delimiter=self.delimiter), None)
         if not first or not any(h.strip() for h in first):
             raise SourceError(f"{path}: no header row found")
-        self.columns = [h.strip() for h in first]
-        dupes = sorted({h for h in self.columns if self.columns.count(h) > 1})
-        if dupes:
-            raise SourceError(f"{path}: header repeats column(s) {', '.join(dupes)}")
+        self.columns = check_columns(path, [h.strip() for h in first])
 
     def batches(self, batch_rows: int, advance: Callable[[int], None] | None = None) -> Iterator[RawBatch]:
         done = 0
@@ -267,7 +293,7 @@ class ParquetSource(Source):
         except (pa.ArrowInvalid, OSError) as exc:
             raise SourceError(f"{path}: not a readable Parquet file ({exc})") from None
         self.path, self.label = path, str(path)
-        self.columns = list(self.file.schema_arrow.names)
+        self.columns = check_columns(path, list(self.file.schema_arrow.names))
         self.size = self.file.metadata.num_rows
 
     def duckdb_relation(self) -> str | None:
@@ -290,16 +316,16 @@ class JsonLinesSource(Source):
         _check_file(path)
         self.path, self.label, self.size = path, str(path), path.stat().st_size
         keys: dict[str, None] = {}
+        # every line, not a sample: a key first seen late (an optional column filled only in recent rows) would
+        # otherwise be dropped from every row without a word
         with path.open("rb") as f:
-            for i, line in enumerate(f):
-                if i >= 1000:
-                    break
+            for line in f:
                 obj = _json_object(line)
-                if isinstance(obj, dict):
+                if isinstance(obj, dict) and not obj.keys() <= keys.keys():
                     keys.update(dict.fromkeys(obj))
         if not keys:
-            raise SourceError(f"{path}: no JSON object found in the first lines (expected one object per line)")
-        self.columns = list(keys)
+            raise SourceError(f"{path}: no JSON object found (expected one object per line)")
+        self.columns = check_columns(path, list(keys))
 
     def batches(self, batch_rows: int, advance: Callable[[int], None] | None = None) -> Iterator[RawBatch]:
         cols: dict[str, list[str | None]] = {c: [] for c in self.columns}
@@ -314,6 +340,11 @@ class JsonLinesSource(Source):
                     why = "not valid JSON" if obj is None else "not a JSON object"
                     text = line.decode("utf-8", "replace").strip()
                     issues.append(Issue("", line_no, None, text[:200], "json", why, self.label))
+                    continue
+                if b"\\ud" in line.lower() and (bad := _lone_surrogate(obj)) is not None:
+                    issues.append(Issue("", line_no, bad, line.decode("utf-8", "replace").strip()[:200], "encoding",
+                                        "a \\u escape of half a UTF-16 pair (a lone surrogate): not text",
+                                        self.label))
                     continue
                 for c in self.columns:
                     v = obj.get(c)
@@ -332,6 +363,17 @@ class JsonLinesSource(Source):
         return RawBatch(pa.Table.from_arrays(arrays, names=[*cols, ROW]), issues)
 
 
+def _lone_surrogate(obj: dict[str, object]) -> str | None:
+    """The first key whose name or text holds a lone surrogate (it cannot be stored as UTF-8), if any."""
+    for k, v in obj.items():
+        for text in (k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return k.encode("utf-8", "backslashreplace").decode()
+    return None
+
+
 def _json_object(line: bytes) -> object:
     try:
         return json.loads(line)
@@ -344,7 +386,7 @@ class ArrowSource(Source):
 
     def __init__(self, label: str, reader: pa.RecordBatchReader, size: int = 0) -> None:
         self.label, self.reader, self.size = label, reader, size
-        self.columns = list(reader.schema.names)
+        self.columns = check_columns(label, list(reader.schema.names))
 
     def batches(self, batch_rows: int, advance: Callable[[int], None] | None = None) -> Iterator[RawBatch]:
         row = 1

@@ -42,27 +42,62 @@ def plan_sources(path: str | Path | None, table: str | None, source_url: str | N
             raise ConfigError(f"{p}: cannot tell which table this file holds; pass --table "
                               f"({did_you_mean(stem, by_file, 'file name')})")
         table = by_file[stem]
-    return [(table, open_source(p, mapping.delimiter))]
+    return [(table, open_source(_plain_file(p), mapping.delimiter))]
+
+
+COMPRESSED = (".gz", ".zst", ".bz2", ".xz", ".zip")
 
 
 def _directory_sources(d: Path, mapping: Mapping) -> list[tuple[str, Source]]:
+    """Files named after a table (any case); a table name on something unreadable (a directory, a FIFO, a dangling
+    or looping link, a compressed file) is an error naming it, never silently skipped.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); _ = (d / "Payments.CSV").write_text("x\\n"); (d / "jobs.csv").mkdir()
+    >>> _directory_sources(d, Mapping())
+    Traceback (most recent call last):
+    ...
+    gigsight.errors.SourceError: ...jobs.csv: a directory, not a file: a table file must be a plain file
+    """
     try:
-        names = sorted(e.name for e in os.scandir(d) if e.is_file())
+        entries = sorted(os.scandir(d), key=lambda e: e.name)
     except PermissionError:
         raise SourceError(f"{d}: permission denied (cannot list the directory)") from None
     planned: list[tuple[str, Source]] = []
     for t in SCHEMA:
-        stem = mapping.file_for(t)
-        hits = [n for n in names if Path(n).suffix.lower() in FORMATS and Path(n).stem == stem]
+        stem = mapping.file_for(t).lower()
+        hits, packed = [], []
+        for e in entries:
+            name = Path(e.name.lower())
+            if name.suffix in COMPRESSED and Path(name.stem).stem == stem and Path(name.stem).suffix in FORMATS:
+                packed.append(e.name)
+            elif name.suffix in FORMATS and name.stem == stem:
+                hits.append(e)
+        if packed:
+            raise SourceError(f"{d / packed[0]}: compressed table files are not read; decompress it first "
+                              f"(e.g. gunzip, unzstd) and ingest the plain file")
         if len(hits) > 1:
-            raise SourceError(f"{d}: several files for table {t}: {', '.join(hits)}; keep one")
+            raise SourceError(f"{d}: several files for table {t}: {', '.join(e.name for e in hits)}; keep one")
         if hits:
-            planned.append((t, open_source(d / hits[0], mapping.delimiter)))
+            planned.append((t, open_source(_plain_file(d / hits[0].name), mapping.delimiter)))
     if not planned:
         wanted = ", ".join(f"{mapping.file_for(t)}.csv" for t in SCHEMA)
         raise SourceError(f"{d}: no table files found (expected names like {wanted}; "
                           f"csv, parquet or jsonl)")
     return planned
+
+
+def _plain_file(p: Path) -> Path:
+    try:
+        if p.is_symlink() and not p.exists():
+            raise SourceError(f"{p}: a link to nothing ({os.readlink(p)}): a table file must exist")
+        if p.is_dir():
+            raise SourceError(f"{p}: a directory, not a file: a table file must be a plain file")
+        if not p.is_file():
+            raise SourceError(f"{p}: not a plain file (a FIFO, socket or device): copy the data into a file")
+    except OSError as exc:  # a link loop, among others
+        raise SourceError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+    return p
 
 
 def _postgres_sources(url: str, table: str | None, mapping: Mapping) -> list[tuple[str, Source]]:
