@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from gigsight.backends.base import Store
-from gigsight.errors import SourceError
+from gigsight.errors import DataValidationError, SourceError
 from gigsight.ingest.pipeline import ingest
 from tests.conftest import table_rows, write_csv
 from tests.ingest.helpers import PAY_HEADER, chain, pay
@@ -120,3 +120,14 @@ def test_a_refund_larger_than_what_the_contract_paid_is_rejected(duck: Store, tm
 def _rates(d: Path) -> Path:
     (d / "rates.csv").write_text("currency,rate\nEUR,1.10\n")
     return d / "rates.csv"
+
+
+@pytest.mark.parametrize("rate", ["NaN", "Infinity", "1E+30", "0.123456789", "-1"])
+def test_a_rate_that_cannot_be_kept_exactly_is_a_located_error(duck: Store, tmp_path: Path, rate: str) -> None:
+    chain(tmp_path)
+    write_csv(tmp_path / "payments.csv", PAY_HEADER, [pay("p1", "100", currency="EUR")])
+    (tmp_path / "rates.csv").write_text(f"currency,rate\nEUR,{rate}\n")
+    with pytest.raises(DataValidationError) as err:
+        ingest(duck, tmp_path, rates=tmp_path / "rates.csv")
+    assert [(i.row, i.column, i.value) for i in err.value.issues] == [(1, "rate", rate)]
+    assert table_rows(duck, "payments") == []

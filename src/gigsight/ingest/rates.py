@@ -21,6 +21,26 @@ from gigsight.model.currencies import ISO_4217
 SCHEMA = pa.schema([("currency", pa.string()), ("rate", pa.decimal128(18, 8))])
 
 
+def _rate_problem(raw: str) -> str | None:
+    """Why a rate cannot be used exactly (None when it can): a finite positive number with at most 8 decimals
+    below 10 billion, the precision rates are kept at.
+
+    >>> [_rate_problem(x) for x in ("1.08", "NaN", "1E+30")]
+    [None, 'must be a positive number', 'too large (at most 9999999999.99999999)']
+    """
+    try:
+        rate = Decimal(raw)
+    except InvalidOperation:
+        return "must be a positive number"
+    if not rate.is_finite() or rate <= 0:
+        return "must be a positive number"
+    if rate.as_tuple().exponent < -8 and rate != rate.quantize(Decimal("1e-8")):  # type: ignore[operator]
+        return "more than 8 decimals: rates are kept to 8"
+    if rate >= Decimal("1e10"):
+        return "too large (at most 9999999999.99999999)"
+    return None
+
+
 def load_rates(path: str | Path | None, base: str) -> pa.Table:
     """Rates as an Arrow table; an empty table when no file is given (then only ``base`` is accepted)."""
     if path is None:
@@ -40,13 +60,12 @@ def load_rates(path: str | Path | None, base: str) -> pa.Table:
             if code not in ISO_4217:
                 issues.append(Issue("rates", n, "currency", code, "currency", "not an ISO 4217 code", str(p)))
                 continue
-            try:
-                rate = Decimal(raw)
-            except InvalidOperation:
-                rate = Decimal(0)
-            if not rate > 0:
-                issues.append(Issue("rates", n, "rate", raw, "range", "must be a positive number", str(p)))
-            elif code in rates and rates[code] != rate:
+            why = _rate_problem(raw)
+            if why:
+                issues.append(Issue("rates", n, "rate", raw, "range", why, str(p)))
+                continue
+            rate = Decimal(raw)
+            if code in rates and rates[code] != rate:
                 issues.append(Issue("rates", n, "currency", code, "duplicate_key", "two different rates", str(p)))
             elif code != base:
                 rates[code] = rate
