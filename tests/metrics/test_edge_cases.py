@@ -134,3 +134,20 @@ def test_an_operation_the_engine_lacks_is_a_capability_error(edge: Store) -> Non
                 compute("amount_kurtosis", period="year", con=edge)
     finally:
         REGISTRY.pop("amount_kurtosis")
+
+
+@pytest.mark.backend
+def test_a_store_left_incomplete_by_an_interrupted_write_is_refused(store: Store) -> None:
+    """A simulation on Postgres or Spark commits table by table: killed half-way, the store must say so rather
+    than report GSV 0 (issue 18, item 4). An exception stands in for the kill: the mark is only removed at the end."""
+    from gigsight.backends.base import marked_incomplete
+    from gigsight.errors import GigsightError
+
+    with pytest.raises(RuntimeError), marked_incomplete(store, "simulate of seed-q3"):
+        raise RuntimeError("killed")
+    with pytest.raises(GigsightError, match=r"incomplete: a simulate of seed-q3 started .* did not finish"):
+        compute("gsv", con=store)
+    with marked_incomplete(store, "simulate of seed-q3"):
+        pass
+    with pytest.raises(GigsightError, match="no payments in the store"):  # the empty store it is, said as such
+        compute("gsv", con=store)

@@ -24,7 +24,7 @@ import ibis.expr.datatypes as dt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gigsight.errors import ConfigError
+from gigsight.errors import ConfigError, GigsightError
 from gigsight.model.schema import LOAD_ORDER, REJECTS_COLUMNS, SCHEMA, Kind, Table
 
 CAPABILITIES: dict[str, dict[str, bool]] = {
@@ -41,6 +41,7 @@ _IBIS_TYPES: dict[Kind, dt.DataType] = {
     Kind.MONEY: dt.Decimal(18, 2), Kind.TIMESTAMP: dt.Timestamp(), Kind.INT: dt.int64, Kind.BOOL: dt.boolean,
 }
 REJECTS = "rejects"
+INCOMPLETE = "gigsight_incomplete"  # present while a write that cannot be one transaction is under way
 STAGE_COLUMNS = ("_source", "_row", "_issues", "_record")
 
 
@@ -51,6 +52,31 @@ def ibis_schema(table: Table) -> ibis.Schema:
     Decimal(precision=18, scale=2, nullable=True)
     """
     return ibis.schema({c.name: _IBIS_TYPES[c.kind] for c in table.columns})
+
+
+@contextmanager
+def marked_incomplete(store: Store, what: str) -> Iterator[None]:
+    """Mark the store incomplete for the duration of a write made of many commits (a simulation on Postgres or
+    Spark): killed half-way, the mark stays, and every metric refuses the store instead of reading zeros."""
+    import pandas as pd
+
+    store.con.create_table(INCOMPLETE, pd.DataFrame({"what": [what], "started_at": [pd.Timestamp.now("UTC")
+                                                                                    .strftime("%Y-%m-%d %H:%M")]}),
+                           overwrite=True)
+    yield
+    store.con.drop_table(INCOMPLETE)
+
+
+def check_complete(con: Any) -> None:
+    """Raise when an interrupted write left the store (an Ibis backend) incomplete; see :func:`marked_incomplete`.
+
+    >>> import gigsight
+    >>> check_complete(gigsight.connect("duckdb://:memory:").con)
+    """
+    if INCOMPLETE in con.list_tables():
+        row = con.table(INCOMPLETE).execute().iloc[0]
+        raise GigsightError(f"this store is incomplete: a {row['what']} started {row['started_at']} UTC did not "
+                            f"finish (interrupted?); run it again with --replace")
 
 
 def rejects_schema() -> ibis.Schema:

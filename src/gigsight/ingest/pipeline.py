@@ -131,7 +131,8 @@ def _run(store: Store, stage: duckdb.DuckDBPyConnection, planned: list[tuple[str
             summaries.append(summary)
             structural += found_issues
     tables = [s.table for s in summaries]
-    check_run(stage, tables, lambda t, cols: store.expose(stage, t, cols))
+    for warning in check_run(stage, tables, lambda t, cols: store.expose(stage, t, cols)):
+        next(s for s in summaries if s.table == "payments").warnings.append(warning)
     _make_rejects(stage, run_id, tables, structural)
     issues = _issues(stage)
     _count_rejects(stage, summaries, structural)

@@ -112,9 +112,11 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
             end: str | None = None, settings: Settings | None = None) -> pd.DataFrame:
     """Metrics per period (and segment), with ``<metric>_<comparison>`` growth columns as fractions."""
     from gigsight.backends import ibis_of
+    from gigsight.backends.base import check_complete
 
     settings = settings or Settings.from_env()
     ibis_con = ibis_of(con)
+    check_complete(ibis_con)
     segs, comparisons = list(dict.fromkeys(as_list(by))), list(dict.fromkeys(as_list(compare)))
     notes: list[str] = []
     wanted = resolve(metrics, segs, notes)

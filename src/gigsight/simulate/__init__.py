@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pyarrow as pa
 
-from gigsight.backends.base import Store, write_parquet
+from gigsight.backends.base import Store, marked_incomplete, write_parquet
 from gigsight.errors import ConfigError
 from gigsight.model.schema import LOAD_ORDER
 from gigsight.simulate.activity import Generator
@@ -153,7 +153,8 @@ def simulate(store: Store, scenario: str | Path = "seed-q3", *, scale: float = 0
     sc = load_scenario(scenario)
     if not replace and holds_data(store):
         raise ConfigError(f"{store.url} already holds data; pass --replace to overwrite it, or choose --db")
-    with store.atomically():  # killed half-way, a DuckDB store keeps what it held (issue 18)
+    # killed half-way, a DuckDB store keeps what it held; the others say they are incomplete (issue 18)
+    with store.atomically(), marked_incomplete(store, f"simulate of {sc.name}"):
         return _simulate(store, sc, scale, seed, validate, progress)
 
 
