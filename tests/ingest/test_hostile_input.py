@@ -133,3 +133,11 @@ def test_a_rate_that_cannot_be_kept_exactly_is_a_located_error(duck: Store, tmp_
         ingest(duck, tmp_path, rates=tmp_path / "rates.csv")
     assert [(i.row, i.column, i.value) for i in err.value.issues] == [(1, "rate", rate)]
     assert table_rows(duck, "payments") == []
+
+
+def test_an_amount_in_thousandths_of_a_three_decimal_currency_says_so(duck: Store, tmp_path: Path) -> None:
+    chain(tmp_path)
+    write_csv(tmp_path / "payments.csv", PAY_HEADER, [pay("p1", "1.005", currency="BHD"), pay("p2", "1.005")])
+    (tmp_path / "rates.csv").write_text("currency,rate\nBHD,2.65\n")
+    ingest(duck, tmp_path, rates=tmp_path / "rates.csv")
+    assert [(row, rule) for row, _, _, rule in rejected(duck)] == [(1, "money_minor_units"), (2, "money_ambiguous")]

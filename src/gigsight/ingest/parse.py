@@ -129,7 +129,8 @@ def carries_raw(c: Column, arrow_type: str) -> bool:
     return _is_string(arrow_type) or c.kind not in (Kind.TIMESTAMP, Kind.BOOL)
 
 
-def _column_sql(c: Column, src: str, arrow_type: str, opt: ParseOptions) -> tuple[str, list[Check]]:
+def _column_sql(c: Column, src: str, arrow_type: str, opt: ParseOptions,
+                currency: str | None = None) -> tuple[str, list[Check]]:
     """(typed expression over the source column, checks over the typed column ``T`` and raw ``R``)."""
     s_text = f"CAST({ident(src)} AS VARCHAR)"
     s_v = f"NULLIF(TRIM({s_text}), '')"
@@ -168,7 +169,7 @@ def _column_sql(c: Column, src: str, arrow_type: str, opt: ParseOptions) -> tupl
                             "not a yes/no value (true/false, yes/no, 1/0)"))
     elif c.kind is Kind.MONEY:
         typed = _money_sql(c, ident(src), s_v, arrow_type, opt.money_locale)
-        checks += _money_checks(c, R, v, T, text, arrow_type, opt.money_locale)
+        checks += _money_checks(c, R, v, T, text, arrow_type, opt.money_locale, currency)
     elif c.kind is Kind.TIMESTAMP:
         typed = _timestamp_sql(c, ident(src), s_v, arrow_type, opt)
         checks += _timestamp_checks(c, v, T, text, opt)
@@ -236,15 +237,28 @@ def _marker_checks(table: Table, found: dict[str, str], carried: list[str]) -> l
     return out
 
 
-def _money_checks(c: Column, R: str, v: str, T: str, text: str, arrow_type: str, locale: str) -> list[Check]:
+# ISO 4217 currencies with three minor units: "1.005" is a real amount there, not a thousands group
+THREE_DECIMALS = ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")
+
+
+def _money_checks(c: Column, R: str, v: str, T: str, text: str, arrow_type: str, locale: str,
+                  currency: str | None = None) -> list[Check]:
     if not _is_string(arrow_type):
         return [_when(f"{R} IS NOT NULL AND {T} IS NULL", c.name, text, "money",
                       "not an amount to the cent (more than two decimals, or too large)")]
-    ambiguous = f"regexp_matches({_money_text(v)}, {lit(_AMBIGUOUS)})"
+    m = _money_text(v)
+    cur = ident(currency) if currency else "NULL"
+    three = (f"COALESCE({cur} IN ({', '.join(map(lit, THREE_DECIMALS))}) "
+             f"AND regexp_matches({m}, '^[+-]?[0-9,]*[.][0-9]{{3}}$'), FALSE)")
+    ambiguous = f"regexp_matches({m}, {lit(_AMBIGUOUS)})"
     return [
-        _when(f"{v} IS NOT NULL AND {T} IS NULL AND {ambiguous}", c.name, text, "money_ambiguous",
+        _when(f"{v} IS NOT NULL AND {T} IS NULL AND {three}", c.name, text, "money_minor_units",
+              "an amount in thousandths (this currency has 3 decimals): gigsight keeps money to the cent; convert "
+              "these amounts to a two-decimal currency before loading"),
+        _when(f"{v} IS NOT NULL AND {T} IS NULL AND {ambiguous} AND NOT {three}", c.name, text, "money_ambiguous",
               "ambiguous: the separator could mean thousands or decimals; declare money_locale"),
-        _when(f"{v} IS NOT NULL AND {T} IS NULL AND NOT {ambiguous}", c.name, text, "money", _MONEY_HINT[locale]),
+        _when(f"{v} IS NOT NULL AND {T} IS NULL AND NOT {ambiguous} AND NOT {three}", c.name, text, "money",
+              _MONEY_HINT[locale]),
     ]
 
 
@@ -290,7 +304,8 @@ def batch_sql(table: Table, found: dict[str, str], arrow_types: dict[str, str], 
         if src is None:
             typed_cols.append(f"CAST(NULL AS {SQL_TYPES[c.kind]}) AS {ident(c.name)}")
             continue
-        expr, col_checks = _column_sql(c, src, arrow_types[src], opt)
+        cur = "original_currency" if c.name.startswith("original_") else "currency"
+        expr, col_checks = _column_sql(c, src, arrow_types[src], opt, cur if cur in found else None)
         typed_cols.append(f"CAST({expr} AS {SQL_TYPES[c.kind]}) AS {ident(c.name)}")
         checks += col_checks
     carried = sorted({src for name, src in found.items() if carries_raw(table.column(name), arrow_types[src])})
