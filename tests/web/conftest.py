@@ -28,15 +28,14 @@ def web_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def server(web_db: Path) -> Iterator[str]:
-    """``gigsight serve``'s app under uvicorn in a thread; yields its base URL."""
+def serve(db: Path) -> Iterator[str]:
+    """``gigsight serve``'s app for ``db`` under uvicorn in a thread; yields its base URL until closed."""
     import uvicorn
 
     from gigsight.web.app import create_app
 
     port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(web_db), host="127.0.0.1", port=port, log_level="warning"))
+    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -47,3 +46,9 @@ def server(web_db: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def server(web_db: Path) -> Iterator[str]:
+    """The shared seed store's server; yields its base URL."""
+    yield from serve(web_db)

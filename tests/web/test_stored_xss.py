@@ -4,8 +4,6 @@ runs, every chart still draws, and the dashboard's pages log no error (a script 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ import pytest
 
 import gigsight
 from gigsight.web.pages import PAGES
-from tests.web.conftest import free_port
+from tests.web.conftest import serve
 from tests.web.test_browser import Watched, browser, wait_until  # noqa: F401 - browser is a fixture
 
 PAYLOADS = ["<script>window.__xss=1</script>", "<img src=x onerror=\"window.__xss=1\">", "<!--<script>",
@@ -43,20 +41,7 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def hostile_server(hostile_db: Path) -> Iterator[str]:
-    import uvicorn
-
-    from gigsight.web.app import create_app
-
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(hostile_db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    yield from serve(hostile_db)
 
 
 def all_drawn(page: Any) -> tuple[int, int]:
