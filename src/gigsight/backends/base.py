@@ -57,17 +57,28 @@ def ibis_schema(table: Table) -> ibis.Schema:
 @contextmanager
 def marked_incomplete(store: Store, what: str) -> Iterator[None]:
     """Mark the store incomplete for the duration of a write made of many commits (a simulation on Postgres or
-    Spark): killed half-way, the mark stays, and every metric refuses the store instead of reading zeros."""
+    Spark): killed half-way, the mark stays, and every metric refuses the store instead of reading zeros.
+
+    Written in SQL, not from a pandas frame: Ibis would make that a session-wide view on Spark, which outlives
+    the store."""
     import pandas as pd
 
-    if store.name == "spark":  # Ibis makes a table from pandas a session-wide view on Spark: it would outlive the store
-        yield
-        return
-    store.con.create_table(INCOMPLETE, pd.DataFrame({"what": [what], "started_at": [pd.Timestamp.now("UTC")
-                                                                                    .strftime("%Y-%m-%d %H:%M")]}),
-                           overwrite=True)
+    started = pd.Timestamp.now("UTC").strftime("%Y-%m-%d %H:%M")
+    store.con.raw_sql(f"DROP TABLE IF EXISTS {INCOMPLETE}")
+    spark = store.name == "spark"
+    store.con.raw_sql(f"CREATE TABLE {INCOMPLETE} AS SELECT {_text(what, spark)} AS what, "
+                      f"{_text(started, spark)} AS started_at")
     yield
-    store.con.drop_table(INCOMPLETE)
+    store.con.raw_sql(f"DROP TABLE {INCOMPLETE}")
+
+
+def _text(s: str, spark: bool) -> str:
+    """A SQL string literal; Spark SQL reads backslash escapes in it, the others do not.
+
+    >>> _text("it's", False), _text("a\\\\b", True)
+    ("'it''s'", "'a\\\\\\\\b'")
+    """
+    return "'" + (s.replace("\\", "\\\\") if spark else s).replace("'", "''") + "'"
 
 
 def check_complete(con: Any) -> None:
