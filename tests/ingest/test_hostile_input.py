@@ -12,7 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import gigsight
 from gigsight.backends.base import Store
+from gigsight.config import Settings
 from gigsight.errors import DataValidationError, SourceError
 from gigsight.ingest.pipeline import ingest
 from tests.conftest import table_rows, write_csv
@@ -135,9 +137,38 @@ def test_a_rate_that_cannot_be_kept_exactly_is_a_located_error(duck: Store, tmp_
     assert table_rows(duck, "payments") == []
 
 
-def test_an_amount_in_thousandths_of_a_three_decimal_currency_says_so(duck: Store, tmp_path: Path) -> None:
+def test_a_three_decimal_currency_is_converted_and_kept_as_paid(store: Store, tmp_path: Path) -> None:
     chain(tmp_path)
-    write_csv(tmp_path / "payments.csv", PAY_HEADER, [pay("p1", "1.005", currency="BHD"), pay("p2", "1.005")])
-    (tmp_path / "rates.csv").write_text("currency,rate\nBHD,2.65\n")
+    write_csv(tmp_path / "payments.csv", PAY_HEADER, [
+        pay("p1", "1.005", fee="0.050", currency="BHD"),  # 1.005 BHD: to the thousandth, as the currency has
+        pay("p2", "1.005"),  # USD has cents only: thousands or decimals? refused, not guessed
+        pay("p3", "12.3456", currency="KWD"),  # KWD has thousandths, not ten-thousandths
+    ])
+    (tmp_path / "rates.csv").write_text("currency,rate\nBHD,2.65957447\nKWD,3.25\n")
+    ingest(store, tmp_path, rates=tmp_path / "rates.csv")
+    assert [(row, rule) for row, _, _, rule in rejected(store)] == [(2, "money_ambiguous"), (3, "money")]
+    [p1] = table_rows(store, "payments")
+    # converted to the cent from the exact amount paid (1.005 x 2.65957447 = 2.6728723...), kept as paid beside
+    assert (p1["amount"], p1["client_fee"], p1["currency"]) == ("2.67", "0.13", "USD")
+    assert (p1["original_amount"], p1["original_currency"]) == ("1.005", "BHD")
+
+
+def test_thousandths_in_a_three_decimal_base_currency_say_so(duck: Store, tmp_path: Path) -> None:
+    chain(tmp_path)
+    write_csv(tmp_path / "payments.csv", PAY_HEADER, [pay("p1", "1.005", currency="BHD")])
+    ingest(duck, tmp_path, settings=Settings.from_env({"GIGSIGHT_BASE_CURRENCY": "BHD"}))
+    assert [(row, rule) for row, _, _, rule in rejected(duck)] == [(1, "money_minor_units")]
+
+
+def test_a_store_from_before_thousandths_is_widened_with_every_value_kept(duck: Store, tmp_path: Path) -> None:
+    chain(tmp_path)
+    write_csv(tmp_path / "payments.csv", PAY_HEADER, [pay("p0", "7.25", currency="EUR")])
+    (tmp_path / "rates.csv").write_text("currency,rate\nBHD,2.65957447\nEUR,1.1\n")
     ingest(duck, tmp_path, rates=tmp_path / "rates.csv")
-    assert [(row, rule) for row, _, _, rule in rejected(duck)] == [(1, "money_minor_units"), (2, "money_ambiguous")]
+    duck.con.raw_sql("ALTER TABLE payments ALTER COLUMN original_amount TYPE DECIMAL(18,2)")  # as stores were
+    duck.close()
+    write_csv(tmp_path / "payments.csv", PAY_HEADER, [pay("p1", "1.005", currency="BHD")])
+    with gigsight.connect(duck.url) as again:
+        ingest(again, tmp_path / "payments.csv", table="payments", rates=tmp_path / "rates.csv")
+        got = {r["payment_id"]: r["original_amount"] for r in table_rows(again, "payments")}
+    assert got == {"p0": "7.250", "p1": "1.005"}  # the same values, now to the thousandth

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ days = st.one_of(st.dates(dt.date(1980, 1, 1), dt.date(2030, 1, 1)).map(str),
 rows = st.lists(st.fixed_dictionaries({"client_id": ids, "signup_at": days, "country": texts,
                                        "company_size": sizes, "is_enterprise": flags}), min_size=1, max_size=25)
 COLUMNS = ("client_id", "signup_at", "country", "company_size", "is_enterprise")
+# what an id is trimmed of: the Unicode space separators (" ", no-break space, em space...), not tabs or newlines
+SPACES = "".join(chr(i) for i in range(0x3001) if unicodedata.category(chr(i)) == "Zs")
 
 
 def write(rows: list[dict[str, Any]], fmt: str, folder: Path) -> Path:
@@ -48,7 +51,7 @@ def write(rows: list[dict[str, Any]], fmt: str, folder: Path) -> Path:
 
 def stored_as_written(r: dict[str, Any], got: dict[str, Any], fmt: str) -> None:
     blank = (lambda v: v is None or v == "") if fmt == "csv" else (lambda v: v is None)
-    assert got["client_id"] == r["client_id"].strip(" ")
+    assert got["client_id"] == r["client_id"].strip(SPACES)
     assert got["country"] == (None if blank(r["country"]) or r["country"] == "" else r["country"])
     size = r["company_size"]
     assert got["company_size"] == (None if size is None or not size.strip(" ") else int(size.strip(" ")))
@@ -79,7 +82,7 @@ def test_every_row_is_stored_exactly_or_rejected_with_its_row(fmt: str, tmp_path
         for n, r in enumerate(rows, start=1):
             if n in rejected_rows:
                 continue
-            key = r["client_id"].strip(" ")
+            key = r["client_id"].strip(SPACES)
             assert key in stored and key not in first_of, f"row {n} neither stored nor rejected"
             first_of[key] = n
             got = stored[key]

@@ -38,7 +38,7 @@ CAPABILITIES: dict[str, dict[str, bool]] = {
 
 _IBIS_TYPES: dict[Kind, dt.DataType] = {
     Kind.ID: dt.string, Kind.TEXT: dt.string, Kind.ENUM: dt.string, Kind.CURRENCY: dt.string,
-    Kind.MONEY: dt.Decimal(18, 2), Kind.TIMESTAMP: dt.Timestamp(), Kind.INT: dt.int64, Kind.BOOL: dt.boolean,
+    Kind.TIMESTAMP: dt.Timestamp(), Kind.INT: dt.int64, Kind.BOOL: dt.boolean,
 }
 REJECTS = "rejects"
 INCOMPLETE = "gigsight_incomplete"  # present while a write that cannot be one transaction is under way
@@ -51,7 +51,8 @@ def ibis_schema(table: Table) -> ibis.Schema:
     >>> ibis_schema(SCHEMA["payments"])["amount"]
     Decimal(precision=18, scale=2, nullable=True)
     """
-    return ibis.schema({c.name: _IBIS_TYPES[c.kind] for c in table.columns})
+    return ibis.schema({c.name: dt.Decimal(18, c.scale) if c.kind is Kind.MONEY else _IBIS_TYPES[c.kind]
+                        for c in table.columns})
 
 
 @contextmanager
@@ -133,8 +134,17 @@ class Store:
             self.con.create_table(REJECTS, schema=rejects_schema())
 
     def _add_missing_columns(self, t: Table) -> None:
-        """A store made by an earlier version lacks the optional columns added since: add them, empty."""
-        missing = [c for c in t.columns if c.name not in self.con.table(t.name).columns]
+        """A store made by an earlier version lacks the optional columns added since: add them, empty; and keeps
+        money to fewer decimals than now (original_amount had cents only): widen it, every value unchanged."""
+        have = self.con.table(t.name).schema()
+        for c in t.columns:
+            old = have.get(c.name)
+            if c.kind is Kind.MONEY and isinstance(old, dt.Decimal) and (old.scale or 0) < c.scale:
+                if self.name == "spark":  # a Spark store lives for one session (issue 20 makes it persistent)
+                    raise ConfigError(f"table {t.name} keeps {c.name} as {old}; load into a new store")
+                sql_type = "NUMERIC" if self.name == "postgres" else "DECIMAL"
+                self.con.raw_sql(f'ALTER TABLE {t.name} ALTER COLUMN "{c.name}" TYPE {sql_type}(18,{c.scale})')
+        missing = [c for c in t.columns if c.name not in have]
         for c in missing:
             if c.required:
                 raise ConfigError(f"table {t.name} in this store lacks the required column {c.name}: it was not made "

@@ -20,8 +20,6 @@ from gigsight.errors import SourceError
 from gigsight.model.currencies import ISO_4217
 from gigsight.model.schema import Column, Kind, Table
 
-SQL_TYPES = {Kind.ID: "VARCHAR", Kind.TEXT: "VARCHAR", Kind.ENUM: "VARCHAR", Kind.CURRENCY: "VARCHAR",
-             Kind.MONEY: "DECIMAL(18,2)", Kind.TIMESTAMP: "TIMESTAMP", Kind.INT: "BIGINT", Kind.BOOL: "BOOLEAN"}
 ISSUE_TYPE = "STRUCT(column_name VARCHAR, value VARCHAR, rule VARCHAR, message VARCHAR)[]"
 EARLIEST = "1990-01-01"
 VALUE_CHARS = 1000  # a rejected value is cut here in the rejects table; _record keeps it whole
@@ -32,7 +30,7 @@ _MONEY = {
     "en": (r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", "replace({m}, ',', '')"),
     "de": (r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$", "replace(replace({m}, '.', ''), ',', '.')"),
 }
-_PLAIN_MONEY = r"-?\d{1,15}(\.\d{1,2})?"
+_PLAIN_MONEY = r"-?\d{1,15}(\.\d{1,2})?"  # with {1,3} decimals in a currency that has thousandths
 _AMBIGUOUS = r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$"  # "0.005" is no thousands group: just too many decimals
 _MONEY_HINT = {
     "en": "not an amount to the cent (e.g. 1500.00 or $1,500.00); a decimal comma needs money_locale: de",
@@ -130,7 +128,7 @@ def carries_raw(c: Column, arrow_type: str) -> bool:
 
 
 def _column_sql(c: Column, src: str, arrow_type: str, opt: ParseOptions,
-                currency: str | None = None) -> tuple[str, list[Check]]:
+                currency: tuple[str, str] | None = None) -> tuple[str, list[Check]]:
     """(typed expression over the source column, checks over the typed column ``T`` and raw ``R``)."""
     s_text = f"CAST({ident(src)} AS VARCHAR)"
     s_v = f"NULLIF(TRIM({s_text}), '')"
@@ -168,8 +166,9 @@ def _column_sql(c: Column, src: str, arrow_type: str, opt: ParseOptions,
         checks.append(_when(f"{v} IS NOT NULL AND {T} IS NULL", c.name, text, "type",
                             "not a yes/no value (true/false, yes/no, 1/0)"))
     elif c.kind is Kind.MONEY:
-        typed = _money_sql(c, ident(src), s_v, arrow_type, opt.money_locale)
-        checks += _money_checks(c, R, v, T, text, arrow_type, opt.money_locale, currency)
+        typed = (_paid_money_sql(c, ident(src), s_v, arrow_type, opt, currency[1]) if currency else
+                 _money_sql(c, ident(src), s_v, arrow_type, opt.money_locale))
+        checks += _money_checks(c, R, v, T, text, arrow_type, opt.money_locale, currency and currency[0])
     elif c.kind is Kind.TIMESTAMP:
         typed = _timestamp_sql(c, ident(src), s_v, arrow_type, opt)
         checks += _timestamp_checks(c, v, T, text, opt)
@@ -189,19 +188,32 @@ def _column_sql(c: Column, src: str, arrow_type: str, opt: ParseOptions,
     return typed, checks
 
 
-def _money_sql(c: Column, raw: str, v: str, arrow_type: str, locale: str) -> str:
-    if (_decimal_scale(arrow_type) or 9) <= 2:
-        return f"TRY_CAST({raw} AS DECIMAL(18,2))"
+def _money_sql(c: Column, raw: str, v: str, arrow_type: str, locale: str, scale: int = 2) -> str:
+    typ = f"DECIMAL(18,{scale})"
+    if (_decimal_scale(arrow_type) or 9) <= scale:
+        return f"TRY_CAST({raw} AS {typ})"
     if _numeric(arrow_type):
         # Binary floats carry noise below the cent; anything beyond that is a real fraction of a cent.
-        return f"CASE WHEN abs({raw} - round({raw}, 2)) < 1e-6 THEN TRY_CAST(round({raw}, 2) AS DECIMAL(18,2)) END"
+        return f"CASE WHEN abs({raw} - round({raw}, {scale})) < 1e-6 THEN TRY_CAST(round({raw}, {scale}) AS {typ}) END"
     if not _is_string(arrow_type):
         raise SourceError(f"column for {c.name} holds {arrow_type} values where an amount is expected")
     pattern, to_plain = _MONEY[locale]
+    plain, pattern = (_PLAIN_MONEY, pattern) if scale == 2 else (_PLAIN_MONEY.replace("{1,2}", f"{{1,{scale}}}"),
+                                                                   pattern.replace("{1,2}", f"{{1,{scale}}}"))
     m = _money_text(v)
     # Most values are plain ("1500.00"): one cheap match, and the full clean-up only for the rest.
-    return (f"CASE WHEN regexp_full_match({v}, {lit(_PLAIN_MONEY)}) THEN TRY_CAST({v} AS DECIMAL(18,2)) "
-            f"WHEN regexp_matches({m}, {lit(pattern)}) THEN TRY_CAST({to_plain.format(m=m)} AS DECIMAL(18,2)) END")
+    return (f"CASE WHEN regexp_full_match({v}, {lit(plain)}) THEN TRY_CAST({v} AS {typ}) "
+            f"WHEN regexp_matches({m}, {lit(pattern)}) THEN TRY_CAST({to_plain.format(m=m)} AS {typ}) END")
+
+
+def _paid_money_sql(c: Column, raw: str, v: str, arrow_type: str, opt: ParseOptions, currency_src: str) -> str:
+    """An amount in the row's currency, as DECIMAL(18,3): to the thousandth where that currency has them (1.005
+    BHD is converted on ingest, and kept as paid in original_amount), to the cent everywhere else."""
+    code = f"upper(TRIM(CAST({ident(currency_src)} AS VARCHAR)))"
+    thousandths = ", ".join(lit(x) for x in THREE_DECIMALS if x != opt.base_currency)
+    cents = _money_sql(c, raw, v, arrow_type, opt.money_locale)
+    return (f"CASE WHEN {code} IN ({thousandths}) THEN {_money_sql(c, raw, v, arrow_type, opt.money_locale, 3)} "
+            f"ELSE TRY_CAST({cents} AS DECIMAL(18,3)) END")
 
 
 def _money_text(v: str) -> str:
@@ -253,8 +265,8 @@ def _money_checks(c: Column, R: str, v: str, T: str, text: str, arrow_type: str,
     ambiguous = f"regexp_matches({m}, {lit(_AMBIGUOUS)})"
     return [
         _when(f"{v} IS NOT NULL AND {T} IS NULL AND {three}", c.name, text, "money_minor_units",
-              "an amount in thousandths (this currency has 3 decimals): gigsight keeps money to the cent; convert "
-              "these amounts to a two-decimal currency before loading"),
+              "an amount in thousandths in the base currency: gigsight keeps base-currency amounts to the cent; "
+              "set a two-decimal base currency (GIGSIGHT_BASE_CURRENCY) and pass --rates"),
         _when(f"{v} IS NOT NULL AND {T} IS NULL AND {ambiguous} AND NOT {three}", c.name, text, "money_ambiguous",
               "ambiguous: the separator could mean thousands or decimals; declare money_locale"),
         _when(f"{v} IS NOT NULL AND {T} IS NULL AND NOT {ambiguous} AND NOT {three}", c.name, text, "money",
@@ -290,6 +302,19 @@ def _timestamp_checks(c: Column, v: str, T: str, text: str, opt: ParseOptions) -
     ]
 
 
+def _currency_of(c: Column) -> str:
+    return "original_currency" if c.name.startswith("original_") else "currency"
+
+
+def _shown(column: str, paid: bool) -> str:
+    """A typed value as text for a message; an amount read to the thousandth shows cents when it has no more."""
+    v = ident(column)
+    if not paid:
+        return f"CAST({v} AS VARCHAR)"
+    return (f"CASE WHEN {v} = round({v}, 2) THEN CAST(CAST({v} AS DECIMAL(18,2)) AS VARCHAR) "
+            f"ELSE CAST({v} AS VARCHAR) END")
+
+
 def batch_sql(table: Table, found: dict[str, str], arrow_types: dict[str, str], opt: ParseOptions,
               relation: str = "batch", fx: str | None = None) -> str:
     """The whole parse + validate query for one batch held in ``relation``.
@@ -302,16 +327,18 @@ def batch_sql(table: Table, found: dict[str, str], arrow_types: dict[str, str], 
     for c in table.columns:
         src = found.get(c.name)
         if src is None:
-            typed_cols.append(f"CAST(NULL AS {SQL_TYPES[c.kind]}) AS {ident(c.name)}")
+            typed_cols.append(f"CAST(NULL AS {c.sql_type}) AS {ident(c.name)}")
             continue
-        cur = "original_currency" if c.name.startswith("original_") else "currency"
-        expr, col_checks = _column_sql(c, src, arrow_types[src], opt, cur if cur in found else None)
-        typed_cols.append(f"CAST({expr} AS {SQL_TYPES[c.kind]}) AS {ident(c.name)}")
+        cur = _currency_of(c)
+        in_currency = (cur, found[cur]) if c.kind is Kind.MONEY and cur in found else None
+        expr, col_checks = _column_sql(c, src, arrow_types[src], opt, in_currency)
+        typed_cols.append(f"CAST({expr} AS {'DECIMAL(18,3)' if in_currency else c.sql_type}) AS {ident(c.name)}")
         checks += col_checks
     carried = sorted({src for name, src in found.items() if carries_raw(table.column(name), arrow_types[src])})
     raw_cols = [f"{ident(s)} AS {raw_name(s)}" for s in carried]
     typed = f"SELECT _row, {', '.join(typed_cols + raw_cols)} FROM {relation}"
-    checks += [_when(f"NOT ({ch.valid})", ch.column, f"CAST({ident(ch.column)} AS VARCHAR)", ch.name, ch.message)
+    paid = {c.name for c in table.columns if c.kind is Kind.MONEY and _currency_of(c) in found}
+    checks += [_when(f"NOT ({ch.valid})", ch.column, _shown(ch.column, ch.column in paid), ch.name, ch.message)
                for ch in table.checks]
     checks += _marker_checks(table, found, carried)
     converting = fx is not None and "currency" in table.names
@@ -337,8 +364,12 @@ def batch_sql(table: Table, found: dict[str, str], arrow_types: dict[str, str], 
         else:
             out.append(name)
     by_source = {src: name for name, src in found.items()}
-    record = ", ".join(f"{lit(s)}: {raw_name(s) if s in carried else ident(by_source[s])}"
-                       for s in sorted(by_source))
+    def kept(s: str) -> str:  # a source value as the rejected row's record keeps it
+        if s in carried:
+            return raw_name(s)
+        return _shown(by_source[s], True) if by_source[s] in paid else ident(by_source[s])
+
+    record = ", ".join(f"{lit(s)}: {kept(s)}" for s in sorted(by_source))
     return (f"WITH typed AS ({typed}), checked AS ({checked}) "
             f"SELECT {', '.join(out)}, _row, _issues, "
             f"CASE WHEN len(_issues) > 0 THEN CAST(to_json({{{record}}}) AS VARCHAR) END AS _record "

@@ -40,7 +40,7 @@ from gigsight.config import Settings
 from gigsight.errors import DataValidationError, GigsightError, Issue, SourceError
 from gigsight.ingest.crosscheck import check_run, staged
 from gigsight.ingest.mapping import Mapping
-from gigsight.ingest.parse import ISSUE_TYPE, SQL_TYPES, ParseOptions, batch_sql, ident
+from gigsight.ingest.parse import ISSUE_TYPE, ParseOptions, batch_sql, ident
 from gigsight.ingest.rates import load_rates
 from gigsight.ingest.readers import ROW, Source
 from gigsight.ingest.sources import plan_sources
@@ -154,7 +154,7 @@ def _stage_source(stage: duckdb.DuckDBPyConnection, tname: str, source: Source, 
     if unknown:
         summary.warnings.append(f"{source.label}: ignored column(s) not in the {tname} schema: {', '.join(unknown)}")
     t = SCHEMA[tname]
-    cols = ", ".join(f"{ident(c.name)} {SQL_TYPES[c.kind]}" for c in t.columns)
+    cols = ", ".join(f"{ident(c.name)} {c.sql_type}" for c in t.columns)
     stage.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staged(tname)} ({cols}, _row BIGINT, _issues {ISSUE_TYPE}, "
                   f"_record VARCHAR, _source VARCHAR)")
     issues: list[Issue] = []

@@ -23,7 +23,7 @@ class Kind(StrEnum):
 
     ID = "id"  # trimmed non-empty text, at most 128 characters
     TEXT = "text"
-    MONEY = "money"  # DECIMAL(18,2): to the cent, in the base currency once stored
+    MONEY = "money"  # DECIMAL(18,2): to the cent, in the base currency once stored (Column.scale says otherwise)
     TIMESTAMP = "timestamp"  # stored as UTC without zone; offsets in the input are converted
     CURRENCY = "currency"  # ISO 4217 code
     ENUM = "enum"
@@ -41,6 +41,22 @@ class Column:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    scale: int = 2  # money: decimals stored (3 for an amount as paid in a currency with thousandths, e.g. BHD)
+
+    @property
+    def sql_type(self) -> str:
+        """The column's SQL type, the same in staging and in every store.
+
+        >>> SCHEMA["payments"].column("amount").sql_type, SCHEMA["payments"].column("original_amount").sql_type
+        ('DECIMAL(18,2)', 'DECIMAL(18,3)')
+        """
+        if self.kind is Kind.MONEY:
+            return f"DECIMAL(18,{self.scale})"
+        return _SQL_TYPES[self.kind]
+
+
+_SQL_TYPES = {Kind.ID: "VARCHAR", Kind.TEXT: "VARCHAR", Kind.ENUM: "VARCHAR", Kind.CURRENCY: "VARCHAR",
+              Kind.TIMESTAMP: "TIMESTAMP", Kind.INT: "BIGINT", Kind.BOOL: "BOOLEAN"}
 
 
 @dataclass(frozen=True)
@@ -91,8 +107,8 @@ def _ts(name: str, doc: str, required: bool = True) -> Column:
     return Column(name, Kind.TIMESTAMP, doc, required=required)
 
 
-def _money(name: str, doc: str, required: bool = True, minimum: float | None = None) -> Column:
-    return Column(name, Kind.MONEY, doc, required=required, minimum=minimum, maximum=1e12)
+def _money(name: str, doc: str, required: bool = True, minimum: float | None = None, scale: int = 2) -> Column:
+    return Column(name, Kind.MONEY, doc, required=required, minimum=minimum, maximum=1e12, scale=scale)
 
 
 _COUNTRY = Column("country", Kind.TEXT, "Country (ISO 3166 alpha-2 preferred, free text accepted).",
@@ -203,7 +219,8 @@ PAYMENTS = Table(
         _CURRENCY,
         Column("kind", Kind.ENUM, "Payment kind.", choices=("milestone", "hourly", "bonus", "refund")),
         Column("original_currency", Kind.CURRENCY, "Currency before conversion (set on ingest).", required=False),
-        _money("original_amount", "Amount before conversion (set on ingest).", required=False),
+        _money("original_amount", "Amount as paid, before conversion (set on ingest); to the thousandth in "
+               "currencies that have them (BHD, KWD, ...).", required=False, scale=3),
     ),
     "Money moving from clients to freelancers: the base of GSV and revenue.", time_column="paid_at",
     foreign_keys=(ForeignKey("contract_id", "contracts",
