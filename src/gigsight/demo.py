@@ -38,7 +38,7 @@ def _change(v: float | None, up: str, down: str) -> str:
 
 def sentences(row: dict[str, Any], period: str, scale: float, skills: list[str]) -> list[str]:
     """The seed story's headline sentences, worded from the numbers (rose/fell/was flat)."""
-    full = "" if scale == 1 else f" ({money(row['gsv'] / scale)} at full size)"
+    full = "" if scale == 1 else f" ({money(float(row['gsv']) / scale)} at full size)"
     out = [f"GSV {_change(row['gsv_yoy'], 'rose', 'fell')} year over year to {money(row['gsv'])} in {period}{full}.",
            f"AI-related project volume (AI jobs posted) {_change(row['ai_jobs_yoy'], 'rose', 'fell')}, and "
            f"AI-specialised freelancers {_change(row['ai_freelancers_yoy'], 'grew', 'shrank')}.",

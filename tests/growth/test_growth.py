@@ -57,7 +57,7 @@ def test_bridges_add_up_and_cohorts_match_the_oracle(store: Store, tmp_path: Pat
     for bridge in {s.bridge for s in steps}:
         parts = [s for s in steps if s.bridge == bridge]
         assert len(parts) == 2
-        assert sum(s.effect for s in parts) == pytest.approx(change[bridge.split(" ")[0]], abs=0.01), bridge
+        assert sum(s.effect for s in parts) == pytest.approx(float(change[bridge.split(" ")[0]]), abs=0.01), bridge
         assert sum(s.share or 0 for s in parts) == pytest.approx(1.0)
     m = cohorts(con=store, period="quarter")
     o = Oracle(tmp_path / "in")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -81,4 +82,4 @@ def test_skill_segment_matches_the_job_tags(store: Store, tmp_path: Path) -> Non
     pays = oracle.p.merge(oracle.k[["contract_id", "job_id"]], on="contract_id").merge(
         tags[["job_id", "skill"]], on="job_id")
     gsv_want = (pays.groupby([pays.t.dt.year.astype(str), pays.skill]).gsv_c.sum() / 100).to_dict()
-    assert {k: round(v[1], 2) for k, v in got.items() if k in gsv_want} == {k: round(v, 2) for k, v in gsv_want.items()}
+    assert {k: v[1] for k, v in got.items() if k in gsv_want} == {k: Decimal(f"{v:.2f}") for k, v in gsv_want.items()}

@@ -3,6 +3,7 @@ engine, and a write through the store drops them, so no answer is stale."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -45,7 +46,7 @@ def test_shared_tables_answer_like_fresh_ones_and_writes_drop_them(store: Store,
     assert id(store.con) not in _SHARED
     for a, b in zip(fresh, again, strict=True):
         pd.testing.assert_frame_equal(a, b)
-    assert after["2025Q3"] == pytest.approx(before["2025Q3"] + 123.45, abs=0.001)
+    assert after["2025Q3"] == before["2025Q3"] + Decimal("123.45")
     assert (after.drop("2025Q3") == before.drop("2025Q3")).all()
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 import gigsight
+from gigsight.model.exact import plain, to_json
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Growth intelligence for freelance and talent marketplaces.")
@@ -74,7 +75,7 @@ def _url(db: str) -> str:
 
 
 def _json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.write(to_json(plain(data), indent=2) + "\n")
 
 
 def _rows(title: str, rows: list[dict[str, Any]]) -> None:
@@ -82,9 +83,9 @@ def _rows(title: str, rows: list[dict[str, Any]]) -> None:
         out.print(f"[dim]{title}: none[/dim]")
         return
     keys = list(rows[0])
-    cells = [[f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v or "")
+    cells = [[f"{v:,.2f}" if isinstance(v, float | Decimal) else f"{v:,}" if isinstance(v, int) else str(v or "")
               for v in r.values()] for r in rows]
-    numeric = [isinstance(rows[0][k], int | float) for k in keys]
+    numeric = [isinstance(rows[0][k], int | float | Decimal) for k in keys]
     # numbers are never cut ("61,71..."): columns that do not fit the terminal go to a second table (the first
     # column, the row's label, repeated); long text, such as a reason, may wrap at 40 characters
     need = [min(max([len(c[j]) for c in cells] + [len(k)]), 10**6 if numeric[j] else 40) + 3

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -202,7 +203,10 @@ def _execute(expr: Any, con: Any, names: list[str]) -> pd.DataFrame:
     import ibis.common.exceptions as com
 
     try:
-        return expr.execute()
+        # through Arrow, not execute(): Ibis builds Postgres results with pandas' float coercion, which turns a
+        # sum of money above 2^53 cents into its nearest float (...190.99 came back ...190.98)
+        df: pd.DataFrame = expr.to_pyarrow().to_pandas()
+        return df
     except (com.OperationNotDefinedError, com.UnsupportedOperationError) as exc:
         raise BackendError(f"the {con.name} backend cannot compute {', '.join(names)}: {exc}") from None
 
@@ -260,8 +264,9 @@ def _close_windows(frame: pd.DataFrame, periods: Periods, data_end: datetime, se
 
 
 def _plain(df: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
-    """Decimals to floats (sums of cents stay exact), counts to ints, NaN to None: safe for JSON and CSV.
-    Averages such as GSV per client are not rounded: rounding is the presenter's choice."""
+    """Counts to ints, NaN to None, other numbers to floats except decimals: sums of money stay exact decimals
+    (a float holds cents exactly only below $90 trillion). Averages such as GSV per client are floats, not
+    rounded: rounding is the presenter's choice."""
     out = df.copy()
     for col in out.columns:
         if col == "period" or out[col].dtype == bool:
@@ -272,9 +277,12 @@ def _plain(df: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
             if out[col].dtype.kind == "f":
                 out[col] = pd.Series(out[col].astype(object).where(out[col].notna(), None), dtype=object)
             continue
-        cells: list[float | int | None]
+        cells: list[Decimal | float | int | None]
         if unit == "count":
             cells = [None if pd.isna(v) else int(v) for v in values]
+        elif any(isinstance(raw, Decimal) for raw in out[col]):  # a sum of money: every cell a decimal
+            cells = [None if pd.isna(v) else raw if isinstance(raw, Decimal) else Decimal(str(raw))
+                     for raw, v in zip(out[col], values, strict=True)]
         else:
             cells = [None if pd.isna(v) else float(v) for v in values]
         out[col] = pd.Series(cells, index=out.index, dtype=object)

@@ -6,6 +6,7 @@ growth claim where the comparison period is missing or its count too small (``MI
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -97,11 +98,15 @@ def _clean(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
-def money(v: float | None) -> str:
-    """Compact dollars: $717.5M, $1.20B, $4,787."""
+def money(v: float | Decimal | None) -> str:
+    """Compact dollars: $717.5M, $1.20B, $4,787 (rounded for reading: exact sums are Decimals).
+
+    >>> money(Decimal("717512345.67")), money(-4787.2), money(None)
+    ('$717.5M', '-$4,787', 'n/a')
+    """
     if v is None:
         return "n/a"
-    a = abs(v)
+    a = abs(float(v))
     s = f"${a / 1e9:,.2f}B" if a >= 1e9 else f"${a / 1e6:,.1f}M" if a >= 1e6 else f"${a:,.0f}"
     return f"-{s}" if v < 0 else s
 
@@ -159,13 +164,13 @@ def _ai_part(k: _Kpis) -> str:
     """'; AI-related work made 37% of the change': AI GSV's change over GSV's (the growth bridge's AI split)."""
     now, then = k.row, k.prev_row
     try:
-        ai_now, ai_then = now["gsv"] * now["ai_gsv_share"], then["gsv"] * then["ai_gsv_share"]
+        ai_now, ai_then = _num(now["gsv"]) * now["ai_gsv_share"], _num(then["gsv"]) * then["ai_gsv_share"]
         change = now["gsv"] - then["gsv"]
     except (KeyError, TypeError):
         return ""
     if not change:
         return ""
-    return f"; AI-related work made {(ai_now - ai_then) / change:.0%} of the change"
+    return f"; AI-related work made {(ai_now - ai_then) / float(change):.0%} of the change"
 
 
 def sentences(k: _Kpis, top_ai_skills: list[str]) -> list[Sentence]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gigsight.errors import ConfigError
+from gigsight.model.exact import plain, to_json
 from gigsight.report.model import Chart, Report, Table
 
 CSS = """
@@ -89,7 +90,7 @@ def to_html(r: Report) -> str:
         parts += [_table_html(t) for t in sec.tables]
         parts.append("</section>")
     # every "<" escaped: "</" alone still lets "<!--<script" put the HTML parser in script-data-escaped state
-    script = "const FIGS=" + json.dumps(figures, allow_nan=False).replace("<", "\\u003c") + ";" \
+    script = "const FIGS=" + to_json(plain(figures), compact=True).replace("<", "\\u003c") + ";" \
              "FIGS.forEach((f,i)=>Plotly.newPlot('chart-'+(i+1),f.data,f.layout," \
              "{displaylogo:false,responsive:true,displayModeBar:false}));"
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -124,7 +125,7 @@ def write(r: Report, out_dir: str | Path) -> dict[str, Path]:
         paths = {"html": d / "report.html", "md": d / "report.md", "json": d / "report.json"}
         paths["html"].write_text(to_html(r), encoding="utf-8")
         paths["md"].write_text(to_markdown(r), encoding="utf-8")
-        paths["json"].write_text(json.dumps(r.to_dict(), indent=2, allow_nan=False), encoding="utf-8")
+        paths["json"].write_text(to_json(plain(r.to_dict()), indent=2), encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot write the report into {d}: {exc.strerror or exc}") from exc
     return paths

@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +38,7 @@ from gigsight.config import Settings
 from gigsight.errors import ConfigError, SourceError
 from gigsight.metrics.periods import GRAINS, Periods
 from gigsight.metrics.shared import Shared
+from gigsight.model.exact import plain, to_json
 
 CACHE_ENTRIES = 512
 # the overview's key figures: the dashboard reads them from /api/meta, warm() answers them before anyone asks
@@ -48,27 +46,6 @@ HEADLINE = ("gsv", "active_clients", "gsv_per_active_client", "new_clients", "gs
             "ai_gsv_share", "ai_freelancers")
 MAX_JOBS = 100  # per classify request
 COUNT_EVERY_S = 5.0  # how stale a row-count data version (stores other than a DuckDB file) may be
-
-
-def plain(value: Any) -> Any:
-    """A cell as a JSON value: NaN and NaT to null, numpy scalars and decimals to numbers, dates to ISO text."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, bool | str | int):
-        return value
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime | date | pd.Timestamp):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalar
-        return plain(value.item())
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return str(value)
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -177,8 +154,8 @@ class Service:
         """``question(*args, **kwargs)`` (one of the methods below) as JSON bytes, computed and encoded once."""
         if question not in QUESTIONS:
             raise ConfigError(f"unknown question {question!r}")
-        return bytes(self.cached(_json_key(question, args, kwargs), lambda: json.dumps(
-            getattr(self, question)(*args, **kwargs), allow_nan=False, separators=(",", ":")).encode()))
+        return bytes(self.cached(_json_key(question, args, kwargs), lambda: to_json(
+            getattr(self, question)(*args, **kwargs), compact=True).encode()))
 
     # --- questions -------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
