@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +196,74 @@ def test_cache_answers_once_per_data_version(tmp_path: Path, web_db: Path) -> No
     st = db.stat()
     os.utime(db, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # what a new ingest does to the file
     assert svc.kpis(**q) == first and (svc.hits, svc.misses) == (1, 2)
+    svc.close()
+
+
+def test_a_slow_question_does_not_hold_up_unrelated_ones(web_db: Path) -> None:
+    """Issue 18: 40 distinct skill-trend requests made an unrelated request wait 17.7 s behind one lock."""
+    svc = Service(web_db, lanes=2)
+    release, started = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        assert release.wait(60)
+        return "slow"
+
+    blocked = threading.Thread(target=svc.cached, args=(("slow",), slow))
+    blocked.start()
+    assert started.wait(30)
+    answered = threading.Thread(target=svc.answer, args=("meta",))
+    answered.start()
+    answered.join(30)  # on the other connection, while the slow one still holds its own
+    done = not answered.is_alive()
+    release.set()
+    blocked.join(30)
+    answered.join(30)
+    svc.close()
+    assert done
+
+
+def test_a_flood_of_one_kind_of_question_waits_its_turn(web_db: Path) -> None:
+    """With every connection busy, a freed one goes to the kind of question served longest ago."""
+    svc = Service(web_db, lanes=1)
+    order: list[str] = []
+
+    def make(name: str) -> str:
+        order.append(name)
+        time.sleep(0.3)
+        return name
+
+    flood = [threading.Thread(target=svc.cached, args=(("trends", i), lambda i=i: make(f"trends{i}")))
+             for i in range(4)]
+    for t in flood:
+        t.start()
+        time.sleep(0.02)
+    time.sleep(0.1)
+    other = threading.Thread(target=svc.cached, args=(("kpis",), lambda: make("kpis")))
+    other.start()
+    for t in [*flood, other]:
+        t.join(30)
+    svc.close()
+    assert order.index("kpis") == 1, order  # after the one running, before the three waiting
+
+
+def test_one_question_asked_at_once_is_computed_once(web_db: Path) -> None:
+    svc = Service(web_db, lanes=3)
+    calls, release = [], threading.Event()
+
+    def make() -> int:
+        calls.append(1)
+        release.wait(5)
+        return 42
+
+    threads = [threading.Thread(target=svc.cached, args=(("same",), make)) for _ in range(5)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    release.set()
+    for t in threads:
+        t.join(30)
+    assert svc.cached(("same",), make) == 42 and len(calls) == 1
     svc.close()
 
 

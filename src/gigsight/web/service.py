@@ -1,4 +1,5 @@
-"""What the web app serves, as JSON-ready values: one read-only store, one lock, one cache per data version.
+"""What the web app serves, as JSON-ready values: a few read-only connections to one store, one cache per data
+version. Independent questions run at once on different connections; one question asked by many is computed once.
 
 Every answer is computed by the library facade (the same code as the CLI and the report) and cached under
 (question, data version). The data version of a DuckDB file is its size and modification time, so a new
@@ -27,18 +28,18 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from gigsight.backends import connect
 from gigsight.backends.base import Store
 from gigsight.config import Settings
 from gigsight.errors import ConfigError, SourceError
 from gigsight.metrics.periods import GRAINS, Periods
-from gigsight.metrics.shared import Shared
 from gigsight.model.exact import plain, to_json
+from gigsight.web.lanes import Lanes
 
 CACHE_ENTRIES = 512
 # the overview's key figures: the dashboard reads them from /api/meta, warm() answers them before anyone asks
@@ -46,6 +47,8 @@ HEADLINE = ("gsv", "active_clients", "gsv_per_active_client", "new_clients", "gs
             "ai_gsv_share", "ai_freelancers")
 MAX_JOBS = 100  # per classify request
 COUNT_EVERY_S = 5.0  # how stale a row-count data version (stores other than a DuckDB file) may be
+# connections computing at once: more than the cores only queues inside the engine, and each keeps its own facts
+LANES = max(2, min(4, os.cpu_count() or 2))
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -78,25 +81,29 @@ def _store_url(db: str | Path) -> str:
 class Service:
     """The dashboard's and API's questions over one store opened read-only."""
 
-    def __init__(self, db: str | Path, settings: Settings | None = None) -> None:
+    def __init__(self, db: str | Path, settings: Settings | None = None, lanes: int = LANES) -> None:
         self.url = _store_url(db)
         read_only = self.url.startswith("duckdb://")
-        self.store: Store = connect(self.url, read_only=read_only) if read_only else connect(self.url)
+        # Spark: one session per process already runs a question's stages in parallel
+        self._lanes = Lanes(self.url, read_only, 1 if self.url.startswith(("pyspark", "spark")) else lanes)
         self.settings = settings or Settings.from_env()
         file = Path(self.url.removeprefix("duckdb://"))
         # the database file and its write-ahead log: stat'ed on every request, so resolved once
         self._files = (file, file.with_name(file.name + ".wal")) if read_only else ()
-        self._lock = threading.RLock()
+        self._guard = threading.Lock()  # the cache's bookkeeping only, never held while an engine works
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._pending: dict[tuple[Any, ...], Future[Any]] = {}
         self.hits = self.misses = 0
         self._counted: tuple[float, str] = (-COUNT_EVERY_S - 1, "")
-        # materialised facts shared by every question until the data changes (metrics.shared.Shared)
-        self._shared = Shared(self.store.con).__enter__()
         self._version = self.data_version()
 
+    @property
+    def store(self) -> Store:
+        """The connection of the computation running on this thread."""
+        return self._lanes.current
+
     def close(self) -> None:
-        self._shared.__exit__(None, None, None)
-        self.store.close()
+        self._lanes.close()
 
     def warm(self) -> None:
         """Build the shared facts and answer the dashboard's first page before the first visitor asks."""
@@ -115,31 +122,47 @@ class Service:
                     stats.append(os.stat(path))
             return "-".join(f"{s.st_size}:{s.st_mtime_ns}" for s in stats)
         if refresh and time.monotonic() - self._counted[0] > COUNT_EVERY_S:  # a query per table: not every request
-            with self._lock:
-                counts = [(t, self.store.con.table(t).count().execute()) for t in sorted(self.store.con.list_tables())]
+            with self._lanes.lend(self._counted[1], "count") as store:
+                counts = [(t, store.con.table(t).count().execute()) for t in sorted(store.con.list_tables())]
             self._counted = (time.monotonic(), str(hash(tuple(counts))))
         return self._counted[1]
 
     def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        """``make()``'s answer for ``key`` at the current data version; computed once however many ask."""
+        """``make()``'s answer for ``key`` at the current data version, computed on a free connection, once
+        however many ask at the same time (the others wait for that answer, not for unrelated questions)."""
         full = (self.data_version(), *key)
         if full in self._cache:  # warm answers do not wait for a cold computation running elsewhere
             self.hits += 1
             return self._cache[full]
-        with self._lock:  # one connection: engine work is serialised, and a question is computed once
+        with self._guard:
             if full in self._cache:
                 self.hits += 1
                 return self._cache[full]
-            if full[0] != self._version:  # the data changed: older answers and shared facts are stale
-                self._shared.reset()
+            if full[0] != self._version:  # the data changed: older answers are stale
                 self._cache.clear()
                 self._version = full[0]
-            self.misses += 1
-            value = make()
+            pending = self._pending.get(full)
+            mine = pending is None
+            if pending is None:
+                pending = self._pending[full] = Future()
+                self.misses += 1
+        if not mine:
+            return pending.result()
+        try:
+            with self._lanes.lend(full[0], str(key[1] if key[0] == "json" else key[0])):
+                value = make()
+        except BaseException as exc:
+            with self._guard:
+                self._pending.pop(full, None)
+            pending.set_exception(exc)
+            raise
+        with self._guard:
             self._cache[full] = value
+            self._pending.pop(full, None)
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
-            return value
+        pending.set_result(value)
+        return value
 
     # --- answers as JSON bytes: what the web app sends -------------------------------------------------
     def encoded(self, question: str, *args: Any, **kwargs: Any) -> bytes | None:
