@@ -18,10 +18,11 @@ from gigsight.errors import ConfigError
 from gigsight.growth import growth_bridge
 from gigsight.inventory import info
 from gigsight.metrics import compute
+from gigsight.metrics.display import money
 from gigsight.metrics.facts import refresh
 from gigsight.metrics.shared import Shared
 from gigsight.report import build_report, write
-from gigsight.report.model import growth_words, money
+from gigsight.report.model import growth_words
 from gigsight.simulate import simulate
 from gigsight.simulate.scenario import load_scenario
 from gigsight.simulate.targets import check_targets

@@ -12,8 +12,9 @@ import pytest
 import gigsight
 from gigsight.backends.base import Store
 from gigsight.errors import ConfigError
+from gigsight.metrics.display import money
 from gigsight.report import build_report, write
-from gigsight.report.model import Source, _Kpis, growth_words, money, pct, sentences
+from gigsight.report.model import Source, _Kpis, growth_words, pct, sentences
 from tests.test_cli import run
 
 
@@ -58,7 +59,8 @@ def test_sentences_state_the_computed_numbers(seed: Path, tmp_path: Path) -> Non
     data = json.loads(paths["json"].read_text(), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
     assert data["period"] == "2025Q3" and {s["key"] for s in data["sections"]} >= {"overview", "bridge", "skills"}
     md = paths["md"].read_text()
-    assert md.startswith("# gigsight quarterly report: 2025Q3") and "| metric | value | yoy | qoq |" in md
+    assert md.startswith("# gigsight quarterly report: 2025Q3")
+    assert "| metric | value | year over year | quarter over quarter |" in md
 
 
 def test_wording_follows_the_data_on_another_scenario(tmp_path: Path) -> None:
@@ -132,3 +134,37 @@ def test_embedded_chart_data_cannot_end_or_escape_its_script() -> None:
     script = page[page.rindex("<script>") + len("<script>"):page.rindex("</script>")]
     assert "<" not in script  # every "<" of the data is \\u003c: the parser cannot leave the script early
     assert "const FIGS=" in script and "\\u003c!--\\u003cscript>" in script
+
+
+def test_the_report_reads_like_a_deck(seed: Path) -> None:
+    """Key figures as tiles in words and units, growth coloured by whether up is good, bridges as waterfalls from
+    one period's total to the next, headings in words, tiers from the smallest up."""
+    from gigsight.metrics.display import shown, tone
+    from gigsight.metrics.grains import tier_labels
+    from gigsight.metrics.registry import get
+    from gigsight.report.render import to_html
+
+    with gigsight.connect(str(seed)) as store:
+        r = build_report(store, "2025Q3")
+        kpis = gigsight.compute(["gsv", "active_clients", "ttm_gsv"], period="quarter", compare=["yoy"], con=store)
+    now = kpis[kpis.period == "2025Q3"].iloc[0]
+    then = kpis[kpis.period == "2024Q3"].iloc[0]
+    overview = next(s for s in r.sections if s.key == "overview")
+    tiles = {t.metric: t for t in overview.tiles}
+    assert tiles["gsv_per_active_client"].label == "GSV per active client"
+    for m in ("gsv", "active_clients"):
+        assert tiles[m].shown == shown(get(m), now[m]) and tiles[m].yoy_tone == tone(get(m), now[f"{m}_yoy"])
+    assert tone(get("time_to_hire"), 0.2) == "bad" and tone(get("gsv"), 0.2) == "good"  # the metric decides
+    bridge = next(s for s in r.sections if s.key == "bridge")
+    ttm = next(c for c in bridge.charts if c.title.startswith("Trailing-twelve-month GSV = active clients"))
+    assert ttm.measure == ["absolute", "relative", "relative", "total"] and ttm.x[0] == "2024Q3"
+    assert ttm.y[0] == pytest.approx(float(then.ttm_gsv)) and ttm.y[-1] == pytest.approx(float(now.ttm_gsv))
+    headings = [c for s in r.sections for t in s.tables for c in t.columns]
+    assert not [h for h in headings if "_" in h], "headings in words"
+    tiers = next(t for t in next(s for s in r.sections if s.key == "clients").tables if "spend tier" in t.title)
+    order = tier_labels(gigsight.Settings.from_env().tier_bounds)
+    assert [row[0] for row in tiers.rows] == [t for t in order if t in {row[0] for row in tiers.rows}]
+    page = to_html(r)
+    assert page.count('class="tile"') == len(overview.tiles) and "<polyline" in page
+    text = re.sub(r"<[^>]+>", " ", page[page.index("<body>"):page.index('<section id="coverage"')])
+    assert "gsv_per_active_client" not in text and "ttm_gsv" not in text  # ids only where the API names are given

@@ -291,8 +291,7 @@ def test_warm_up_answers_the_overview_before_anyone_asks(web_db: Path) -> None:
     c = TestClient(create_app(web_db, service=svc))
     meta = c.get("/api/meta").json()
     row = c.get("/api/kpis", params={"metrics": ",".join(meta["headline"]), "period": "quarter",
-                                     "compare": ["yoy", "qoq"], "start": meta["default_period"],
-                                     "end": meta["default_period"]}).json()[0]
+                                     "compare": ["yoy", "qoq"], "end": meta["default_period"]}).json()[-1]
     assert svc.misses == misses  # both were cache hits
     assert set(meta["headline"]) <= set(row) and row["period"] == meta["default_period"]
     svc.close()

@@ -12,8 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from gigsight.metrics.display import tone
+from gigsight.metrics.registry import get
 from gigsight.web.pages import PAGES
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -102,6 +105,24 @@ def test_page_fits_a_phone(browser: Any, server: str, name: str) -> None:
     w.close()
     assert w.problems == []
     assert overflow <= 0  # wide tables scroll inside their card, not the page
+
+
+def test_key_figures_read_in_words_with_coloured_growth_and_a_trend(browser: Any, server: str) -> None:
+    w = Watched(browser)
+    page = w.open(f"{server}/")
+    names = page.locator(".kpi .name").all_inner_texts()
+    tones = [page.locator(f'[data-metric="{m}"] .growth span').first.get_attribute("class")
+             for m in ("gsv", "active_clients")]
+    lines = page.locator(".kpi svg.spark polyline").count()
+    w.close()
+    assert w.problems == []
+    assert "GSV per active client" in names and not any("_" in n for n in names)
+    meta = httpx.get(f"{server}/api/meta").json()
+    at = meta["default_period"]
+    row = httpx.get(f"{server}/api/kpis", params={"metrics": "gsv,active_clients", "compare": "yoy", "start": at,
+                                                  "end": at}).json()[0]
+    assert tones == [tone(get(m), row[f"{m}_yoy"]) for m in ("gsv", "active_clients")]
+    assert lines == len(names)  # every tile has a trend: the simulated story has quarters before
 
 
 def test_period_filter_changes_the_numbers(browser: Any, server: str) -> None:

@@ -1,6 +1,6 @@
 """Generate ``docs/metrics.md`` from the registry, so every metric is documented where it is defined.
 
->>> "| gsv | usd |" in metrics_markdown()
+>>> "| gsv | GSV | usd | up |" in metrics_markdown()
 True
 """
 
@@ -19,13 +19,15 @@ def metrics_markdown() -> str:
            "a fraction (0.16 = +16%), null when the comparison period is missing or zero. Point-in-time metrics "
            "are snapshots at the period end, never averages. The trailing window is the 12 calendar months "
            "ending with the period's last month.", "",
-           "| metric | unit | grain | segments | definition |", "|---|---|---|---|---|"]
+           "The name is what reports and the dashboard show; *better* says which way a change is good news "
+           "(growth is coloured by it).", "",
+           "| metric | name | unit | better | grain | segments | definition |", "|---|---|---|---|---|---|---|"]
     for m in REGISTRY.values():
         how = f"{m.ratio[0]} / {m.ratio[1]}: " if m.ratio else ""
         pit = " Point in time." if m.point_in_time else ""
         close = definitions.CLOSING_WINDOWS.get(m.name)
         wait = f" Null until its window ({close} days) has closed." if isinstance(close, int) else ""
-        out.append(f"| {m.name} | {m.unit} | {m.grain} | {', '.join(m.segments) or '-'} | "
+        out.append(f"| {m.name} | {m.title} | {m.unit} | {m.better} | {m.grain} | {', '.join(m.segments) or '-'} | "
                    f"{how}{m.description}{pit}{wait} |")
     out += ["", "## Segments", "", "| segment | meaning |", "|---|---|"]
     out += [f"| {k} | {v} |" for k, v in SEGMENTS.items()]

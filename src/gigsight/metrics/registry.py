@@ -41,7 +41,9 @@ SEGMENTS = {
     "skill": "a skill the job asks for (enrich stage, else the job's own tags); a job counts under each of its "
              "skills, so skill rows do not add up to the total",
 }
-UNITS = ("usd", "count", "ratio", "days")
+UNITS = ("usd", "count", "ratio", "days", "number")  # ratio: a fraction (shown as %); number: any other
+BETTER = ("up", "down", "neither")  # which way a change is good news, for colouring growth
+_ACRONYMS = {"gsv": "GSV", "ai": "AI", "ttm": "TTM"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,21 @@ class Metric:
     segments: tuple[str, ...] = ()  # segments it can be broken down by
     point_in_time: bool = False  # a snapshot at the period end (never summed across periods)
     zero_when_empty: bool = False  # a period with no rows is 0, not missing
+    label: str = ""  # the name in words for readers; derived from the name when empty (see title)
+    better: str = "up"  # one of BETTER
     defined_at: str = field(default="", compare=False)
+
+    @property
+    def title(self) -> str:
+        """The metric's name as a reader sees it.
+
+        >>> Metric("gsv_per_active_client", "-", "usd", "client_period", ratio=("ttm_gsv", "active_clients")).title
+        'GSV per active client'
+        """
+        if self.label:
+            return self.label
+        words = [_ACRONYMS.get(w, w) for w in self.name.split("_")]
+        return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
 
     def __post_init__(self) -> None:
         where = f"metric {self.name!r}" + (f" (defined at {self.defined_at})" if self.defined_at else "")
@@ -67,6 +83,8 @@ class Metric:
             raise ConfigError(f"{where}: unknown grain {self.grain!r}; one of {', '.join(GRAINS)}")
         if self.unit not in UNITS:
             raise ConfigError(f"{where}: unknown unit {self.unit!r}; one of {', '.join(UNITS)}")
+        if self.better not in BETTER:
+            raise ConfigError(f"{where}: better={self.better!r}; one of {', '.join(BETTER)}")
         bad = [s for s in self.segments if s not in SEGMENTS]
         if bad:
             raise ConfigError(f"{where}: unknown segment(s) {', '.join(bad)}; known: {', '.join(SEGMENTS)}")

@@ -10,11 +10,15 @@ import pandas as pd
 
 from gigsight.backends import ibis_of
 from gigsight.clients.cohorts import cohorts
+from gigsight.config import Settings
 from gigsight.errors import GigsightError
 from gigsight.growth.bridge import growth_bridge
 from gigsight.growth.drivers import explain_change
 from gigsight.inventory import info
 from gigsight.metrics.compute import compute
+from gigsight.metrics.display import shown
+from gigsight.metrics.grains import tier_labels
+from gigsight.metrics.registry import REGISTRY, get
 from gigsight.metrics.shared import Shared
 from gigsight.report.model import (
     KPIS,
@@ -26,6 +30,7 @@ from gigsight.report.model import (
     definitions,
     frame_table,
     kpi_table,
+    kpi_tiles,
     sentences,
 )
 
@@ -48,10 +53,20 @@ def build_report(con: Any, period: str) -> Report:
     return Report(period, str(getattr(con, "url", "")), sentences(k, top_ai), sections)
 
 
+# the figures a board reads first, in the order of the story: volume, clients, value per client, AI work
+TILES = ["gsv", "revenue", "take_rate", "active_clients", "gsv_per_active_client", "gsv_per_new_client",
+         "ai_gsv_share", "ai_freelancers"]
+# the bridges' parts in words; a part that is a metric takes the metric's title
+PARTS = {"new_clients": "GSV from new clients", "existing_clients": "GSV from existing clients",
+         "ai_related": "AI-related work", "other": "other work", "volume (gsv)": "volume (GSV)"}
+
+
 def _overview(con: Any, k: _Kpis, sec: Section) -> None:
+    sec.tiles += kpi_tiles(k, TILES)
     sec.tables.append(kpi_table(k))
     q = k.frame[k.frame.period <= k.period].tail(8)
-    sec.charts.append(Chart("GSV by quarter", "bar", list(q.period), [_num(v) for v in q.gsv], y_format="$,.0f"))
+    sec.charts.append(Chart("GSV by quarter (US dollars)", "bar", list(q.period), [_num(v) for v in q.gsv],
+                            y_format="$"))
     sec.charts.append(Chart("AI-related share of GSV", "line", list(q.period), [_num(v) for v in q.ai_gsv_share],
                             y_format=".1%"))
 
@@ -61,18 +76,61 @@ def _bridge(con: Any, k: _Kpis, sec: Section) -> None:
     df = pd.DataFrame(steps)
     sec.text.append(f"How the change from {k.prev} to {k.period} splits along the KPI identities (Shapley split "
                     "of each product; the parts add up to the change).")
+    rows = []
     for identity, part in df.groupby("bridge", sort=False):
-        sec.charts.append(Chart(str(identity), "waterfall", list(part.component), [_num(v) for v in part.effect],
-                                y_format="$,.0f"))
-    sec.tables.append(frame_table("Growth bridge", df))
+        whole, parts = str(identity).split(" = ")
+        product = " x " in parts
+        after = [float(v) for v in part.after]
+        end = after[0] * after[1] if product else sum(after)  # the identity's left side, this period
+        start = end - sum(float(v) for v in part.effect)  # the parts add up to the change
+        words = [PARTS.get(c, _title(c)) for c in part.component]
+        sign = " \u00d7 " if product else " + "
+        title = f"{_title(whole)} = {sign.join(_lower(w) for w in words)}"
+        sec.charts.append(Chart(title, "waterfall", [k.prev, *[w[:1].upper() + w[1:] for w in words], k.period],
+                                [start, *[_num(v) for v in part.effect], end], y_format="$",
+                                measure=["absolute", *["relative"] * len(words), "total"]))
+        for i, (c, w, (_, r)) in enumerate(zip(part.component, words, part.iterrows(), strict=True)):
+            spec = get(c) if product and c in REGISTRY else get("gsv")  # a product's factors have their own units
+            rows.append([title if i == 0 else "", w[:1].upper() + w[1:], shown(spec, _num(r.before)), shown(spec, _num(r.after)),
+                         r.effect, r.share])
+    sec.tables.append(frame_table("Growth bridge", pd.DataFrame(rows, columns=[
+        "identity", "part", k.prev, k.period, "effect", "share of the change"]), kinds={
+        "effect": "$", "share of the change": "%"}))
+
+
+def _title(name: str) -> str:
+    return get(name).title if name in REGISTRY else name
+
+
+def _in_tier_order(df: pd.DataFrame, col: str) -> pd.DataFrame:
+    """Rows by spend tier from the smallest up (alphabetical order puts "$100K+" before "$1K-$5K")."""
+    order = {t: i for i, t in enumerate(tier_labels(Settings.from_env().tier_bounds))}
+    return df.sort_values(col, key=lambda s: s.map(lambda t: order.get(t, len(order)))).reset_index(drop=True)
+
+
+def _segment(dimension: str, value: Any) -> str:
+    """A segment as read: the AI split's booleans in words."""
+    if dimension == "ai":
+        return "AI-related" if str(value) in ("True", "true", "1") else "other work"
+    return str(value)
+
+
+def _lower(words: str) -> str:
+    """'Take rate' -> 'take rate' inside a sentence; 'GSV per active client' keeps its acronym."""
+    return words if words[:2].isupper() else words[:1].lower() + words[1:]
 
 
 def _drivers(con: Any, k: _Kpis, sec: Section) -> None:
     df = explain_change("gsv", k.prev, k.period, by=["category", "country", "ai"], con=con)
-    top = df.head(10)
+    top = df.head(10).assign(segment=lambda d: [_segment(a, b) for a, b in zip(d.dimension, d.segment, strict=True)])
     sec.text.append("Segments ranked by how much of the GSV change they explain; the size effect is more or fewer "
                     "clients in the segment, the rate effect more or less GSV per client.")
-    sec.tables.append(frame_table(f"Drivers of GSV, {k.prev} to {k.period}", top))
+    money_cols = {"gsv_from": f"GSV {k.prev}", "gsv_to": f"GSV {k.period}", "change": "change",
+                  "size_effect": "size effect", "rate_effect": "rate effect"}
+    shown_top = top.rename(columns={**money_cols, "share_of_change": "share of the change"})
+    sec.tables.append(frame_table(f"Drivers of GSV, {k.prev} to {k.period}", shown_top[[
+        "dimension", "segment", *money_cols.values(), "share of the change"]], kinds={
+        **dict.fromkeys(money_cols.values(), "$"), "share of the change": "%"}))
     sec.charts.append(Chart("Share of the GSV change explained", "bar",
                             [f"{d}: {s}" for d, s in zip(top.dimension, top.segment, strict=True)],
                             [_num(v) for v in top.share_of_change], y_format=".0%"))
@@ -82,8 +140,10 @@ def _segments(con: Any, k: _Kpis, sec: Section) -> None:
     for by in ("ai", "category"):
         df = compute(["gsv", "jobs_posted"], period="quarter", by=by, compare=["yoy"], con=con, start=k.period,
                      end=k.period).drop(columns=["period"])
-        sec.tables.append(frame_table(f"GSV and jobs by {by}, {k.period}", df))
-        sec.charts.append(Chart(f"GSV growth year over year by {by}", "bar", [str(v) for v in df[by]],
+        df[by] = [_segment(by, v) for v in df[by]]
+        word = "AI-related work or not" if by == "ai" else by
+        sec.tables.append(frame_table(f"GSV and jobs by {word}, {k.period}", df))
+        sec.charts.append(Chart(f"GSV growth year over year by {word}", "bar", [str(v) for v in df[by]],
                                 [_num(v) for v in df.gsv_yoy], y_format=".0%"))
 
 
@@ -98,23 +158,32 @@ def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:
     ai = every[every.is_ai].head(10).copy()
     ai["rank"] = range(1, len(ai) + 1)
     sec.tables.append(frame_table(f"Top AI skills by jobs posted, {k.period}", ai[[
-        "rank", "skill", "jobs_posted", "jobs_yoy", "jobs_yoy_low", "jobs_yoy_high", "gsv", "guard"]]))
+        "rank", "skill", "jobs_posted", "jobs_yoy", "jobs_yoy_low", "jobs_yoy_high", "gsv", "guard"]],
+        "YoY low and high: the 95% interval of the change in jobs posted; guard: ok, or why the change is not "
+        "trusted"))
     sec.charts.append(Chart("AI skills by jobs posted", "bar", list(ai.skill), [_num(v) for v in ai.jobs_posted]))
     em = emerging(con)
     moving = em[em.trend != "steady"].head(10)
     sec.tables.append(frame_table(f"Emerging and declining skills (through {em.through.iloc[0] if len(em) else '-'})",
                                   moving[["skill", "trend", "share_ratio", "recent_jobs", "baseline_jobs", "q"]],
-                                  "share of jobs, last 6 months vs the 12 before; false discovery rate 5%"))
+                                  "share ratio: the skill's share of jobs in the last 6 months over its share in the "
+                                  "12 before; q: the false-discovery-adjusted p-value (kept below 5%)",
+                                  kinds={"share_ratio": "x", "recent_jobs": "n", "baseline_jobs": "n"}))
     pr = promote(con, at=k.period, top=5, frame=every)
-    sec.tables.append(frame_table("Skills to promote", pr[["rank", "skill", "score", "reasons"]]))
+    sec.tables.append(frame_table("Skills to promote", pr[["rank", "skill", "score", "reasons"]], kinds={"score": "x"}))
     return [str(s) for s in ai.skill]
 
 
 def _clients(con: Any, k: _Kpis, sec: Section) -> None:
     tiers = compute(["clients_by_tier", "gsv_by_tier"], period="quarter", by="tier", compare=["yoy"], con=con,
                     start=k.period, end=k.period)
-    tiers = tiers[tiers.period == k.period].drop(columns=["period"])
-    sec.tables.append(frame_table(f"Active clients and trailing GSV by spend tier, {k.period}", tiers))
+    tiers = _in_tier_order(tiers[tiers.period == k.period].drop(columns=["period"]), "tier")
+    sec.tables.append(frame_table(f"Active clients and trailing-twelve-month GSV by spend tier, {k.period}", tiers))
+    clients, gsv = (pd.to_numeric(tiers[c]).astype(float) for c in ("clients_by_tier", "gsv_by_tier"))
+    sec.charts.append(Chart(f"Spend tiers: share of active clients and of their GSV, {k.period}", "bar",
+                            list(tiers.tier), [list(clients / clients.sum()), list(gsv / gsv.sum())],
+                            series=["share of active clients", "share of trailing-twelve-month GSV"],
+                            y_format=".0%"))
     c = cohorts(con=con)
     heat = c.pivot(index="cohort", columns="age", values="spend_retention").tail(12)
     sec.charts.append(Chart("Spend retention by acquisition cohort (quarters since acquisition)", "heatmap",
@@ -138,13 +207,15 @@ def _prioritise(con: Any, k: _Kpis, sec: Section) -> None:
         t = top(f, which, 5)
         sec.tables.append(frame_table(title, t[["client_id", "reason"]].rename(columns={"client_id": "client",
                                                                                           "reason": "why"})))
-    seg = segments(f, "tier")
+    seg = _in_tier_order(segments(f, "tier"), "segment")
     seg = seg.rename(columns={"segment": "spend tier", "ttm_gsv": "GSV, last 12 months",
                               "expected_gsv": "expected GSV, next 365 days", "expected_gsv_low": "90% low",
                               "expected_gsv_high": "90% high"})
     sec.tables.append(frame_table("Expected GSV over the next 365 days by spend tier", seg[[
         "spend tier", "clients", "GSV, last 12 months", "expected GSV, next 365 days", "90% low", "90% high"]],
-        "90% interval: the forecast's process noise (Poisson purchase days), not parameter uncertainty"))
+        "90% interval: the forecast's process noise (Poisson purchase days), not parameter uncertainty",
+        kinds={"clients": "n", **dict.fromkeys(["GSV, last 12 months", "expected GSV, next 365 days", "90% low",
+                                                "90% high"], "$")}))
     d = deciles(f)
     sec.charts.append(Chart("Share of next year's expected GSV by decile of active clients", "bar",
                             [f"{10 * (i - 1)}-{10 * i}%" for i in d.decile], [_num(v) for v in d.share],

@@ -6,7 +6,6 @@ growth claim where the comparison period is missing or its count too small (``MI
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -14,15 +13,15 @@ import pandas as pd
 
 from gigsight.errors import ConfigError
 from gigsight.metrics.compute import compute
+from gigsight.metrics.display import FLAT, KIND_OF_UNIT, change, money, shown, tone
 from gigsight.metrics.periods import Periods
-from gigsight.metrics.registry import get
+from gigsight.metrics.registry import REGISTRY, get
 
 KPIS = ["gsv", "revenue", "take_rate", "active_clients", "gsv_per_active_client", "new_clients",
         "gsv_per_new_client", "client_spend_retention", "ai_gsv_share", "ai_jobs", "jobs_posted", "fill_rate",
         "active_freelancers", "ai_freelancers"]
 COUNTS = {"active_clients", "new_clients", "ai_jobs", "jobs_posted", "active_freelancers", "ai_freelancers"}
 MIN_BASE = 20  # a count below this a year earlier gets no growth claim
-FLAT = 0.005
 
 
 @dataclass
@@ -42,10 +41,13 @@ class Sentence:
 
 @dataclass
 class Table:
+    """Rows as computed (exact in report.json) with, per column, how to show it (``metrics.display.cell``)."""
+
     title: str
     columns: list[str]
     rows: list[list[Any]]
     note: str = ""
+    kinds: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +61,26 @@ class Chart:
     series: list[str] = field(default_factory=list)
     y_labels: list[Any] = field(default_factory=list)
     y_format: str = ""
+    measure: list[str] = field(default_factory=list)  # a waterfall's bars: absolute, relative or total
+
+
+@dataclass
+class Tile:
+    """One key figure: its value and changes as read (``shown``), the numbers behind them, the colour of each
+    change ("good", "bad", "flat", "none") and the quarters before it for a sparkline."""
+
+    metric: str
+    label: str
+    value: float | None
+    shown: str
+    yoy: float | None
+    yoy_shown: str
+    yoy_tone: str
+    qoq: float | None
+    qoq_shown: str
+    qoq_tone: str
+    trend: list[float | None] = field(default_factory=list)
+    trend_periods: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +88,7 @@ class Section:
     key: str
     title: str
     text: list[str] = field(default_factory=list)
+    tiles: list[Tile] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
 
@@ -96,19 +119,6 @@ def _clean(v: Any) -> Any:
     except (TypeError, ValueError):
         return v
     return v.item() if hasattr(v, "item") else v
-
-
-def money(v: float | Decimal | None) -> str:
-    """Compact dollars: $717.5M, $1.20B, $4,787 (rounded for reading: exact sums are Decimals).
-
-    >>> money(Decimal("717512345.67")), money(-4787.2), money(None)
-    ('$717.5M', '-$4,787', 'n/a')
-    """
-    if v is None:
-        return "n/a"
-    a = abs(float(v))
-    s = f"${a / 1e9:,.2f}B" if a >= 1e9 else f"${a / 1e6:,.1f}M" if a >= 1e6 else f"${a:,.0f}"
-    return f"-{s}" if v < 0 else s
 
 
 def pct(v: float | None) -> str:
@@ -221,15 +231,57 @@ def sentences(k: _Kpis, top_ai_skills: list[str]) -> list[Sentence]:
 
 
 def definitions(metrics: list[str]) -> Table:
-    return Table("Definitions", ["metric", "definition", "unit"],
-                 [[m, get(m).description, get(m).unit] for m in metrics])
+    return Table("Definitions", ["metric", "definition", "unit", "name in the API"],
+                 [[get(m).title, get(m).description, UNIT_WORDS[get(m).unit], m] for m in metrics])
+
+
+UNIT_WORDS = {"usd": "US dollars", "count": "count", "ratio": "share (%)", "days": "days", "number": "number"}
+TRAILING = 8  # quarters in a tile's sparkline
+
+
+def kpi_tiles(k: _Kpis, metrics: list[str]) -> list[Tile]:
+    """A tile per metric for the period, growth coloured by whether up is good for that metric."""
+    past = k.frame[k.frame.period <= k.period].tail(TRAILING)
+    out = []
+    for m in metrics:
+        spec, yoy, qoq = get(m), k.yoy(m), _num(k.row.get(f"{m}_qoq"))
+        out.append(Tile(m, spec.title, k.value(m), shown(spec, k.value(m)), yoy, change(yoy), tone(spec, yoy), qoq,
+                        change(qoq), tone(spec, qoq), [_num(v) for v in past[m]], list(past.period)))
+    return out
 
 
 def kpi_table(k: _Kpis) -> Table:
-    rows = [[m, k.value(m), _num(k.row.get(f"{m}_yoy")), _num(k.row.get(f"{m}_qoq"))] for m in KPIS]
-    return Table(f"KPIs {k.period}", ["metric", "value", "yoy", "qoq"], rows,
-                 note="growth as fractions (0.16 = +16%); null where the comparison period has no data")
+    rows = [[get(m).title, shown(get(m), k.value(m)), change(k.yoy(m)), change(_num(k.row.get(f"{m}_qoq")))]
+            for m in KPIS]
+    return Table(f"Key figures, {k.period}", ["metric", "value", "year over year", "quarter over quarter"], rows,
+                 note=f"n/a where the comparison quarter has no data, or a count had fewer than {MIN_BASE} a year "
+                      "earlier; exact values in report.json")
 
 
-def frame_table(title: str, df: pd.DataFrame, note: str = "") -> Table:
-    return Table(title, [str(c) for c in df.columns], _clean(df.to_numpy().tolist()), note)
+COMPARED = {"yoy": "YoY", "qoq": "QoQ"}
+
+
+def column_words(col: str) -> tuple[str, str]:
+    """A column's heading in words and its display kind, from the metric registry where it names a metric.
+
+    >>> column_words("gsv_per_active_client"), column_words("jobs_posted_yoy_low"), column_words("gsv_from")
+    (('GSV per active client', '$'), ('Jobs posted YoY, low', '+%'), ('GSV from', ''))
+    """
+    head, _, bound = col.rpartition("_") if col.endswith(("_low", "_high")) else (col, "", "")
+    base, _, cmp = head.rpartition("_") if head.endswith(tuple(f"_{c}" for c in COMPARED)) else (head, "", "")
+    if base in REGISTRY:
+        words, kind = get(base).title, KIND_OF_UNIT[get(base).unit]
+    else:
+        parts = [{"gsv": "GSV", "ai": "AI", "ttm": "TTM", "id": "ID"}.get(w, w) for w in base.split("_")]
+        words, kind = " ".join(parts), ""
+        words = words[:1].upper() + words[1:]
+    if cmp:
+        words, kind = f"{words} {COMPARED[cmp]}", "+%"
+    return (f"{words}, {bound}" if bound else words), kind
+
+
+def frame_table(title: str, df: pd.DataFrame, note: str = "", kinds: dict[str, str] | None = None) -> Table:
+    """A table of ``df`` with headings in words; ``kinds`` says how to show columns the registry does not name."""
+    heads = [column_words(str(c)) for c in df.columns]
+    shown_as = [(kinds or {}).get(str(c), kind) for c, (_, kind) in zip(df.columns, heads, strict=True)]
+    return Table(title, [w for w, _ in heads], _clean(df.to_numpy().tolist()), note, shown_as)

@@ -3,13 +3,14 @@ package, inline: it opens offline and loads nothing), Markdown, and JSON."""
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 from typing import Any
 
 from gigsight.errors import ConfigError
+from gigsight.metrics.display import cell, money
+from gigsight.metrics.registry import get
 from gigsight.model.exact import plain, to_json
-from gigsight.report.model import Chart, Report, Table
+from gigsight.report.model import Chart, Report, Sentence, Table, Tile
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0 auto;max-width:1100px;padding:1rem;color:#1d2330}
@@ -20,7 +21,15 @@ th,td{border-bottom:1px solid #eee;padding:.3rem .5rem;text-align:right;white-sp
 th:first-child,td:first-child{text-align:left}caption{text-align:left;font-weight:600;padding:.3rem 0}
 td.text{text-align:left;white-space:normal;min-width:16rem}
 .note{color:#667;font-size:.8rem}.chart{width:100%;min-height:340px}
-@media (max-width:600px){body{padding:.5rem}h1{font-size:1.3rem}}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:.8rem;margin:1rem 0}
+.tile{border:1px solid #e3e6ec;border-radius:8px;padding:.7rem .9rem}
+.tile .label{color:#4a5263;font-size:.85rem}.tile .value{font-size:1.6rem;font-weight:650;margin:.15rem 0}
+.tile{min-width:0}.tile .changes{font-size:.8rem;display:flex;gap:.2rem .8rem;flex-wrap:wrap}
+.tile svg{display:block;margin-top:.4rem;width:100%;height:30px}
+.good{color:#1a7f37}.bad{color:#c62828}.flat,.none{color:#667}
+@media (max-width:600px){body{padding:.5rem}h1{font-size:1.3rem}
+.tiles{grid-template-columns:repeat(2,minmax(0,1fr));gap:.5rem}.tile{padding:.5rem .6rem}
+.tile .value{font-size:1.25rem}}
 """
 
 
@@ -36,32 +45,91 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _cells(t: Table, row: list[Any]) -> list[str]:
+    kinds = t.kinds or [""] * len(row)
+    return [cell(v, k) if k else _fmt(v) for v, k in zip(row, kinds, strict=True)]
+
+
 def _table_html(t: Table) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
-    def cell(v: Any) -> str:  # a sentence (a reason) wraps and reads left to right; figures stay on one line
-        long = isinstance(v, str) and len(v) > 40
-        return f"<td{' class=text' if long else ''}>{html.escape(_fmt(v))}</td>"
 
-    body = "".join("<tr>" + "".join(cell(v) for v in r) + "</tr>" for r in t.rows)
+    def td(text: str) -> str:  # a sentence (a reason) wraps and reads left to right; figures stay on one line
+        return f"<td{' class=text' if len(text) > 40 else ''}>{html.escape(text)}</td>"
+
+    body = "".join("<tr>" + "".join(td(c) for c in _cells(t, r)) + "</tr>" for r in t.rows)
     note = f'<p class="note">{html.escape(t.note)}</p>' if t.note else ""
     return f"<table><caption>{html.escape(t.title)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody>" \
            f"</table>{note}"
 
 
+def _sparkline(values: list[float | None], periods: list[str], width: int = 180, height: int = 30) -> str:
+    """An inline SVG line of the quarters before (no script: it draws in any viewer, printed too)."""
+    known = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(known) < 2:
+        return ""
+    lo, hi = min(v for _, v in known), max(v for _, v in known)
+    step = width / max(len(values) - 1, 1)
+    points = " ".join(f"{i * step:.1f},{height - 3 - (v - lo) / ((hi - lo) or 1) * (height - 6):.1f}" for i, v in known)
+    label = html.escape(f"{periods[0]} to {periods[-1]}")
+    return (f'<svg viewBox="0 0 {width} {height}" preserveAspectRatio="none" role="img" aria-label="trend '
+            f'{label}"><polyline vector-effect="non-scaling-stroke" fill="none" stroke="#3b6fb6" stroke-width="1.6" points="{points}"/></svg>')
+
+
+def _tiles_html(tiles: list[Tile]) -> str:
+    def one(t: Tile) -> str:
+        changes = "".join(f'<span class="{tone}">{html.escape(text)} {name}</span>'
+                          for text, tone, name in ((t.yoy_shown, t.yoy_tone, "YoY"), (t.qoq_shown, t.qoq_tone, "QoQ")))
+        return (f'<div class="tile" data-metric="{html.escape(t.metric)}"><div class="label">{html.escape(t.label)}'
+                f'</div><div class="value">{html.escape(t.shown)}</div><div class="changes">{changes}</div>'
+                f"{_sparkline(t.trend, t.trend_periods)}</div>")
+
+    return '<div class="tiles">' + "".join(one(t) for t in tiles) + "</div>" if tiles else ""
+
+
+def _bar_text(v: Any, measure: str) -> str:
+    """A waterfall bar's label: totals as amounts, steps signed ("+$28.9M", "-$10.8M")."""
+    if v is None:
+        return ""
+    return money(v) if measure != "relative" or v < 0 else "+" + money(v)
+
+
+def _sources(s: Sentence) -> str:
+    """Where a sentence's figures come from, in words ("GSV, 2025Q3; AI-related jobs posted by skill, 2025Q3")."""
+    return "; ".join(f"{get(x.metric).title}{'' if x.segment == 'all' else f' by {x.segment}'}, {x.period}"
+                     for x in s.sources)
+
+
+def _axis(fmt: str) -> dict[str, Any]:
+    """A y axis that keeps its labels (sign and unit) in view; "$" is money in $1.2M / $3.4B steps."""
+    axis: dict[str, Any] = {"automargin": True}
+    if fmt == "$":
+        axis.update(tickprefix="$", exponentformat="B")
+    elif fmt:
+        axis["tickformat"] = fmt
+    return axis
+
+
 def _figure(c: Chart) -> dict[str, Any]:
     """A Plotly figure (data and layout) for one chart."""
     if c.kind == "waterfall":
-        data: list[dict[str, Any]] = [{"type": "waterfall", "x": c.x, "y": c.y, "measure": ["relative"] * len(c.x)}]
+        measure = c.measure or ["relative"] * len(c.x)
+        data: list[dict[str, Any]] = [{"type": "waterfall", "x": c.x, "y": c.y, "measure": measure,
+                                       "text": [_bar_text(v, m) for v, m in zip(c.y, measure, strict=True)],
+                                       "textposition": "outside", "cliponaxis": False,
+                                       "decreasing": {"marker": {"color": "#c62828"}},
+                                       "increasing": {"marker": {"color": "#1a7f37"}},
+                                       "totals": {"marker": {"color": "#3b6fb6"}}}]
     elif c.kind == "heatmap":
-        data = [{"type": "heatmap", "x": c.x, "y": c.y_labels, "z": c.y, "colorscale": "Blues", "zmin": 0}]
-    elif c.kind == "line" and c.series:
-        data = [{"type": "scatter", "mode": "lines+markers", "x": c.x, "y": ys, "name": n}
-                for n, ys in zip(c.series, c.y, strict=True)]
+        data = [{"type": "heatmap", "x": c.x, "y": c.y_labels, "z": c.y, "colorscale": "Blues", "reversescale": True,
+                 "zmin": 0, "texttemplate": f"%{{z:{c.y_format or '.2f'}}}", "colorbar": {"tickformat": c.y_format}}]
+    elif c.kind in ("line", "bar") and c.series:
+        data = [{"type": "scatter", "mode": "lines+markers", "x": c.x, "y": ys, "name": n} if c.kind == "line"
+                else {"type": "bar", "x": c.x, "y": ys, "name": n} for n, ys in zip(c.series, c.y, strict=True)]
     else:
         data = [{"type": "bar" if c.kind == "bar" else "scatter", "x": c.x, "y": c.y}]
     layout = {"title": {"text": c.title}, "margin": {"l": 60, "r": 20, "t": 50, "b": 80},
-              "yaxis": {"tickformat": c.y_format} if c.y_format and c.kind != "heatmap" else {},
-              "autosize": True}
+              "yaxis": _axis(c.y_format) if c.kind != "heatmap" else {"automargin": True},
+              "xaxis": {"automargin": True}, "autosize": True, "showlegend": bool(c.series)}
     return {"data": data, "layout": layout}
 
 
@@ -77,13 +145,13 @@ def to_html(r: Report) -> str:
     parts = [f"<h1>gigsight quarterly report: {html.escape(r.period)}</h1>",
              f'<p class="note">store: {html.escape(r.store)}</p><ul class="headline">']
     for s in r.sentences:
-        src = "; ".join(f"{x.metric} {x.period} ({x.segment})" for x in s.sources)
-        parts.append(f'<li>{html.escape(s.text)} <span class="src">[{html.escape(src)}]</span></li>')
+        parts.append(f'<li>{html.escape(s.text)} <span class="src">[{html.escape(_sources(s))}]</span></li>')
     parts.append("</ul>")
     figures = []
     for sec in r.sections:
         parts.append(f'<section id="{sec.key}"><h2>{html.escape(sec.title)}</h2>')
         parts += [f"<p>{html.escape(t)}</p>" for t in sec.text]
+        parts.append(_tiles_html(sec.tiles))
         for c in sec.charts:
             figures.append(_figure(c))
             parts.append(f'<div class="chart" id="chart-{len(figures)}"></div>')
@@ -102,8 +170,7 @@ def to_html(r: Report) -> str:
 def to_markdown(r: Report) -> str:
     out = [f"# gigsight quarterly report: {r.period}", "", f"Store: {r.store}", ""]
     for s in r.sentences:
-        src = "; ".join(f"{x.metric} {x.period} ({x.segment})" for x in s.sources)
-        out.append(f"- {s.text} _[{src}]_")
+        out.append(f"- {s.text} _[{_sources(s)}]_")
     for sec in r.sections:
         out += ["", f"## {sec.title}", "", *sec.text]
         if sec.charts:
@@ -111,7 +178,7 @@ def to_markdown(r: Report) -> str:
         for t in sec.tables:
             out += ["", f"**{t.title}**", "", "| " + " | ".join(t.columns) + " |",
                     "|" + "---|" * len(t.columns)]
-            out += ["| " + " | ".join(_fmt(v).replace("|", "\\|") for v in row) + " |" for row in t.rows]
+            out += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(t, row)) + " |" for row in t.rows]
             if t.note:
                 out.append(f"\n_{t.note}_")
     return "\n".join(out) + "\n"

@@ -108,7 +108,8 @@ class Service:
     def warm(self) -> None:
         """Build the shared facts and answer the dashboard's first page before the first visitor asks."""
         at = json.loads(self.answer("meta"))["default_period"]
-        self.answer("kpis", list(HEADLINE), period="quarter", by=[], compare=["yoy", "qoq"], start=at, end=at)
+        # as the overview asks: every quarter up to the period, for the tiles' sparklines
+        self.answer("kpis", list(HEADLINE), period="quarter", by=[], compare=["yoy", "qoq"], start=None, end=at)
 
     # --- cache -----------------------------------------------------------------------------------
     def data_version(self, refresh: bool = True) -> str:
@@ -199,8 +200,8 @@ class Service:
                 pp = Periods(grain, self.settings.fiscal_year_start_month)
                 keys = range(pp.key_of_month(lo.year * 12 + lo.month - 1), pp.key_of_month(hi.year * 12 + hi.month))
                 periods[grain] = [pp.label(k) for k in keys]
-            metrics = [{"name": m.name, "unit": m.unit, "description": m.description, "segments": list(m.segments)}
-                       for m in REGISTRY.values()]
+            metrics = [{"name": m.name, "title": m.title, "unit": m.unit, "better": m.better,
+                        "description": m.description, "segments": list(m.segments)} for m in REGISTRY.values()]
             q = Periods("quarter", self.settings.fiscal_year_start_month)
             first_month = lo.year * 12 + lo.month - 1
             warmup = [label for label in periods["quarter"]

@@ -23,17 +23,37 @@ const money = (v) => {
   if (v === null || v === undefined) return "n/a";
   const a = Math.abs(v), sign = v < 0 ? "-" : "";
   return sign + (a >= 1e9 ? `$${(a / 1e9).toFixed(2)}B` : a >= 1e6 ? `$${(a / 1e6).toFixed(1)}M`
-    : a >= 1e4 ? `$${(a / 1e3).toFixed(1)}K` : `$${a.toFixed(0)}`);
+    : a >= 1e4 ? `$${(a / 1e3).toFixed(1)}K` : `$${Math.round(a).toLocaleString("en-US")}`);
 };
 const pct = (v) => v === null || v === undefined ? "n/a" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
 const share = (v) => v === null || v === undefined ? "n/a" : `${(v * 100).toFixed(1)}%`;
 const count = (v) => v === null || v === undefined ? "n/a" : Math.round(v).toLocaleString("en-US");
 const days = (v) => v === null || v === undefined ? "n/a" : `${v.toFixed(1)} d`;
-const UNIT_FMT = { usd: money, count: count, ratio: share, days: days };
-const fmtOf = (metric) => {
-  const m = META.metrics.find((x) => x.name === metric);
-  return UNIT_FMT[m ? m.unit : "count"] || String;
-};
+const number = (v) => v === null || v === undefined ? "n/a" : v.toFixed(2);
+const UNIT_FMT = { usd: money, count: count, ratio: share, days: days, number: number };
+const specOf = (metric) => META.metrics.find((x) => x.name === metric) || { name: metric, title: metric,
+  unit: "count", better: "up" };
+const fmtOf = (metric) => UNIT_FMT[specOf(metric).unit] || String;
+// the colour of a change: good news depends on the metric (more days to hire is bad); under half a percent is flat
+const tone = (metric, g) => g === null || g === undefined ? "none"
+  : Math.abs(g) < 0.005 || specOf(metric).better === "neither" ? "flat"
+  : (g > 0) === (specOf(metric).better === "up") ? "good" : "bad";
+
+function sparkline(values, width = 150, height = 28) {
+  const ns = "http://www.w3.org/2000/svg";
+  const known = values.map((v, i) => [i, v]).filter(([, v]) => v !== null && v !== undefined);
+  const svg = document.createElementNS(ns, "svg");
+  for (const [k, v] of [["width", width], ["height", height], ["viewBox", `0 0 ${width} ${height}`],
+    ["class", "spark"], ["aria-hidden", "true"]]) svg.setAttribute(k, v);
+  if (known.length < 2) return svg;
+  const lo = Math.min(...known.map(([, v]) => v)), hi = Math.max(...known.map(([, v]) => v));
+  const step = width / Math.max(values.length - 1, 1);
+  const line = document.createElementNS(ns, "polyline");
+  line.setAttribute("points", known.map(([i, v]) =>
+    `${(i * step).toFixed(1)},${(height - 3 - (v - lo) / ((hi - lo) || 1) * (height - 6)).toFixed(1)}`).join(" "));
+  svg.append(line);
+  return svg;
+}
 
 // --- DOM helpers ------------------------------------------------------------------------------------
 function el(tag, attrs = {}, ...children) {
@@ -113,14 +133,17 @@ function shifted(period, compare) {
 // --- pages ------------------------------------------------------------------------------------------
 async function overview(period) {
   const cards = section("Key figures", "kpis");
-  const [row] = await api("kpis", { metrics: META.headline.join(","), period: "quarter", compare: ["yoy", "qoq"],
-    start: period, end: period });
+  const rows = await api("kpis", { metrics: META.headline.join(","), period: "quarter", compare: ["yoy", "qoq"],
+    end: period });
+  const row = rows[rows.length - 1];
   const grid = el("div", { class: "kpis" });
   for (const m of META.headline) {
-    grid.append(el("div", { class: "kpi", "data-metric": m },
-      el("span", { class: "name" }, m.replaceAll("_", " ")),
+    const growth = (c, label) => el("span", { class: tone(m, row[`${m}_${c}`]) }, `${pct(row[`${m}_${c}`])} ${label}`);
+    grid.append(el("div", { class: "kpi", "data-metric": m, title: specOf(m).description },
+      el("span", { class: "name" }, specOf(m).title),
       el("span", { class: "value" }, fmtOf(m)(row[m])),
-      el("span", { class: "growth" }, `YoY ${pct(row[`${m}_yoy`])} · QoQ ${pct(row[`${m}_qoq`])}`)));
+      el("span", { class: "growth" }, growth("yoy", "YoY"), growth("qoq", "QoQ")),
+      sparkline(rows.slice(-8).map((r) => r[m]))));
   }
   cards.append(grid);
   const trend = section("GSV by quarter: AI-related vs other work", "gsv-trend");
@@ -128,7 +151,8 @@ async function overview(period) {
     const rows = await api("kpis", { metrics: "gsv", period: "quarter", by: "ai", end: period });
     const split = (ai) => rows.filter((r) => r.ai === ai);
     chart(trend, [false, true].map((ai) => ({ type: "bar", name: ai ? "AI-related" : "other",
-      x: split(ai).map((r) => r.period), y: split(ai).map((r) => r.gsv) })), { barmode: "stack" });
+      x: split(ai).map((r) => r.period), y: split(ai).map((r) => r.gsv) })),
+    { barmode: "stack", yaxis: { tickprefix: "$", automargin: true } });
   });
 }
 
