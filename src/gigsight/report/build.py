@@ -91,8 +91,8 @@ def _bridge(con: Any, k: _Kpis, sec: Section) -> None:
                                 measure=["absolute", *["relative"] * len(words), "total"]))
         for i, (c, w, (_, r)) in enumerate(zip(part.component, words, part.iterrows(), strict=True)):
             spec = get(c) if product and c in REGISTRY else get("gsv")  # a product's factors have their own units
-            rows.append([title if i == 0 else "", w[:1].upper() + w[1:], shown(spec, _num(r.before)), shown(spec, _num(r.after)),
-                         r.effect, r.share])
+            rows.append([title if i == 0 else "", w[:1].upper() + w[1:], shown(spec, _num(r.before)),
+                         shown(spec, _num(r.after)), r.effect, r.share])
     sec.tables.append(frame_table("Growth bridge", pd.DataFrame(rows, columns=[
         "identity", "part", k.prev, k.period, "effect", "share of the change"]), kinds={
         "effect": "$", "share of the change": "%"}))

@@ -72,7 +72,8 @@ def _sparkline(values: list[float | None], periods: list[str], width: int = 180,
     points = " ".join(f"{i * step:.1f},{height - 3 - (v - lo) / ((hi - lo) or 1) * (height - 6):.1f}" for i, v in known)
     label = html.escape(f"{periods[0]} to {periods[-1]}")
     return (f'<svg viewBox="0 0 {width} {height}" preserveAspectRatio="none" role="img" aria-label="trend '
-            f'{label}"><polyline vector-effect="non-scaling-stroke" fill="none" stroke="#3b6fb6" stroke-width="1.6" points="{points}"/></svg>')
+            f'{label}"><polyline vector-effect="non-scaling-stroke" fill="none" stroke="#3b6fb6" stroke-width="1.6" '
+            f'points="{points}"/></svg>')
 
 
 def _tiles_html(tiles: list[Tile]) -> str:
