@@ -5,6 +5,8 @@ Screenshots land in ``test-artifacts/`` (or ``$GIGSIGHT_ARTIFACTS``)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import time
@@ -123,6 +125,28 @@ def test_key_figures_read_in_words_with_coloured_growth_and_a_trend(browser: Any
                                                   "end": at}).json()[0]
     assert tones == [tone(get(m), row[f"{m}_yoy"]) for m in ("gsv", "active_clients")]
     assert lines == len(names)  # every tile has a trend: the simulated story has quarters before
+
+
+def test_every_table_downloads_as_csv(browser: Any, server: str) -> None:
+    w = Watched(browser)
+    page = w.open(f"{server}/segments?by=category")
+    tables = page.locator("table").count()
+    links = page.locator("a.csv")
+    n_links = links.count()
+    heads = page.locator("table").first.locator("th").all_inner_texts()
+    shown_rows = page.locator("table").first.locator("tbody tr").count()
+    with page.expect_download() as got:
+        links.first.click()
+    lines = list(csv.reader(io.StringIO(Path(got.value.path()).read_text(encoding="utf-8"))))
+    name = got.value.suggested_filename
+    guarded = page.evaluate("""[csvCell('=HYPERLINK("x")'), csvCell('@SUM(A1)'), csvCell(-5), csvCell('a,b')]""")
+    w.close()
+    assert guarded == ["\"'=HYPERLINK(\"\"x\"\")\"", "'@SUM(A1)", "-5", '"a,b"']  # text, never a formula
+    assert w.problems == []
+    assert tables >= 1 and n_links == tables
+    assert lines[0] == heads and len(lines) == 1 + shown_rows
+    assert name.startswith("gigsight-segments-") and name.endswith(".csv")
+    assert all(c == "" or float(c) == float(c) for c in lines[1][1:3])  # numbers as computed, not "$1.2M"
 
 
 def test_period_filter_changes_the_numbers(browser: Any, server: str) -> None:

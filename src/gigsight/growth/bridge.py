@@ -29,22 +29,47 @@ def shapley(a0: float, b0: float, a1: float, b1: float) -> tuple[float, float]:
     return (a1 - a0) * (b0 + b1) / 2, (b1 - b0) * (a0 + a1) / 2
 
 
+# the parts that are not metrics, in words (a part that is a metric reads as the metric's title)
+PART_WORDS = {"new_clients": "GSV from new clients", "existing_clients": "GSV from existing clients",
+              "ai_related": "AI-related work", "other": "Other work", "volume (gsv)": "Volume (GSV)"}
+
+
 @dataclass(frozen=True)
 class Step:
+    """One part of one identity's change. ``bridge`` and ``component`` are ids; ``identity`` and ``part`` the
+    same in words; ``total_before`` and ``total_after`` the identity's left side (e.g. TTM GSV) in both periods,
+    which the parts' effects bridge exactly."""
+
     bridge: str
     component: str
     before: float | None
     after: float | None
     effect: float
     share: float | None  # of the bridge's total change
+    identity: str = ""
+    part: str = ""
+    total_before: float = 0.0
+    total_after: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
 
-def _steps(bridge: str, total: float, parts: list[tuple[str, float | None, float | None, float]]) -> list[Step]:
-    out = [Step(bridge, name, b, a, effect, effect / total if total else None) for name, b, a, effect in parts]
-    return out
+def _words(name: str, first: bool) -> str:
+    """A part or total in words: capitalised at the start of a sentence, acronyms (GSV, AI) kept."""
+    from gigsight.metrics.registry import REGISTRY
+
+    w = PART_WORDS.get(name) or (REGISTRY[name].title if name in REGISTRY else name)
+    return w if first or w[:2].isupper() else w[:1].lower() + w[1:]
+
+
+def _steps(bridge: str, total: float, parts: list[tuple[str, float | None, float | None, float]],
+           after: float) -> list[Step]:
+    whole, _, _ = bridge.partition(" = ")
+    sign = " \u00d7 " if " x " in bridge else " + "
+    identity = f"{_words(whole, True)} = {sign.join(_words(name, False) for name, *_ in parts)}"
+    return [Step(bridge, name, b, a, effect, effect / total if total else None, identity, _words(name, True),
+                 after - total, after) for name, b, a, effect in parts]
 
 
 def growth_bridge(period: str, *, compare: str = "yoy", con: Any = None,
@@ -78,17 +103,19 @@ def growth_bridge(period: str, *, compare: str = "yoy", con: Any = None,
                                   v(a, "active_clients"), v(a, "gsv_per_active_client"))
     steps += _steps("ttm_gsv = active_clients x gsv_per_active_client", d_ttm, [
         ("active_clients", b["active_clients"], a["active_clients"], active_fx),
-        ("gsv_per_active_client", b["gsv_per_active_client"], a["gsv_per_active_client"], value_fx)])
+        ("gsv_per_active_client", b["gsv_per_active_client"], a["gsv_per_active_client"], value_fx)], v(a, "ttm_gsv"))
     d_gsv = v(a, "gsv") - v(b, "gsv")
     new_b, new_a = v(b, "gsv_from_new_clients"), v(a, "gsv_from_new_clients")
     steps += _steps("gsv = new clients + existing clients", d_gsv, [
         ("new_clients", new_b, new_a, new_a - new_b),
-        ("existing_clients", v(b, "gsv") - new_b, v(a, "gsv") - new_a, (v(a, "gsv") - new_a) - (v(b, "gsv") - new_b))])
+        ("existing_clients", v(b, "gsv") - new_b, v(a, "gsv") - new_a, (v(a, "gsv") - new_a) - (v(b, "gsv") - new_b))],
+        v(a, "gsv"))
     ai_b, ai_a = v(b, "ai_gsv"), v(a, "ai_gsv")
     steps += _steps("gsv = AI-related + other work", d_gsv, [
         ("ai_related", ai_b, ai_a, ai_a - ai_b),
-        ("other", v(b, "gsv") - ai_b, v(a, "gsv") - ai_a, (v(a, "gsv") - ai_a) - (v(b, "gsv") - ai_b))])
+        ("other", v(b, "gsv") - ai_b, v(a, "gsv") - ai_a, (v(a, "gsv") - ai_a) - (v(b, "gsv") - ai_b))], v(a, "gsv"))
     vol_fx, rate_fx = shapley(v(b, "gsv"), v(b, "take_rate"), v(a, "gsv"), v(a, "take_rate"))
     steps += _steps("revenue = gsv x take_rate", v(a, "revenue") - v(b, "revenue"), [
-        ("volume (gsv)", b["gsv"], a["gsv"], vol_fx), ("take_rate", b["take_rate"], a["take_rate"], rate_fx)])
+        ("volume (gsv)", b["gsv"], a["gsv"], vol_fx), ("take_rate", b["take_rate"], a["take_rate"], rate_fx)],
+        v(a, "revenue"))
     return steps

@@ -56,11 +56,6 @@ def build_report(con: Any, period: str) -> Report:
 # the figures a board reads first, in the order of the story: volume, clients, value per client, AI work
 TILES = ["gsv", "revenue", "take_rate", "active_clients", "gsv_per_active_client", "gsv_per_new_client",
          "ai_gsv_share", "ai_freelancers"]
-# the bridges' parts in words; a part that is a metric takes the metric's title
-PARTS = {"new_clients": "GSV from new clients", "existing_clients": "GSV from existing clients",
-         "ai_related": "AI-related work", "other": "other work", "volume (gsv)": "volume (GSV)"}
-
-
 def _overview(con: Any, k: _Kpis, sec: Section) -> None:
     sec.tiles += kpi_tiles(k, TILES)
     sec.tables.append(kpi_table(k))
@@ -77,29 +72,19 @@ def _bridge(con: Any, k: _Kpis, sec: Section) -> None:
     sec.text.append(f"How the change from {k.prev} to {k.period} splits along the KPI identities (Shapley split "
                     "of each product; the parts add up to the change).")
     rows = []
-    for identity, part in df.groupby("bridge", sort=False):
-        whole, parts = str(identity).split(" = ")
-        product = " x " in parts
-        after = [float(v) for v in part.after]
-        end = after[0] * after[1] if product else sum(after)  # the identity's left side, this period
-        start = end - sum(float(v) for v in part.effect)  # the parts add up to the change
-        words = [PARTS.get(c, _title(c)) for c in part.component]
-        sign = " \u00d7 " if product else " + "
-        title = f"{_title(whole)} = {sign.join(_lower(w) for w in words)}"
-        sec.charts.append(Chart(title, "waterfall", [k.prev, *[w[:1].upper() + w[1:] for w in words], k.period],
-                                [start, *[_num(v) for v in part.effect], end], y_format="$",
-                                measure=["absolute", *["relative"] * len(words), "total"]))
-        for i, (c, w, (_, r)) in enumerate(zip(part.component, words, part.iterrows(), strict=True)):
-            spec = get(c) if product and c in REGISTRY else get("gsv")  # a product's factors have their own units
-            rows.append([title if i == 0 else "", w[:1].upper() + w[1:], shown(spec, _num(r.before)),
+    for _, part in df.groupby("bridge", sort=False):
+        first = part.iloc[0]
+        sec.charts.append(Chart(str(first.identity), "waterfall", [k.prev, *part.part, k.period],
+                                [first.total_before, *[_num(v) for v in part.effect], first.total_after],
+                                y_format="$", measure=["absolute", *["relative"] * len(part), "total"]))
+        product = " x " in str(first.bridge)
+        for i, (_, r) in enumerate(part.iterrows()):
+            spec = get(r.component) if product and r.component in REGISTRY else get("gsv")  # a factor's own unit
+            rows.append([first.identity if i == 0 else "", r.part, shown(spec, _num(r.before)),
                          shown(spec, _num(r.after)), r.effect, r.share])
     sec.tables.append(frame_table("Growth bridge", pd.DataFrame(rows, columns=[
         "identity", "part", k.prev, k.period, "effect", "share of the change"]), kinds={
         "effect": "$", "share of the change": "%"}))
-
-
-def _title(name: str) -> str:
-    return get(name).title if name in REGISTRY else name
 
 
 def _in_tier_order(df: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -113,11 +98,6 @@ def _segment(dimension: str, value: Any) -> str:
     if dimension == "ai":
         return "AI-related" if str(value) in ("True", "true", "1") else "other work"
     return str(value)
-
-
-def _lower(words: str) -> str:
-    """'Take rate' -> 'take rate' inside a sentence; 'GSV per active client' keeps its acronym."""
-    return words if words[:2].isupper() else words[:1].lower() + words[1:]
 
 
 def _drivers(con: Any, k: _Kpis, sec: Section) -> None:

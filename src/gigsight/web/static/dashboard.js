@@ -70,13 +70,30 @@ function section(title, id) {
   return s;
 }
 
+// A CSV cell: quoted when it holds a separator, and text a spreadsheet would run as a formula (a client named
+// "=HYPERLINK(...)") is kept as text with a leading apostrophe; numbers go out as computed, not as shown.
+function csvCell(v) {
+  if (v === null || v === undefined) return "";
+  let s = String(v);
+  if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
 function table(rows, columns) {
   const t = el("table");
   t.append(el("thead", {}, el("tr", {}, ...columns.map(([, label]) => el("th", {}, label)))));
   const body = el("tbody");
   for (const r of rows) body.append(el("tr", {}, ...columns.map(([key, , f]) => el("td", {}, (f || String)(r[key])))));
   t.append(body);
-  return el("div", { class: "scroll" }, t);
+  const csv = [columns.map(([, label]) => csvCell(label)).join(","),
+    ...rows.map((r) => columns.map(([key]) => csvCell(r[key])).join(","))].join("\r\n") + "\r\n";
+  const link = el("a", { class: "csv", href: "#", role: "button" }, "Download CSV");
+  link.addEventListener("click", () => {  // made when asked: the file is named after its card
+    const card = link.closest("section");
+    link.download = `gigsight-${PAGE}-${card ? card.id : "table"}.csv`;
+    link.href = URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" }));
+  });
+  return el("div", {}, el("div", { class: "scroll" }, t), link);
 }
 
 // A chart drawn while its card was the grid's only one is sized for the whole row; when later cards narrow the
@@ -162,11 +179,19 @@ async function growth(period) {
   const steps = await api("growth", { period, compare });
   for (const bridge of [...new Set(steps.map((s) => s.bridge))]) {
     const part = steps.filter((s) => s.bridge === bridge);
-    const card = section(bridge, `bridge-${part[0].component}`);
-    const total = part.reduce((sum, s) => sum + s.effect, 0);
-    chart(card, [{ type: "waterfall", x: [...part.map((s) => s.component), "change"],
-      y: [...part.map((s) => s.effect), total], measure: [...part.map(() => "relative"), "total"],
-      text: [...part.map((s) => share(s.share)), money(total)], textposition: "outside" }], { showlegend: false });
+    const card = section(part[0].identity, `bridge-${part[0].component}`);
+    const from = shifted(period, compare);
+    const signed = (v) => `${v >= 0 ? "+" : ""}${money(v)}`;
+    // from the earlier period's total, through each part's effect (with its share of the change), to this one's
+    const wrap = (label) => label.replace(/(.{5,}?) /g, "$1<br>");  // two short lines instead of a slanted cut one
+    chart(card, [{ type: "waterfall", x: [from || "before", ...part.map((s) => wrap(s.part)), period],
+      y: [part[0].total_before, ...part.map((s) => s.effect), part[0].total_after],
+      measure: ["absolute", ...part.map(() => "relative"), "total"],
+      text: [money(part[0].total_before), ...part.map((s) => `${signed(s.effect)} (${share(s.share)})`),
+        money(part[0].total_after)], textposition: "outside", cliponaxis: false,
+      decreasing: { marker: { color: "#c62828" } }, increasing: { marker: { color: "#1a7f37" } },
+      totals: { marker: { color: "#3b6fb6" } } }],
+    { showlegend: false, yaxis: { tickprefix: "$", automargin: true }, xaxis: { tickangle: 0, automargin: true } });
   }
   const from = shifted(period, compare);
   const card = section(`Drivers of the GSV change, ${from} to ${period}`, "drivers");
