@@ -21,6 +21,7 @@ from gigsight.demo import demo
 from gigsight.errors import BackendError, ConfigError, DataValidationError, GigsightError, Issue, SourceError
 from gigsight.growth import explain_change as _explain_change
 from gigsight.growth import growth_bridge as _growth_bridge
+from gigsight.growth import segment_growth as _segment_growth
 from gigsight.ingest.mapping import Mapping
 from gigsight.ingest.pipeline import IngestResult
 from gigsight.ingest.pipeline import ingest as _ingest
@@ -33,8 +34,8 @@ __all__ = [
     "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue", "Mapping",
     "Settings", "SourceError", "Store", "client_backtest", "client_history", "client_lists", "client_summary",
     "client_value", "cohorts", "compute", "connect", "demo", "emerging_skills", "enrich", "explain_change", "export",
-    "growth_bridge", "info", "ingest", "refresh", "report", "simulate", "skill_pairs", "skill_supply", "skill_trends",
-    "skills_to_learn", "skills_to_promote",
+    "growth_bridge", "info", "ingest", "refresh", "report", "segment_growth", "simulate", "skill_pairs",
+    "skill_supply", "skill_trends", "skills_to_learn", "skills_to_promote",
 ]
 
 
@@ -115,6 +116,21 @@ def explain_change(metric: str, from_period: str, to_period: str, by: str | list
                    con: Store | str | None = None, settings: Settings | None = None) -> Any:
     """Segments ranked by the share of the change they explain, split into size and rate effects."""
     return _reading(lambda con, **k: _explain_change(metric, from_period, to_period, by, con=con, **k), con,
+                    settings=settings)
+
+
+def segment_growth(period: str, by: str, *, compare: str = "yoy", con: Store | str | None = None,
+                   settings: Settings | None = None) -> Any:
+    """Each segment's GSV against its growth, with a 95% interval; see :mod:`gigsight.growth.segments`.
+
+    >>> import tempfile
+    >>> db = tempfile.mkdtemp() + "/g.duckdb"
+    >>> _ = simulate(db, "seed-q3", scale=0.002, validate=False)
+    >>> g = segment_growth("2025Q3", "ai", con=db)
+    >>> list(g.columns[:4]), bool((g.growth_low <= g.growth).all() and (g.growth <= g.growth_high).all())
+    (['dimension', 'segment', 'gsv_before', 'gsv'], True)
+    """
+    return _reading(lambda con, **k: _segment_growth(period, by, con=con, **k), con, compare=compare,
                     settings=settings)
 
 

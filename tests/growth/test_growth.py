@@ -10,12 +10,13 @@ import pytest
 import gigsight
 from gigsight.backends.base import Store
 from gigsight.clients import cohorts
-from gigsight.growth import explain_change, growth_bridge
+from gigsight.growth import explain_change, growth_bridge, segment_growth
+from gigsight.growth.segments import growth_interval
 from gigsight.ingest.pipeline import ingest
 from gigsight.metrics import compute
 from gigsight.sample import write_sample
 from tests.conftest import write_csv
-from tests.metrics.oracle import Oracle
+from tests.metrics.oracle import Oracle, quarter_label
 
 
 def planted(d: Path) -> Path:
@@ -96,3 +97,29 @@ def test_a_zero_payment_before_the_first_positive_one_is_no_negative_age(duck: S
     m = cohorts(con=duck, period="quarter")
     assert m["age"].min() == 0
     assert m[m.age == 0].logo_retention.min() == 1.0
+
+
+def test_segment_growth_matches_a_pandas_oracle_with_intervals_that_widen_on_few_clients(
+        store: Store, tmp_path: Path) -> None:
+    write_sample(tmp_path / "in", clients=60, seed=11)
+    ingest(store, tmp_path / "in")
+    got = segment_growth("2025Q3", "country", con=store).set_index("segment")
+    assert len(got) >= 3 and got.growth_low.notna().sum() >= 2
+    o = Oracle(tmp_path / "in")
+    country = pd.read_csv(tmp_path / "in" / "clients.csv", dtype=str).set_index("client_id").country.fillna("")
+    p = o.p.assign(q=o.p.t.map(quarter_label), country=o.p.client_id.map(country))
+    for seg, row in got.iterrows():
+        for label, col, clients in (("2025Q3", "gsv", "clients"), ("2024Q3", "gsv_before", "clients_before")):
+            rows = p[(p.q == label) & (p.country.astype(str) == str(seg))]
+            per_client = rows.groupby("client_id").gsv_c.sum() / 100
+            assert row[col] == pytest.approx(float(per_client.sum()), abs=1e-6), (seg, label)
+            assert row[clients] == int((per_client > 0).sum())
+        if row.growth_low is not None:
+            assert row.growth_low < row.growth < row.growth_high
+    # the interval's width: the same growth spread over fewer clients is less certain
+    few = growth_interval(pd.DataFrame({"y0": [100.0], "y0_sq": [5000.0], "y1": [120.0], "y1_sq": [7200.0]}))
+    many = growth_interval(pd.DataFrame({"y0": [100.0], "y0_sq": [500.0], "y1": [120.0], "y1_sq": [720.0]}))
+    assert few.growth[0] == many.growth[0] == pytest.approx(0.2)
+    assert few.growth_high[0] - few.growth_low[0] > 2 * (many.growth_high[0] - many.growth_low[0])
+    with pytest.raises(gigsight.ConfigError, match="not 'tier'"):
+        segment_growth("2025Q3", "tier", con=store)

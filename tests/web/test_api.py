@@ -110,6 +110,15 @@ def test_classify_posted_text(client: TestClient) -> None:
     assert out[1]["category"] == "Design & Creative"
 
 
+def test_segment_growth_is_the_library_answer(client: TestClient, web_db: Path) -> None:
+    rows = client.get("/api/segments/growth", params={"period": "2025Q3", "by": "ai"}).json()
+    with gigsight.connect(str(web_db), read_only=True) as store:
+        want = gigsight.segment_growth("2025Q3", "ai", con=store)
+    assert [r["segment"] for r in rows] == list(want.segment)
+    assert [r["gsv"] for r in rows] == pytest.approx([float(v) for v in want.gsv])
+    assert all(r["growth_low"] <= r["growth"] <= r["growth_high"] for r in rows)
+
+
 BAD_GETS = [
     ("/api/kpis", {"metrics": "gvs"}, 400, "did you mean 'gsv'"),
     ("/api/kpis", {"metrics": "active_clients", "by": "category"}, 400, "no metric asked can be split by category"),
@@ -127,6 +136,9 @@ BAD_GETS = [
     ("/api/drivers", {"from": "2025Q3", "to": "2024Q3"}, 400, "must come before"),
     ("/api/drivers", {"from": "2024Q3", "to": "2025-09"}, 400, "different lengths"),
     ("/api/drivers", {"from": "2024Q3", "to": "2025Q3", "metric": "active_clients"}, 422, "query.metric"),
+    ("/api/segments/growth", {"period": "2025Q3", "by": "tier"}, 422, "query.by"),
+    ("/api/segments/growth", {"period": "2031Q1"}, 400, "no payments in 2031Q1"),
+    ("/api/segments/growth", {}, 422, "query.period"),
     ("/api/skills/trends", {"top": 0}, 422, "query.top"),
     ("/api/skills/trends", {"top": 10**6}, 422, "query.top"),
     ("/api/skills/trends", {"at": "1999Q1"}, 400, ""),

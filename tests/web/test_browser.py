@@ -127,6 +127,19 @@ def test_key_figures_read_in_words_with_coloured_growth_and_a_trend(browser: Any
     assert lines == len(names)  # every tile has a trend: the simulated story has quarters before
 
 
+def test_segments_two_at_once_and_size_against_growth(browser: Any, server: str) -> None:
+    w = Watched(browser)
+    page = w.open(f"{server}/segments?by=category&and=ai")
+    wait_until(page, "document.querySelectorAll('#segment-cross .main-svg, #segment-size-growth .main-svg')"
+                     ".length >= 2")
+    cells = page.locator("#segment-cross details tbody tr").count()
+    rows = page.locator("#segment-size-growth tbody tr").count()
+    w.shot("segments-cross")
+    w.close()
+    assert w.problems == []
+    assert cells >= rows >= 2  # every category by AI-related or not; one row per category in the size view
+
+
 def test_every_table_downloads_as_csv(browser: Any, server: str) -> None:
     w = Watched(browser)
     page = w.open(f"{server}/segments?by=category")

@@ -2,5 +2,6 @@
 
 from gigsight.growth.bridge import Step, growth_bridge, shapley
 from gigsight.growth.drivers import explain_change, segment_effects
+from gigsight.growth.segments import segment_growth
 
-__all__ = ["Step", "explain_change", "growth_bridge", "segment_effects", "shapley"]
+__all__ = ["Step", "explain_change", "growth_bridge", "segment_effects", "segment_growth", "shapley"]

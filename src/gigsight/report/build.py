@@ -14,6 +14,7 @@ from gigsight.config import Settings
 from gigsight.errors import GigsightError
 from gigsight.growth.bridge import growth_bridge
 from gigsight.growth.drivers import explain_change
+from gigsight.growth.segments import segment_growth
 from gigsight.inventory import info
 from gigsight.metrics.compute import compute
 from gigsight.metrics.display import shown
@@ -117,14 +118,32 @@ def _drivers(con: Any, k: _Kpis, sec: Section) -> None:
 
 
 def _segments(con: Any, k: _Kpis, sec: Section) -> None:
+    g = segment_growth(k.period, "category", con=con)
+    known = g[g.growth.notna()]
+    sec.charts.append(Chart(f"Size against growth by category, {k.period} (95% interval)", "scatter",
+                            [_num(v) for v in known.gsv], [_num(v) for v in known.growth],
+                            labels=[str(v) for v in known.segment], y_low=[_num(v) for v in known.growth_low],
+                            y_high=[_num(v) for v in known.growth_high], y_format=".0%",
+                            x_title="GSV in the quarter (log scale)", y_title="GSV year over year"))
+    sec.text.append("Right is bigger, up is faster growing. The bars are 95% intervals with client spend treated as "
+                    "a random draw: a category carried by a few large clients gets a long bar; one whose bar stays "
+                    "above zero is growing beyond chance.")
+    cross = compute(["gsv"], period="quarter", by=["category", "ai"], compare=["yoy"], con=con, start=k.period,
+                    end=k.period)
+    heat = cross.assign(ai=[_segment("ai", v) for v in cross.ai]).pivot(index="category", columns="ai",
+                                                                       values="gsv_yoy")
+    sec.charts.append(Chart(f"GSV year over year by category and AI-related work, {k.period}", "heatmap",
+                            [str(c) for c in heat.columns], [[_num(v) for v in r] for r in heat.to_numpy()],
+                            y_labels=[str(i) for i in heat.index], y_format="+.0%"))
     for by in ("ai", "category"):
         df = compute(["gsv", "jobs_posted"], period="quarter", by=by, compare=["yoy"], con=con, start=k.period,
                      end=k.period).drop(columns=["period"])
         df[by] = [_segment(by, v) for v in df[by]]
         word = "AI-related work or not" if by == "ai" else by
         sec.tables.append(frame_table(f"GSV and jobs by {word}, {k.period}", df))
-        sec.charts.append(Chart(f"GSV growth year over year by {word}", "bar", [str(v) for v in df[by]],
-                                [_num(v) for v in df.gsv_yoy], y_format=".0%"))
+        if by == "ai":  # categories are in the size-against-growth chart, with their intervals
+            sec.charts.append(Chart(f"GSV growth year over year by {word}", "bar", [str(v) for v in df[by]],
+                                    [_num(v) for v in df.gsv_yoy], y_format=".0%"))
 
 
 def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:

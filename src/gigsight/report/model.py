@@ -52,7 +52,7 @@ class Table:
 
 @dataclass
 class Chart:
-    """Chart data; ``kind``: waterfall, bar, line or heatmap (rendered with Plotly in the HTML)."""
+    """Chart data; ``kind``: waterfall, bar, line, heatmap or scatter (rendered with Plotly in the HTML)."""
 
     title: str
     kind: str
@@ -62,6 +62,11 @@ class Chart:
     y_labels: list[Any] = field(default_factory=list)
     y_format: str = ""
     measure: list[str] = field(default_factory=list)  # a waterfall's bars: absolute, relative or total
+    labels: list[str] = field(default_factory=list)  # a scatter's point names
+    y_low: list[Any] = field(default_factory=list)  # a scatter's interval around y
+    y_high: list[Any] = field(default_factory=list)
+    x_title: str = ""
+    y_title: str = ""
 
 
 @dataclass

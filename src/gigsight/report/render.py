@@ -121,16 +121,34 @@ def _figure(c: Chart) -> dict[str, Any]:
                                        "increasing": {"marker": {"color": "#1a7f37"}},
                                        "totals": {"marker": {"color": "#3b6fb6"}}}]
     elif c.kind == "heatmap":
-        data = [{"type": "heatmap", "x": c.x, "y": c.y_labels, "z": c.y, "colorscale": "Blues", "reversescale": True,
-                 "zmin": 0, "texttemplate": f"%{{z:{c.y_format or '.2f'}}}", "colorbar": {"tickformat": c.y_format}}]
+        # a change ("+" format) diverges around zero, red falls and green grows; a level runs light to dark
+        scale = {"colorscale": [[0, "#c62828"], [0.5, "#f4f5f7"], [1, "#1a7f37"]], "zmid": 0} \
+            if c.y_format.startswith("+") else {"colorscale": "Blues", "reversescale": True, "zmin": 0}
+        data = [{"type": "heatmap", "x": c.x, "y": c.y_labels, "z": c.y, **scale,
+                 "texttemplate": f"%{{z:{c.y_format or '.2f'}}}", "colorbar": {"tickformat": c.y_format}}]
+    elif c.kind == "scatter":
+        up = [None if h is None or y is None else h - y for y, h in zip(c.y, c.y_high, strict=True)]
+        down = [None if lo is None or y is None else y - lo for y, lo in zip(c.y, c.y_low, strict=True)]
+        data = [{"type": "scatter", "mode": "markers+text", "x": c.x, "y": c.y, "text": c.labels,
+                 "textposition": "top center", "cliponaxis": False, "marker": {"size": 9, "color": "#3b6fb6"},
+                 "error_y": {"type": "data", "symmetric": False, "array": up, "arrayminus": down,
+                             "color": "#9aa4b2"}}]
     elif c.kind in ("line", "bar") and c.series:
         data = [{"type": "scatter", "mode": "lines+markers", "x": c.x, "y": ys, "name": n} if c.kind == "line"
                 else {"type": "bar", "x": c.x, "y": ys, "name": n} for n, ys in zip(c.series, c.y, strict=True)]
     else:
         data = [{"type": "bar" if c.kind == "bar" else "scatter", "x": c.x, "y": c.y}]
-    layout = {"title": {"text": c.title}, "margin": {"l": 60, "r": 20, "t": 50, "b": 80},
+    layout: dict[str, Any] = {"title": {"text": c.title}, "margin": {"l": 60, "r": 20, "t": 50, "b": 80},
               "yaxis": _axis(c.y_format) if c.kind != "heatmap" else {"automargin": True},
               "xaxis": {"automargin": True}, "autosize": True, "showlegend": bool(c.series)}
+    if c.kind == "heatmap":  # a row per label, each tall enough for its text
+        layout["height"] = max(340, 30 * len(c.y_labels) + 140)
+    if c.kind == "scatter":  # size against growth: sizes span orders of magnitude
+        layout["xaxis"] = {"type": "log", "dtick": 1, "tickprefix": "$", "automargin": True}
+    if c.x_title:
+        layout["xaxis"]["title"] = {"text": c.x_title}
+    if c.y_title:
+        layout["yaxis"]["title"] = {"text": c.y_title}
     return {"data": data, "layout": layout}
 
 

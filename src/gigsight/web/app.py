@@ -239,6 +239,13 @@ def create_app(db: str | Path, service: Service | None = None,
         """Segments ranked by the share of the change they explain, split into size and rate effects."""
         return await reply("drivers", metric, from_, to, list(by))
 
+    @app.get("/api/segments/growth", tags=["growth"], response_model=Records)
+    async def segment_growth(period: Label, by: Literal["ai", "category", "country"] = "category",
+                             compare: Comparison = "yoy") -> Response:
+        """Each segment's GSV against its growth over the comparison period, with a 95% interval (client spend
+        treated as a random draw: a segment carried by a few large clients gets a wide one)."""
+        return await reply("segment_growth", period, by, compare)
+
     @app.get("/api/skills/trends", tags=["skills"], response_model=Records)
     async def skill_trends(period: Grain = "quarter", at: OptLabel = None, ai_only: bool = False, top: Top = 20,
                            min_jobs: MinJobs = 20) -> Response:

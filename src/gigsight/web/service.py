@@ -57,8 +57,8 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{c: plain(v) for c, v in zip(cols, row, strict=True)} for row in df.itertuples(index=False)]
 
 
-QUESTIONS = frozenset({"meta", "kpis", "growth", "drivers", "skill_trends", "emerging", "promote", "learn", "tiers",
-                       "cohorts", "client_value", "client_lists", "client_history"})
+QUESTIONS = frozenset({"meta", "kpis", "growth", "drivers", "segment_growth", "skill_trends", "emerging", "promote",
+                       "learn", "tiers", "cohorts", "client_value", "client_lists", "client_history"})
 
 
 def _frozen(v: Any) -> Any:
@@ -249,6 +249,12 @@ class Service:
 
         return list(self.cached(("drivers", metric, from_period, to_period, tuple(by)), lambda: records(
             explain_change(metric, from_period, to_period, by, con=self.store, settings=self.settings))))
+
+    def segment_growth(self, period: str, by: str, compare: str = "yoy") -> list[Any]:
+        from gigsight.growth import segment_growth
+
+        return list(self.cached(("segment_growth", period, by, compare), lambda: records(
+            segment_growth(period, by, compare=compare, con=self.store, settings=self.settings))))
 
     def _trends(self, period: str, at: str | None, min_jobs: int) -> pd.DataFrame:
         """Every skill's trend row: the ranking, the AI-only ranking and the skills to promote all read it."""

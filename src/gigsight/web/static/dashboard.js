@@ -206,6 +206,7 @@ async function growth(period) {
 
 async function segments(period) {
   const by = select("by", "segment", ["ai", "category", "country", "tier"], "category");
+  const second = select("and", "and by", [["", "(none)"], ...["ai", "category", "country", "tier"].filter((x) => x !== by)], "");
   const rows = await api("kpis", { metrics: "gsv,paying_clients,take_rate", period: "quarter", by, compare: "yoy",
     start: period, end: period });
   rows.sort((a, b) => (b.gsv || 0) - (a.gsv || 0));
@@ -218,6 +219,47 @@ async function segments(period) {
   card.append(table(rows, [[by, by], ["gsv", "GSV", money], ["gsv_yoy", "GSV YoY", pct],
     ["paying_clients", "paying clients", count], ["paying_clients_yoy", "paying clients YoY", pct],
     ["take_rate", "take rate", share]]));
+  if (by !== "tier") {
+    const size = section(`Size against growth by ${by}, ${period} (95% interval)`, "segment-size-growth");
+    await guarded(size, async () => {
+      const g = await api("segments/growth", { period, by, compare: "yoy" });
+      const known = g.filter((r) => r.growth !== null);
+      chart(size, [{ type: "scatter", mode: "markers+text", x: known.map((r) => r.gsv), y: known.map((r) => r.growth),
+        text: known.map((r) => r.segment), textposition: "top center", cliponaxis: false,
+        error_y: { type: "data", symmetric: false, array: known.map((r) => (r.growth_high ?? r.growth) - r.growth),
+          arrayminus: known.map((r) => r.growth - (r.growth_low ?? r.growth)), color: "#9aa4b2" } }],
+      { xaxis: { type: "log", dtick: 1, title: { text: "GSV in the quarter (log scale)" }, tickprefix: "$",
+          automargin: true },
+        yaxis: { tickformat: ".0%", title: { text: "GSV year over year" }, zeroline: true, automargin: true },
+        showlegend: false, height: 420 });
+      size.append(el("p", { class: "status" }, "Right is bigger, up is faster growing; a long bar means the growth "
+        + "rests on few clients. Segments whose bar stays above zero are growing beyond chance."));
+      size.append(table(g, [["segment", by], ["gsv", "GSV", money], ["growth", "GSV YoY", pct],
+        ["growth_low", "95% low", pct], ["growth_high", "95% high", pct], ["clients", "paying clients", count]]));
+    });
+  }
+  if (!second || second === by) return;
+  const cross = section(`GSV year over year by ${by} and ${second}, ${period}`, "segment-cross");
+  await guarded(cross, async () => {
+    const r2 = await api("kpis", { metrics: "gsv", period: "quarter", by: [by, second], compare: "yoy",
+      start: period, end: period });
+    const name = (dim, v) => dim === "ai" ? (String(v) === "true" ? "AI-related" : "other work") : String(v);
+    for (const r of r2) { r[by] = name(by, r[by]); r[second] = name(second, r[second]); }
+    // spend tiers from the smallest up ("<$1K", "$1K-$5K", ... "$100K+"), not alphabetically
+    const tierKey = (t) => { const m = /\$([\d.,]+)(K|M)?/.exec(t) || [0, "0", ""];
+      return parseFloat(m[1].replaceAll(",", "")) * ({ K: 1e3, M: 1e6 }[m[2]] || 1) - (t.startsWith("<") ? 0.5 : 0); };
+    const ordered = (dim, list) => dim === "tier" ? list.sort((a, b) => tierKey(a) - tierKey(b)) : list;
+    const rowsOf = ordered(by, [...new Set(r2.map((r) => r[by]))]);
+    const cols = ordered(second, [...new Set(r2.map((r) => r[second]))]);
+    const cell = (a, b, k) => { const r = r2.find((x) => x[by] === a && x[second] === b); return r ? r[k] : null; };
+    chart(cross, [{ type: "heatmap", x: cols, y: rowsOf, z: rowsOf.map((a) => cols.map((b) => cell(a, b, "gsv_yoy"))),
+      text: rowsOf.map((a) => cols.map((b) => `${pct(cell(a, b, "gsv_yoy"))}<br>${money(cell(a, b, "gsv"))}`)),
+      texttemplate: "%{text}", zmid: 0, colorbar: { tickformat: ".0%" },
+      colorscale: [[0, "#c62828"], [0.5, "#f4f5f7"], [1, "#1a7f37"]] }],  // red falls, green grows
+    { height: Math.max(320, 40 * rowsOf.length + 120), margin: { l: 160, r: 20, t: 10, b: 120 } });
+    cross.append(el("details", {}, el("summary", {}, `The ${r2.length} cells as a table`),
+      table(r2, [[by, by], [second, second], ["gsv", "GSV", money], ["gsv_yoy", "GSV YoY", pct]])));
+  });
 }
 
 async function skills(period) {
