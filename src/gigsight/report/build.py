@@ -61,8 +61,14 @@ def _overview(con: Any, k: _Kpis, sec: Section) -> None:
     sec.tiles += kpi_tiles(k, TILES)
     sec.tables.append(kpi_table(k))
     q = k.frame[k.frame.period <= k.period].tail(8)
-    sec.charts.append(Chart("GSV by quarter (US dollars)", "bar", list(q.period), [_num(v) for v in q.gsv],
-                            y_format="$"))
+    combos = (("gsv", "$", "gsv_yoy", "GSV YoY", ".0%", "GSV by quarter and its growth year over year"),
+              ("revenue", "$", "take_rate", "Take rate", ".1%", "Revenue by quarter and the take rate"),
+              ("active_clients", ",.0f", "gsv_per_active_client", "GSV per active client", "$",
+               "Active clients and GSV per active client (trailing twelve months)"))
+    for bars, fmt, line, line_name, line_fmt, title in combos:
+        sec.charts.append(Chart(title, "bar", list(q.period), [_num(v) for v in q[bars]], series=[get(bars).title],
+                                y_format=fmt, line=[_num(v) for v in q[line]], line_name=line_name,
+                                line_format=line_fmt))
     sec.charts.append(Chart("AI-related share of GSV", "line", list(q.period), [_num(v) for v in q.ai_gsv_share],
                             y_format=".1%"))
 
@@ -160,7 +166,9 @@ def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:
         "rank", "skill", "jobs_posted", "jobs_yoy", "jobs_yoy_low", "jobs_yoy_high", "gsv", "guard"]],
         "YoY low and high: the 95% interval of the change in jobs posted; guard: ok, or why the change is not "
         "trusted"))
-    sec.charts.append(Chart("AI skills by jobs posted", "bar", list(ai.skill), [_num(v) for v in ai.jobs_posted]))
+    sec.charts.append(Chart(f"AI skills: jobs posted year over year, {k.period} (95% interval)", "bar",
+                            list(ai.skill), [_num(v) for v in ai.jobs_yoy], y_low=[_num(v) for v in ai.jobs_yoy_low],
+                            y_high=[_num(v) for v in ai.jobs_yoy_high], y_format=".0%"))
     em = emerging(con)
     moving = em[em.trend != "steady"].head(10)
     sec.tables.append(frame_table(f"Emerging and declining skills (through {em.through.iloc[0] if len(em) else '-'})",
@@ -233,7 +241,12 @@ def _freelancers(con: Any, k: _Kpis, sec: Section) -> None:
 def _coverage(con: Any, k: _Kpis, sec: Section) -> None:
     sec.text += [f"Caveat ({n.split(':', 1)[0]}):{n.split(':', 1)[1]}" for n in k.frame.attrs.get("notes", [])]
     facts = info(con)
-    sec.tables.append(frame_table("Data coverage", pd.DataFrame(facts["tables"])))
+    pay = next((t for t in facts["tables"] if t["table"] == "payments"), None)
+    if pay and pay.get("to"):
+        sec.text.insert(0, f"Payments from {str(pay['from'])[:10]} through {str(pay['to'])[:10]}. Trailing-twelve-"
+                           "month metrics (active clients, GSV per active client, tiers, retention) are incomplete in "
+                           "the data's first twelve months.")
+    sec.tables.append(frame_table("Data coverage", pd.DataFrame(facts["tables"]), kinds={"rows": "n"}))
     rejects = pd.DataFrame(facts["rejects"]) if facts["rejects"] else pd.DataFrame({"rejects": ["none"]})
     sec.tables.append(frame_table("Rejected rows (kept with reasons in the store)", rejects))
     sec.tables.append(definitions(KPIS))

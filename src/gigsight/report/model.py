@@ -67,6 +67,9 @@ class Chart:
     y_high: list[Any] = field(default_factory=list)
     x_title: str = ""
     y_title: str = ""
+    line: list[Any] = field(default_factory=list)  # a second measure drawn as a line on its own right axis
+    line_name: str = ""
+    line_format: str = ""
 
 
 @dataclass

@@ -104,7 +104,7 @@ def _axis(fmt: str) -> dict[str, Any]:
     """A y axis that keeps its labels (sign and unit) in view; "$" is money in $1.2M / $3.4B steps."""
     axis: dict[str, Any] = {"automargin": True}
     if fmt == "$":
-        axis.update(tickprefix="$", exponentformat="B")
+        axis.update(tickprefix="$", exponentformat="B", separatethousands=True)
     elif fmt:
         axis["tickformat"] = fmt
     return axis
@@ -133,11 +133,20 @@ def _figure(c: Chart) -> dict[str, Any]:
                  "textposition": "top center", "cliponaxis": False, "marker": {"size": 9, "color": "#3b6fb6"},
                  "error_y": {"type": "data", "symmetric": False, "array": up, "arrayminus": down,
                              "color": "#9aa4b2"}}]
-    elif c.kind in ("line", "bar") and c.series:
+    elif (c.kind == "line" and c.series) or (c.kind == "bar" and len(c.series) > 1):
         data = [{"type": "scatter", "mode": "lines+markers", "x": c.x, "y": ys, "name": n} if c.kind == "line"
                 else {"type": "bar", "x": c.x, "y": ys, "name": n} for n, ys in zip(c.series, c.y, strict=True)]
     else:
-        data = [{"type": "bar" if c.kind == "bar" else "scatter", "x": c.x, "y": c.y}]
+        data = [{"type": "bar" if c.kind == "bar" else "scatter", "x": c.x, "y": c.y, "name": (c.series or [""])[0]}]
+        if c.y_low:  # an interval around each bar
+            data[0]["error_y"] = {"type": "data", "symmetric": False, "color": "#5b6472",
+                                  "array": [None if h is None or y is None else h - y for y, h in zip(c.y, c.y_high,
+                                                                                                       strict=True)],
+                                  "arrayminus": [None if lo is None or y is None else y - lo
+                                                 for y, lo in zip(c.y, c.y_low, strict=True)]}
+        if c.line:
+            data.append({"type": "scatter", "mode": "lines+markers", "x": c.x, "y": c.line, "name": c.line_name,
+                         "yaxis": "y2", "line": {"color": "#e07b00"}})
     layout: dict[str, Any] = {"title": {"text": c.title}, "margin": {"l": 60, "r": 20, "t": 50, "b": 80},
               "yaxis": _axis(c.y_format) if c.kind != "heatmap" else {"automargin": True},
               "xaxis": {"automargin": True}, "autosize": True, "showlegend": bool(c.series)}
@@ -145,6 +154,10 @@ def _figure(c: Chart) -> dict[str, Any]:
         layout["height"] = max(340, 30 * len(c.y_labels) + 140)
     if c.kind == "scatter":  # size against growth: sizes span orders of magnitude
         layout["xaxis"] = {"type": "log", "dtick": 1, "tickprefix": "$", "automargin": True}
+    if c.line:
+        layout["yaxis2"] = {**_axis(c.line_format), "overlaying": "y", "side": "right", "showgrid": False}
+        layout["showlegend"] = True
+        layout["legend"] = {"orientation": "h", "y": 1.08}
     if c.x_title:
         layout["xaxis"]["title"] = {"text": c.x_title}
     if c.y_title:
