@@ -109,12 +109,17 @@ def test_a_killed_ingest_leaves_before_or_after_and_a_rerun_converges(data: Path
         assert not copy_path(db).exists()
 
 
-def test_a_killed_enrich_keeps_labels_and_skills_together(data: Path, tmp_path: Path) -> None:
-    base = tmp_path / "base.duckdb"
+def loaded_twice(data: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The whole marketplace ingested without kept facts, as two copies: one to kill a step on, one to finish it."""
+    base, done = tmp_path / "base.duckdb", tmp_path / "done.duckdb"
     shutil.copy(data / "before.duckdb", base)
     assert not killed(["ingest", str(data / "csv"), "--db", str(base), "--no-refresh"])
-    done = tmp_path / "done.duckdb"
     shutil.copy(base, done)
+    return base, done
+
+
+def test_a_killed_enrich_keeps_labels_and_skills_together(data: Path, tmp_path: Path) -> None:
+    base, done = loaded_twice(data, tmp_path)
     total = timed(["enrich", "--db", str(done)])
     before, after = digest(base, DERIVED), digest(done, DERIVED)
     assert after["job_skills"][0] > 0
@@ -145,11 +150,7 @@ def test_a_killed_simulation_leaves_the_store_as_it_was(data: Path, tmp_path: Pa
 def test_a_killed_refresh_changes_no_answer_and_a_rerun_converges(data: Path, tmp_path: Path) -> None:
     """Kept facts are a cache written registry-last: killed half-way, no registry names the new tables, so every
     question is answered from the records (the same numbers), and the next refresh drops the orphans."""
-    base = tmp_path / "base.duckdb"
-    shutil.copy(data / "before.duckdb", base)
-    assert not killed(["ingest", str(data / "csv"), "--db", str(base), "--no-refresh"])
-    done = tmp_path / "done.duckdb"
-    shutil.copy(base, done)
+    base, done = loaded_twice(data, tmp_path)
     total = timed(["refresh", "--db", str(done)])
 
     def answers(db: Path) -> list[dict[str, object]]:
