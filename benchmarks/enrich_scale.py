@@ -26,7 +26,7 @@ def main() -> None:
     try:
         if "jobs" not in store.tables() or store.con.table("jobs").count().execute() == 0:
             t0 = time.perf_counter()
-            gigsight.simulate(store, "seed-q3", scale=args.scale, validate=False, progress=True)
+            gigsight.simulate(store, "seed-q3", scale=args.scale, validate=False)
             print(f"simulate (bulk): {time.perf_counter() - t0:.1f} s")
         for t in ("job_labels", "job_skills"):
             if t in store.tables():
@@ -36,7 +36,7 @@ def main() -> None:
         n = sum(b.num_rows for b in jobs.to_pyarrow_batches(chunk_size=BATCH))
         floor = time.perf_counter() - t0
         t0 = time.perf_counter()
-        first = gigsight.enrich(store, progress=True)
+        first = gigsight.enrich(store)
         took = time.perf_counter() - t0
         t0 = time.perf_counter()
         again = gigsight.enrich(store)

@@ -81,9 +81,9 @@ print("WORK_SECONDS", time.perf_counter() - t)
 
 DROP = """
 import gigsight
-from gigsight.metrics import facts
+from gigsight.backends import kept
 with gigsight.connect("duckdb://{db}") as store:
-    facts.drop(store.con)
+    kept.drop(store.con)
 """
 
 GIGSIGHT = """
@@ -170,8 +170,8 @@ warnings.simplefilter("ignore")
 s = gigsight.connect({url!r})
 if {load}:
     gigsight.ingest({export!r}, con=s)
-from gigsight.metrics import facts
-facts.drop(s.con)  # the DuckDB store may keep facts from step (a0): start without, like the others
+from gigsight.backends import kept
+kept.drop(s.con)  # the DuckDB store may keep facts from step (a0): start without, like the others
 def suite():
     t = time.perf_counter()
     gigsight.compute({suite!r}, period="quarter", con=s)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gigsight.sample import write_sample
+from gigsight.ingest.sample import write_sample
 from tests.conftest import write_csv
 
 GIGSIGHT = [sys.executable, "-m", "gigsight.cli"]

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import gigsight
 from gigsight.cli import app
-from gigsight.sample import write_sample
+from gigsight.ingest.sample import write_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,7 +87,7 @@ def test_run_gigsight_runs_any_command_as_the_demo_prints_it() -> None:
 
 
 def test_csv_cells_a_spreadsheet_would_run_are_quoted(tmp_path: Path) -> None:
-    from gigsight.sample import write_sample as sample
+    from gigsight.ingest.sample import write_sample as sample
 
     sample(tmp_path / "in", clients=20, seed=3)
     rows = (tmp_path / "in" / "clients.csv").read_text().splitlines()

@@ -15,9 +15,10 @@ from typing import Any
 
 from gigsight.backends import connect
 from gigsight.backends.base import Store
+from gigsight.backends.inventory import export as _export
+from gigsight.backends.inventory import info as _info
 from gigsight.clients import cohorts as _cohorts
 from gigsight.config import Settings
-from gigsight.demo import demo
 from gigsight.errors import BackendError, ConfigError, DataValidationError, GigsightError, Issue, SourceError
 from gigsight.growth import explain_change as _explain_change
 from gigsight.growth import growth_bridge as _growth_bridge
@@ -25,13 +26,14 @@ from gigsight.growth import segment_growth as _segment_growth
 from gigsight.ingest.mapping import Mapping
 from gigsight.ingest.pipeline import IngestResult
 from gigsight.ingest.pipeline import ingest as _ingest
-from gigsight.inventory import export as _export
-from gigsight.inventory import info as _info
 from gigsight.metrics import compute as _compute
+from gigsight.progress import Progress
+from gigsight.report.demo import demo
 
 __version__ = "0.1.0"
 __all__ = [
     "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue", "Mapping",
+    "Progress",
     "Settings", "SourceError", "Store", "client_backtest", "client_history", "client_lists", "client_summary",
     "client_value", "cohorts", "compute", "connect", "demo", "emerging_skills", "enrich", "explain_change", "export",
     "growth_bridge", "info", "ingest", "refresh", "report", "segment_growth", "simulate", "skill_pairs",
@@ -140,7 +142,8 @@ def cohorts(*, period: str = "quarter", con: Store | str | None = None, settings
 
 
 def simulate(con: Store | str | None = None, scenario: str | Path = "seed-q3", *, scale: float = 0.05,
-             seed: int = 42, replace: bool = False, validate: bool = True, progress: bool = False) -> dict[str, Any]:
+             seed: int = 42, replace: bool = False, validate: bool = True,
+             progress: Progress | None = None) -> dict[str, Any]:
     """Generate a simulated marketplace into the store with its planted truth; see :mod:`gigsight.simulate`."""
     from gigsight.simulate import simulate as _simulate
 
@@ -154,7 +157,7 @@ def simulate(con: Store | str | None = None, scenario: str | Path = "seed-q3", *
 
 
 def enrich(con: Store | str | None = None, *, taxonomy: str | Path | None = None, replace_taxonomy: bool = False,
-           progress: bool = False) -> Any:
+           progress: Progress | None = None) -> Any:
     """Label every job (skills, AI work, category) and profile every freelancer; see :mod:`gigsight.skills.enrich`.
 
     ``taxonomy``: a CSV or YAML file of your own skills extending the packaged taxonomy (or replacing it with
@@ -166,14 +169,14 @@ def enrich(con: Store | str | None = None, *, taxonomy: str | Path | None = None
     c = None if taxonomy is None else Classifier(Matcher(load_taxonomy(str(taxonomy), replace_taxonomy)))
     store, owned = _store(con)
     try:
-        return _enrich(store, show_progress=progress, classifier=c)
+        return _enrich(store, progress, classifier=c)
     finally:
         if owned:
             store.close()
 
 
 def refresh(con: Store | str | None = None, *, force: bool = False, settings: Settings | None = None,
-            progress: bool = False) -> Any:
+            progress: Progress | None = None) -> Any:
     """Build the metric facts the store keeps between processes (joined payments, client and freelancer periods,
     job facts), unless they are current (``force`` rebuilds). The CLI's ingest, simulate and enrich do this when
     they finish; call it after writing with the library. See :mod:`gigsight.metrics.facts`."""

@@ -13,8 +13,8 @@ from gigsight.clients import cohorts
 from gigsight.growth import explain_change, growth_bridge, segment_growth
 from gigsight.growth.segments import growth_interval
 from gigsight.ingest.pipeline import ingest
+from gigsight.ingest.sample import write_sample
 from gigsight.metrics import compute
-from gigsight.sample import write_sample
 from tests.conftest import write_csv
 from tests.metrics.oracle import Oracle, quarter_label
 

@@ -10,9 +10,9 @@ import pytest
 
 import gigsight
 from gigsight.backends.base import Store
+from gigsight.backends.inventory import export, info
 from gigsight.ingest.pipeline import ingest
-from gigsight.inventory import export, info
-from gigsight.sample import write_sample
+from gigsight.ingest.sample import write_sample
 from tests.conftest import table_rows, write_csv
 from tests.ingest.helpers import PAY_HEADER, chain, pay
 

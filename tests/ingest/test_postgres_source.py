@@ -11,7 +11,7 @@ import pytest
 import gigsight
 from gigsight.backends.base import Store
 from gigsight.ingest.pipeline import ingest
-from gigsight.sample import write_sample
+from gigsight.ingest.sample import write_sample
 from tests.conftest import BACKENDS, table_rows
 
 TABLES = ["clients", "freelancers", "freelancer_skills", "jobs", "proposals", "contracts", "payments"]

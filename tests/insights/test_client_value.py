@@ -19,9 +19,9 @@ import gigsight
 from gigsight.backends.base import Store
 from gigsight.cli import app
 from gigsight.errors import GigsightError
+from gigsight.ingest.sample import write_sample
 from gigsight.insights.client_summary import client_summary
 from gigsight.insights.clv_models import BGNBD, GammaGamma, ParetoNBD
-from gigsight.sample import write_sample
 from tests.insights import oracle_clients
 
 COMPARED = ("purchase_days", "x", "t_x", "T", "days_since_last", "total_gsv", "first_day_gsv", "repeat_spend",

@@ -11,12 +11,13 @@ import pandas as pd
 import pytest
 
 import gigsight
+from gigsight.backends import kept as storage
 from gigsight.backends.base import Store
 from gigsight.ingest.pipeline import ingest
+from gigsight.ingest.sample import write_sample
 from gigsight.metrics import compute, facts
 from gigsight.metrics.grains import Grains
 from gigsight.metrics.periods import Periods
-from gigsight.sample import write_sample
 from tests.conftest import write_csv
 from tests.metrics.test_edge_cases import write_records
 from tests.test_cli import run
@@ -41,7 +42,7 @@ def answers(store: Store) -> list[pd.DataFrame]:
 
 
 def kept(store: Store) -> dict[str, str] | None:
-    return facts.current(store.con, set(store.con.list_tables()))
+    return storage.current(store.con, set(store.con.list_tables()))
 
 
 @pytest.mark.backend
@@ -65,7 +66,7 @@ def test_kept_facts_answer_like_computing_afresh_and_a_write_drops_them(store: S
                 "0.00", "USD", "bonus"]])
     assert ingest(store, tmp_path / "more").rejected == 0
     assert kept(store) is None
-    assert not [t for t in store.con.list_tables() if t.startswith(facts.PREFIX) or t == facts.REGISTRY]
+    assert not [t for t in store.con.list_tables() if t.startswith(storage.PREFIX) or t == storage.REGISTRY]
     after = compute("gsv", period="quarter", con=store).set_index("period").gsv
     assert after["2025Q3"] == before["2025Q3"] + Decimal("124.45")  # exact: money sums are decimals
 
@@ -83,7 +84,7 @@ def test_a_change_made_outside_gigsight_is_noticed(store: Store, tmp_path: Path)
     assert kept(store) is None  # the row counts no longer match the fingerprint
     assert compute("gsv", period="quarter", con=store).set_index("period").gsv["2025Q3"] == gsv["2025Q3"] + 10
     facts.refresh(store)
-    store.con.drop_table(facts.current(store.con, set(store.con.list_tables())).popitem()[1])  # type: ignore[union-attr]
+    store.con.drop_table(storage.current(store.con, set(store.con.list_tables())).popitem()[1])  # type: ignore[union-attr]
     assert kept(store) is None  # a kept table dropped by hand: the registry is not trusted
 
 
@@ -94,7 +95,7 @@ def test_other_settings_or_code_versions_do_not_read_them(duck: Store, tmp_path:
     tiers = gigsight.Settings(tier_bounds=(100, 1000))
     got = compute("clients_by_tier", period="quarter", by="tier", con=duck, settings=tiers)
     assert set(got.tier) <= {"<$100", "$100-$1K", "$1K+"}  # computed for these bounds, not read from the kept
-    monkeypatch.setattr(facts, "VERSION", facts.VERSION + 1)
+    monkeypatch.setattr(storage, "VERSION", storage.VERSION + 1)
     assert kept(duck) is None
 
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from gigsight.backends.base import Store
+from gigsight.backends.shared import _SHARED, Shared
 from gigsight.ingest.pipeline import ingest
 from gigsight.metrics import compute
-from gigsight.metrics.shared import _SHARED, Shared
 from tests.conftest import write_csv
 from tests.metrics.test_edge_cases import write_records
 
@@ -52,7 +52,7 @@ def test_shared_tables_answer_like_fresh_ones_and_writes_drop_them(store: Store,
 
 def test_a_sharing_function_shares_within_its_call_only(tmp_path: Path) -> None:
     import gigsight
-    from gigsight.metrics.shared import sharing
+    from gigsight.backends.shared import sharing
 
     store = gigsight.connect(f"duckdb://{tmp_path / 's.duckdb'}")
     ingest(store, write_records(tmp_path))

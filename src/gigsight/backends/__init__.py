@@ -18,7 +18,7 @@ import tempfile
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from gigsight.backends.base import CAPABILITIES, REJECTS, Store, ibis_schema
+from gigsight.backends.base import CAPABILITIES, REJECTS, Store, ibis_of, ibis_schema
 from gigsight.backends.engines import DuckDBStore, PostgresStore, SparkStore
 from gigsight.config import Settings
 from gigsight.errors import BackendError, ConfigError
@@ -100,13 +100,3 @@ def _spark(session: Any, url: str) -> Store:
         raise ConfigError(f"connect() takes a URL string or a SparkSession, not {type(session).__name__}")
     session.conf.set("spark.sql.session.timeZone", "UTC")
     return SparkStore("spark", url, ibis.pyspark.connect(session))
-
-
-def ibis_of(con: Any) -> Any:
-    """The Ibis backend to read through: a Store's, an Ibis backend as given, or a new connection for a
-    URL (None: the configured default)."""
-    if isinstance(con, Store):
-        return con.con
-    if con is None or isinstance(con, str):
-        return connect(con).con
-    return con

@@ -24,6 +24,8 @@ import ibis.expr.datatypes as dt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from gigsight.backends import kept
+from gigsight.backends.shared import forget
 from gigsight.errors import ConfigError, GigsightError
 from gigsight.model.schema import LOAD_ORDER, REJECTS_COLUMNS, SCHEMA, Kind, Table
 
@@ -210,13 +212,10 @@ class Store:
         return rows
 
     def data_changed(self) -> None:
-        """Every write calls this: tables shared between computations (metrics.shared.Shared) and the facts
-        kept in the store (metrics.facts) are dropped."""
-        from gigsight.metrics import facts
-        from gigsight.metrics.shared import forget
-
+        """Every write calls this: tables shared between computations (:mod:`~gigsight.backends.shared`) and
+        the facts kept in the store (:mod:`~gigsight.backends.kept`) are dropped."""
         forget(id(self.con))
-        facts.drop(self.con)
+        kept.drop(self.con)
 
     def close(self) -> None:
         try:
@@ -310,3 +309,18 @@ def drop_temp_table(con: Any, name: str) -> None:
         session.catalog.dropTempView(name)
     else:
         con.drop_table(name, force=True)
+
+
+def ibis_of(con: Any) -> Any:
+    """The Ibis backend to read through: a Store's, or an Ibis backend as given. A URL is refused: each call
+    would open a connection nobody closes (open one Store with :func:`gigsight.connect` and pass it).
+
+    >>> import ibis
+    >>> ibis_of(ibis.duckdb.connect()).name
+    'duckdb'
+    """
+    if isinstance(con, Store):
+        return con.con
+    if con is None or isinstance(con, str):
+        raise ConfigError(f"pass an open store, not {con!r}: open it once with gigsight.connect(url)")
+    return con

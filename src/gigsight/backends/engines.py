@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from gigsight.backends import atomic
 from gigsight.backends.base import REJECTS, Store, WriteResult, duckdb_settings, key_match, select_columns
+from gigsight.backends.shared import forget
 from gigsight.errors import BackendError
 from gigsight.model.schema import REJECTS_COLUMNS, SCHEMA
 
@@ -99,8 +100,6 @@ class DuckDBStore(Store):
                 self._copy_of, self.con = None, _duckdb(path, False)
 
     def _release(self) -> None:
-        from gigsight.metrics.shared import forget
-
         forget(id(self.con))
         self.con.disconnect()
 

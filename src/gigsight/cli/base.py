@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 import gigsight
+from gigsight.cli.progress import bars
 from gigsight.model.exact import plain, to_json
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -55,11 +57,17 @@ RefreshOption = Annotated[bool, typer.Option(
          "run gigsight refresh after the last).")]
 
 
+def progress_for(fmt: Fmt) -> AbstractContextManager[gigsight.Progress | None]:
+    """Bars on stderr for people at a terminal; nothing for programs (stdout may be JSON)."""
+    return bars(fmt is Fmt.table and err.is_terminal, err)
+
+
 def _refresh(db: str, enabled: bool, fmt: Fmt) -> None:
     """Keep the store's metric facts current after a write, saying so on stderr (stdout may be JSON)."""
     if not enabled:
         return
-    r = gigsight.refresh(_url(db), progress=fmt is Fmt.table and err.is_terminal)
+    with progress_for(fmt) as progress:
+        r = gigsight.refresh(_url(db), progress=progress)
     if r.skipped is None:
         err.print(f"[dim]Metric facts kept: {r.tables} tables, {r.rows:,} rows, in {r.seconds:.1f} s[/dim]")
 

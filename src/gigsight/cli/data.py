@@ -22,13 +22,13 @@ from gigsight.cli.base import (
     _show_kpis,
     _url,
     app,
-    err,
     launcher,
     out,
+    progress_for,
 )
-from gigsight.demo import DEMO_SCALE
 from gigsight.metrics.docs import metrics_markdown
 from gigsight.model.docs import schema_markdown
+from gigsight.report.demo import DEMO_SCALE
 
 
 @app.command()
@@ -44,8 +44,9 @@ def ingest(
     fmt: FmtOption = Fmt.table,
 ) -> None:
     """Validate and load CSV, Parquet or JSON Lines files (or a Postgres database) into the store."""
-    result = gigsight.ingest(path, con=_url(db), table=table, source_url=source, mapping=mapping, rates=rates,
-                             strict=strict, progress=fmt is Fmt.table and err.is_terminal).to_dict()
+    with progress_for(fmt) as progress:
+        result = gigsight.ingest(path, con=_url(db), table=table, source_url=source, mapping=mapping, rates=rates,
+                                 strict=strict, progress=progress).to_dict()
     # (a run that fails part-way has dropped the kept facts with its first write: none are left stale)
     _refresh(db, refresh, fmt)
     _json(result) if fmt is Fmt.json else _print_ingest(result)
@@ -83,7 +84,8 @@ def refresh(
     fmt: FmtOption = Fmt.table,
 ) -> None:
     """Rebuild the metric facts the store keeps (after writing to it with other tools or with --no-refresh)."""
-    r = gigsight.refresh(_url(db), force=force, progress=fmt is Fmt.table and err.is_terminal)
+    with progress_for(fmt) as progress:
+        r = gigsight.refresh(_url(db), force=force, progress=progress)
     if fmt is Fmt.json:
         _json(r.__dict__)
     elif r.skipped:
@@ -104,8 +106,8 @@ def demo(
     """Simulate the seed marketplace, ingest it with full validation, and tell its quarter from the records."""
     if fmt is Fmt.table:
         out.print(f"Simulating scenario seed-q3 at scale {scale:g} (1 = full size), seed {seed} -> {db}")
-    result = gigsight.demo(db, scale=scale, seed=seed, replace=replace,
-                           progress=fmt is Fmt.table and err.is_terminal)
+    with progress_for(fmt) as progress:
+        result = gigsight.demo(db, scale=scale, seed=seed, replace=replace, progress=progress)
     if fmt is Fmt.json:
         _json(result)
         return
@@ -155,9 +157,9 @@ def simulate(
         rows = [{"scenario": n, "description": load_scenario(n).description} for n in known_scenarios()]
         _json(rows) if fmt is Fmt.json else _rows("Scenarios", rows)
         return
-    with gigsight.connect(_url(db)) as store:
+    with gigsight.connect(_url(db)) as store, progress_for(fmt) as progress:
         result = gigsight.simulate(store, scenario, scale=scale, seed=seed, replace=replace, validate=validate,
-                                   progress=fmt is Fmt.table and err.is_terminal)
+                                   progress=progress)
     _refresh(db, refresh, fmt)
     with gigsight.connect(_url(db)) as store:
         if check:

@@ -22,6 +22,7 @@ from gigsight.cli.base import (
     _url,
     app,
     out,
+    progress_for,
 )
 
 
@@ -34,7 +35,8 @@ def enrich(
     fmt: FmtOption = Fmt.table,
 ) -> None:
     """Label every job (skills, AI work, category) and profile freelancers; unchanged jobs are reused."""
-    r = gigsight.enrich(_url(db), taxonomy=taxonomy, replace_taxonomy=replace_taxonomy, progress=fmt is Fmt.table)
+    with progress_for(fmt) as progress:
+        r = gigsight.enrich(_url(db), taxonomy=taxonomy, replace_taxonomy=replace_taxonomy, progress=progress)
     _refresh(db, refresh, fmt)
     facts = {k: getattr(r, k) for k in r.__dataclass_fields__}
     if fmt is Fmt.json:

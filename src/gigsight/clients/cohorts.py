@@ -3,7 +3,7 @@
 ``age`` 0 is the acquisition period. Logo retention is the share of the cohort with a positive payment
 in the period; spend retention is the cohort's GSV in the period relative to its GSV at age 0.
 
->>> from gigsight.sample import sample_store
+>>> from gigsight.ingest.sample import sample_store
 >>> store = sample_store(clients=30, seed=1)
 >>> m = cohorts(con=store, period="year")
 >>> float(m[m.age == 0].logo_retention.min())

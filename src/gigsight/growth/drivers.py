@@ -21,11 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from gigsight.backends.shared import sharing
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics.compute import compute, resolve
 from gigsight.metrics.periods import Periods, grain_of_label
-from gigsight.metrics.shared import sharing
 
 ADDITIVE = ("gsv", "client_spend", "revenue", "ai_gsv", "gsv_from_new_clients", "payments")
 

@@ -16,24 +16,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from gigsight.backends.base import Store, duckdb_settings
 from gigsight.config import Settings
@@ -45,6 +33,7 @@ from gigsight.ingest.rates import load_rates
 from gigsight.ingest.readers import ROW, Source
 from gigsight.ingest.sources import plan_sources
 from gigsight.model.schema import SCHEMA
+from gigsight.progress import Progress, task
 
 SCAN_CHUNK = 65_536
 SHOWN_ISSUES = 1000  # issues carried in a strict-mode error; all of them are counted
@@ -94,7 +83,7 @@ class IngestResult:
 def ingest(store: Store, path: str | Path | None = None, *, table: str | None = None,
            source_url: str | None = None, mapping: Mapping | str | Path | None = None,
            rates: str | Path | None = None, strict: bool = False, settings: Settings | None = None,
-           progress: bool = False) -> IngestResult:
+           progress: Progress | None = None) -> IngestResult:
     """Load a directory of table files, one file (``table=``), or a Postgres database (``source_url``)."""
     settings = settings or Settings.from_env()
     mapping = mapping if isinstance(mapping, Mapping) else Mapping.load(mapping) if mapping else Mapping()
@@ -119,17 +108,16 @@ def ingest(store: Store, path: str | Path | None = None, *, table: str | None = 
 
 def _run(store: Store, stage: duckdb.DuckDBPyConnection, planned: list[tuple[str, Source]], mapping: Mapping,
          opt: ParseOptions, settings: Settings, rates: str | Path | None, strict: bool,
-         progress: bool) -> IngestResult:
+         progress: Progress | None) -> IngestResult:
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     stage.register("fx_arrow", load_rates(rates, settings.base_currency))
     stage.execute("CREATE OR REPLACE TEMP TABLE fx AS SELECT currency AS fx_currency, rate FROM fx_arrow")
     summaries: list[SourceSummary] = []
     structural: list[Issue] = []
-    with progress_bar(progress) as advance_for:
-        for tname, source in planned:
-            summary, found_issues = _stage_source(stage, tname, source, mapping, opt, settings, advance_for)
-            summaries.append(summary)
-            structural += found_issues
+    for tname, source in planned:
+        summary, found_issues = _stage_source(stage, tname, source, mapping, opt, settings, progress)
+        summaries.append(summary)
+        structural += found_issues
     tables = [s.table for s in summaries]
     for warning in check_run(stage, tables, lambda t, cols: store.expose(stage, t, cols)):
         next(s for s in summaries if s.table == "payments").warnings.append(warning)
@@ -148,7 +136,7 @@ def _run(store: Store, stage: duckdb.DuckDBPyConnection, planned: list[tuple[str
 
 def _stage_source(stage: duckdb.DuckDBPyConnection, tname: str, source: Source, mapping: Mapping,
                   opt: ParseOptions, settings: Settings,
-                  advance_for: Callable[[str, int], Callable[[int], None]]) -> tuple[SourceSummary, list[Issue]]:
+                  progress: Progress | None) -> tuple[SourceSummary, list[Issue]]:
     found, unknown = mapping.resolve(tname, source.columns, source.label)
     summary = SourceSummary(tname, source.label)
     if unknown:
@@ -166,10 +154,10 @@ def _stage_source(stage: duckdb.DuckDBPyConnection, tname: str, source: Source, 
                       f"({batch_sql(t, found, types, opt, direct, 'fx')})", [source.label])
         row = stage.sql(f"SELECT count(*) FROM {staged(tname)} WHERE _source = ?", params=[source.label]).fetchone()
         summary.read = int(row[0]) if row else 0
-        advance_for(source.label, source.size)(source.size)
+        task(progress, source.label, source.size, "bytes")(source.size)
         return summary, issues
     read = 0
-    for batch in source.batches(settings.batch_rows, advance_for(source.label, source.size)):
+    for batch in source.batches(settings.batch_rows, task(progress, source.label, source.size, "bytes")):
         if batch.restart:
             stage.execute(f"DELETE FROM {staged(tname)} WHERE _source = ?", [source.label])
             issues, read = [], 0
@@ -239,27 +227,6 @@ def _arrow_name(duck_type: object) -> str:
               "DOUBLE": "double", "FLOAT": "float", "BOOLEAN": "bool", "DATE": "date32[day]",
               "HUGEINT": "int128", "UBIGINT": "uint64", "UINTEGER": "uint32"}
     return simple.get(t, t.lower())
-
-
-@contextmanager
-def progress_bar(show: bool, steps: bool = False, unit: str = "") -> Iterator[Callable[[str, int],
-                                                                                    Callable[[int], None]]]:
-    """A Rich bar per labelled task: bytes read by default, ``steps`` done of a count, or things counted in
-    ``unit`` ("jobs", "clients"): a row count must never read as megabytes."""
-    if not show:
-        yield lambda label, total: (lambda n: None)
-        return
-    amount: tuple[ProgressColumn, ...] = (DownloadColumn(), TimeRemainingColumn())
-    if steps:
-        amount = (MofNCompleteColumn(), TimeElapsedColumn())
-    elif unit:
-        amount = (MofNCompleteColumn(), TextColumn(unit), TimeRemainingColumn())
-    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), *amount, transient=False)
-    with bar:
-        def advance_for(label: str, total: int) -> Callable[[int], None]:
-            task = bar.add_task(Path(label).name[:40], total=max(total, 1))
-            return lambda n: bar.advance(task, n)
-        yield advance_for
 
 
 __all__ = ["IngestResult", "SourceError", "SourceSummary", "ingest"]

@@ -3,7 +3,7 @@
 One aggregate query per grain runs on the store's engine (Ibis, no engine branches); the small
 per-period results are then joined, ratios divided and comparisons shifted in pandas.
 
->>> from gigsight.sample import sample_store
+>>> from gigsight.ingest.sample import sample_store
 >>> store = sample_store(clients=30, seed=1)
 >>> df = compute(["gsv", "active_clients"], period="year", compare=["yoy"], con=store)
 >>> list(df.columns)

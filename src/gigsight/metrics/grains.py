@@ -12,7 +12,7 @@ The AI flag and category come from the enrich stage's ``job_labels`` when it exi
 jobs table's own columns, so metric code does not change when the classifier arrives.
 
 The materialised tables can outlive one ``compute()`` twice over: the store keeps them between processes while
-the data does not change (:mod:`gigsight.metrics.facts`), and inside a :class:`~gigsight.metrics.shared.Shared`
+the data does not change (:mod:`gigsight.metrics.facts`), and inside a :class:`~gigsight.backends.shared.Shared`
 block whatever is not kept is built once for every question of the block (the report and the web app ask many
 questions of data that does not change meanwhile). Either way the tables then carry every segment column and
 every period of the data (:attr:`Grains.full`), so one build answers every later question.
@@ -31,12 +31,12 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from gigsight.backends import kept as facts
 from gigsight.backends.base import drop_temp_table, temp_table
+from gigsight.backends.shared import open_tables
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
-from gigsight.metrics import facts
 from gigsight.metrics.periods import Periods, month_index
-from gigsight.metrics.shared import open_tables
 
 # Per-client sums are stored back as the canonical money type: DuckDB widens a sum to DECIMAL(38,2), whose
 # 128-bit arithmetic made every later sum over the client tables 40x slower; no client spends $10^16.
@@ -123,7 +123,7 @@ class Grains:
         """Materialise an intermediate every metric of a computation reads (joins done once, not per query).
         With ``key``, when facts are shared (:attr:`full`), the table is looked up or kept beyond this
         computation: in the store's kept facts (:mod:`gigsight.metrics.facts`), then in a
-        :class:`~gigsight.metrics.shared.Shared` block (unless ``per_period``, one table for every period
+        :class:`~gigsight.backends.shared.Shared` block (unless ``per_period``, one table for every period
         grain: row-level facts carry the month).
         ``expr`` may be a function building the expression, called only when the table must be built."""
         build = expr if callable(expr) else (lambda: expr)

@@ -31,8 +31,8 @@ from typing import Any
 import pandas as pd
 
 from gigsight.backends import ibis_of
+from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError
-from gigsight.metrics.shared import sharing
 from gigsight.skills.demand import nulls_to_none, trends
 from gigsight.skills.supply import cooccurrence, supply
 

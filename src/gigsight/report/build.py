@@ -9,18 +9,18 @@ from typing import Any
 import pandas as pd
 
 from gigsight.backends import ibis_of
+from gigsight.backends.inventory import info
+from gigsight.backends.shared import Shared
 from gigsight.clients.cohorts import cohorts
 from gigsight.config import Settings
 from gigsight.errors import GigsightError
 from gigsight.growth.bridge import growth_bridge
 from gigsight.growth.drivers import explain_change
 from gigsight.growth.segments import segment_growth
-from gigsight.inventory import info
 from gigsight.metrics.compute import compute
 from gigsight.metrics.display import shown
 from gigsight.metrics.grains import tier_labels
 from gigsight.metrics.registry import REGISTRY, get
-from gigsight.metrics.shared import Shared
 from gigsight.report.model import (
     KPIS,
     Chart,

@@ -18,11 +18,11 @@ from typing import Any
 
 import yaml
 
+from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError, DataValidationError, Issue, did_you_mean
 from gigsight.metrics.periods import Periods, grain_of_label
 from gigsight.metrics.point import SCALE_FREE, value_and_growth
 from gigsight.metrics.registry import REGISTRY, SEGMENTS
-from gigsight.metrics.shared import sharing
 
 KINDS = ("value", "yoy", "qoq", "direction")
 @dataclass(frozen=True)

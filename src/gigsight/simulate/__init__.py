@@ -30,11 +30,12 @@ import pyarrow as pa
 from gigsight.backends.base import Store, marked_incomplete, write_parquet
 from gigsight.errors import ConfigError
 from gigsight.model.schema import LOAD_ORDER
+from gigsight.progress import Progress, task
 from gigsight.simulate.activity import Generator
 from gigsight.simulate.calibrate import fit_plan
 from gigsight.simulate.population import make_clients, make_freelancers
 from gigsight.simulate.scenario import Scenario, known_scenarios, load_scenario
-from gigsight.simulate.tables import client_tables, freelancer_tables, truth_targets
+from gigsight.simulate.tables import block_tables, client_tables, freelancer_tables, truth_targets
 
 BLOCK_CLIENTS = 60_000
 MAX_SCALE = 4.0
@@ -66,10 +67,10 @@ def clear(store: Store) -> None:
             store.con.drop_table(t)
 
 
-def records(scenario: Scenario, scale: float, seed: int, progress: bool = False) -> Iterator[tuple[str, pa.Table]]:
+def records(scenario: Scenario, scale: float, seed: int,
+            progress: Progress | None = None) -> Iterator[tuple[str, pa.Table]]:
     """The scenario's records as ``(table, Arrow rows)`` pairs: clients and freelancers, then block by block
     jobs, contracts, payments and proposals, and the planted truth."""
-    from gigsight.ingest.pipeline import progress_bar
     from gigsight.simulate.text import grammar
 
     fit = fit_plan(scenario)
@@ -82,14 +83,14 @@ def records(scenario: Scenario, scale: float, seed: int, progress: bool = False)
     f_table, f_skills = freelancer_tables(gen, _rng(seed, "freelancers_table"))
     yield from (("freelancers", f_table), ("freelancer_skills", f_skills))
     ids = {"contract": 0, "job": 0, "payment": 0, "proposal": 0}
-    with progress_bar(progress, unit="clients") as advance_for:
-        advance = advance_for(f"simulating {scenario.name} (scale {scale:g})", len(clients))
-        for i, lo in enumerate(range(0, len(clients), BLOCK_CLIENTS)):
-            hi = min(lo + BLOCK_CLIENTS, len(clients))
-            block = gen.block(_rng(seed, "block", i), lo, hi, ids)
-            for name in ("jobs", "truth_jobs", "contracts", "payments", "proposals"):
-                yield name, getattr(block, name)
-            advance(hi - lo)
+    advance = task(progress, f"simulating {scenario.name} (scale {scale:g})", len(clients), "clients")
+    for i, lo in enumerate(range(0, len(clients), BLOCK_CLIENTS)):
+        hi = min(lo + BLOCK_CLIENTS, len(clients))
+        rng = _rng(seed, "block", i)
+        block = block_tables(gen, rng, *gen.block(rng, lo, hi, ids), ids)
+        for name in ("jobs", "truth_jobs", "contracts", "payments", "proposals"):
+            yield name, getattr(block, name)
+        advance(hi - lo)
     yield "truth_targets", truth_targets(scenario, scale, seed)
 
 
@@ -138,13 +139,14 @@ def ahead(items: Iterator[T], depth: int = 5) -> Iterator[T]:
         worker.join()
 
 
-def generate(scenario: Scenario, scale: float, seed: int, out: Path, progress: bool = False) -> dict[str, int]:
+def generate(scenario: Scenario, scale: float, seed: int, out: Path,
+             progress: Progress | None = None) -> dict[str, int]:
     """Write the scenario's records as Parquet files ``out/<table>/part-0.parquet``; returns rows per table."""
     return write_parquet(records(scenario, scale, seed, progress), out)
 
 
 def simulate(store: Store, scenario: str | Path = "seed-q3", *, scale: float = 0.05, seed: int = 42,
-             replace: bool = False, validate: bool = True, progress: bool = False) -> dict[str, Any]:
+             replace: bool = False, validate: bool = True, progress: Progress | None = None) -> dict[str, Any]:
     """Generate a scenario into ``store``; refuses a store that holds data unless ``replace``.
 
     Returns the scenario name, scale, seed, rows per table, and the ingest summary when validated.
@@ -158,7 +160,8 @@ def simulate(store: Store, scenario: str | Path = "seed-q3", *, scale: float = 0
         return _simulate(store, sc, scale, seed, validate, progress)
 
 
-def _simulate(store: Store, sc: Scenario, scale: float, seed: int, validate: bool, progress: bool) -> dict[str, Any]:
+def _simulate(store: Store, sc: Scenario, scale: float, seed: int, validate: bool,
+              progress: Progress | None) -> dict[str, Any]:
     clear(store)
     store.ensure_tables()
     result: dict[str, Any] = {"scenario": sc.name, "scale": scale, "seed": seed}

@@ -9,11 +9,9 @@ month: exactly round(rate x n) rows are picked, at random, so counts carry no bi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from gigsight.simulate.calibrate import Fit, yearly_path
 from gigsight.simulate.population import Clients, Freelancers
@@ -48,15 +46,7 @@ def _ts(fit: Fit, month: np.ndarray, seconds: np.ndarray) -> np.ndarray:
     return out
 
 
-@dataclass
-class Block:
-    """Arrow tables of one block (canonical columns, plus the planted truth of each job)."""
-
-    jobs: pa.Table
-    truth_jobs: pa.Table
-    contracts: pa.Table
-    payments: pa.Table
-    proposals: pa.Table
+Arrays = dict[str, np.ndarray]
 
 
 class Generator:
@@ -90,8 +80,9 @@ class Generator:
             kind[m] = offset + np.minimum((rng.random(len(m))[:, None] > cdf).sum(axis=1), w.shape[1] - 1)
         return kind
 
-    def block(self, rng: np.random.Generator, lo: int, hi: int, ids: dict[str, int]) -> Block:
-        """Records of clients lo..hi-1; ``ids`` holds the next free number of each id and is advanced."""
+    def block(self, rng: np.random.Generator, lo: int, hi: int, ids: dict[str, int]) -> tuple[Arrays, Arrays, Arrays]:
+        """The jobs, contracts and payments of clients lo..hi-1 as arrays (``tables.block_tables`` makes them
+        records); ``ids`` holds the next free number of each id and is advanced."""
         fit, c, b = self.fit, self.clients, self.b
         n_months, first = fit.time.n, fit.time.first
         cl = np.arange(lo, hi)
@@ -189,9 +180,8 @@ class Generator:
 
     def _finish(self, rng: np.random.Generator, k: dict[str, np.ndarray], k_ai: np.ndarray, k_kind: np.ndarray,
                 tth: np.ndarray, k_month: np.ndarray, k_start_s: np.ndarray, row_client: np.ndarray,
-                month: np.ndarray, new: np.ndarray, pay: dict[str, np.ndarray], ids: dict[str, int]) -> Block:
-        from gigsight.simulate.tables import block_tables
-
+                month: np.ndarray, new: np.ndarray, pay: dict[str, np.ndarray],
+                ids: dict[str, int]) -> tuple[Arrays, Arrays, Arrays]:
         fit, b = self.fit, self.b
         # unfilled jobs: a share of each month's new contracts, posted by clients live that month
         emitted = np.flatnonzero(month >= fit.time.first)
@@ -215,7 +205,7 @@ class Generator:
                 "hourly": np.concatenate([k["hourly"], rng.random(n_u) < b["hourly_share"]]),
                 "filled": np.arange(n_k + n_u) < n_k, "tth": np.concatenate([tth, np.zeros(n_u)])}
         k["job_id"] = job_id[:n_k]
-        return block_tables(self, rng, jobs, k, pay, ids)
+        return jobs, k, pay
 
 
-__all__ = ["Block", "Generator", "systematic"]
+__all__ = ["DAY_S", "Generator", "systematic"]

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gigsight.simulate.activity import DAY_S, Block
+from gigsight.simulate.activity import DAY_S, Generator
 
 if TYPE_CHECKING:
-    from gigsight.simulate.activity import Generator
     from gigsight.simulate.population import Clients, Freelancers
 
 MONEY = pa.decimal128(18, 2)
@@ -72,6 +72,18 @@ def labels(names: pa.Array, index: np.ndarray) -> pa.Array:
 
 def ts(x: np.ndarray) -> pa.Array:
     return pa.array(x.astype("datetime64[us]"), TS)
+
+
+@dataclass
+class Block:
+    """Arrow tables of one block (canonical columns, plus the planted truth of each job)."""
+
+    jobs: pa.Table
+    truth_jobs: pa.Table
+    contracts: pa.Table
+    payments: pa.Table
+    proposals: pa.Table
+
 
 
 def _month_index(gen: Generator, stamps: np.ndarray) -> np.ndarray:
@@ -206,4 +218,4 @@ def truth_targets(scenario: Any, scale: float, seed: int) -> pa.Table:
         ("seed", pa.int64())]))
 
 
-__all__ = ["block_tables", "client_tables", "freelancer_tables", "ids", "truth_targets"]
+__all__ = ["Block", "block_tables", "client_tables", "freelancer_tables", "ids", "truth_targets"]

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from gigsight.backends.base import Store
+from gigsight.backends.shared import sharing
 from gigsight.metrics import compute
 from gigsight.metrics.point import SCALE_FREE, value_and_growth
-from gigsight.metrics.shared import sharing
 from gigsight.simulate.scenario import Scenario, Target, load_scenario
 
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import pandas as pd
 
+from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError
 from gigsight.metrics.periods import Periods
-from gigsight.metrics.shared import sharing
 
 Z95 = 1.959963984540054
 

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gigsight.backends.base import Store, bounded_memory
-from gigsight.ingest.pipeline import progress_bar
+from gigsight.progress import Progress, task
 from gigsight.skills.classify import Classifier
 from gigsight.skills.taxonomy import Taxonomy
 
@@ -61,7 +61,7 @@ def fingerprint(*parts: object) -> str:
     return h.hexdigest()
 
 
-def enrich(store: Store, show_progress: bool = True, classifier: Classifier | None = None) -> EnrichResult:
+def enrich(store: Store, progress: Progress | None = None, classifier: Classifier | None = None) -> EnrichResult:
     """Label every job and profile every freelancer of ``store`` (see the module docstring).
 
     Jobs stream in no particular order with their previous fingerprint joined by the engine; only changed jobs
@@ -70,10 +70,10 @@ def enrich(store: Store, show_progress: bool = True, classifier: Classifier | No
     ENGINE_MEMORY and spills beyond it, so memory stays flat however many jobs there are.
     """
     with store.atomically(), bounded_memory(store.con, ENGINE_MEMORY):
-        return _enrich(store, show_progress, classifier or Classifier.default())
+        return _enrich(store, progress, classifier or Classifier.default())
 
 
-def _enrich(store: Store, show_progress: bool, c: Classifier) -> EnrichResult:
+def _enrich(store: Store, progress: Progress | None, c: Classifier) -> EnrichResult:
     version = f"{VERSION}/{c.matcher.taxonomy.digest}"  # new rules or a new taxonomy relabel every job
     out = store.tmpdir() / "enrich"
     n_jobs = int(store.con.table("jobs").count().execute())
@@ -81,29 +81,28 @@ def _enrich(store: Store, show_progress: bool, c: Classifier) -> EnrichResult:
     job_skills = _Parts(out / "job_skills", JOB_SKILLS_SCHEMA)
     reused_ids = _Parts(out / "reused", pa.schema([("job_id", pa.string())]))
     classified = reused = 0
-    with progress_bar(show_progress, unit="jobs") as advance_for:
-        advance = advance_for("enrich jobs", n_jobs)
-        for b in _jobs_with_previous(store).to_pyarrow_batches(chunk_size=BATCH):
-            d = b.to_pydict()
-            rows: list[list[Any]] = []
-            js: list[tuple[str, str]] = []
-            kept: list[str] = []
-            previous = d.get("prev_fingerprint", [None] * b.num_rows)
-            for jid, t, desc, tags, cat, prev in zip(*(d[k] for k in JOB_COLUMNS), previous, strict=True):
-                fp = fingerprint(version, t, desc, tags, cat)
-                if prev == fp:  # same inputs, same rules: the previous labels stand
-                    kept.append(jid)
-                    continue
-                r = c.classify(t, desc, tags, cat)
-                rows.append([jid, r.is_ai, r.ai_kind, r.ai_score, r.category, r.category_confidence, r.category_source,
-                             r.reason, fp])
-                js.extend((jid, s.skill_id) for s in r.skills)
-            labels.write({k: [r[i] for r in rows] for i, k in enumerate(LABEL_COLUMNS)})
-            job_skills.write({"job_id": [x[0] for x in js], "skill_id": [x[1] for x in js],
-                              "source": ["enrich"] * len(js)})
-            reused_ids.write({"job_id": kept})
-            classified, reused = classified + len(rows), reused + len(kept)
-            advance(b.num_rows)
+    advance = task(progress, "enrich jobs", n_jobs, "jobs")
+    for b in _jobs_with_previous(store).to_pyarrow_batches(chunk_size=BATCH):
+        d = b.to_pydict()
+        rows: list[list[Any]] = []
+        js: list[tuple[str, str]] = []
+        kept: list[str] = []
+        previous = d.get("prev_fingerprint", [None] * b.num_rows)
+        for jid, t, desc, tags, cat, prev in zip(*(d[k] for k in JOB_COLUMNS), previous, strict=True):
+            fp = fingerprint(version, t, desc, tags, cat)
+            if prev == fp:  # same inputs, same rules: the previous labels stand
+                kept.append(jid)
+                continue
+            r = c.classify(t, desc, tags, cat)
+            rows.append([jid, r.is_ai, r.ai_kind, r.ai_score, r.category, r.category_confidence, r.category_source,
+                         r.reason, fp])
+            js.extend((jid, s.skill_id) for s in r.skills)
+        labels.write({k: [r[i] for r in rows] for i, k in enumerate(LABEL_COLUMNS)})
+        job_skills.write({"job_id": [x[0] for x in js], "skill_id": [x[1] for x in js],
+                          "source": ["enrich"] * len(js)})
+        reused_ids.write({"job_id": kept})
+        classified, reused = classified + len(rows), reused + len(kept)
+        advance(b.num_rows)
     if reused:
         _carry_over(store, out, reused_ids.close(), labels, job_skills)
     label_parts, skill_parts = labels.close(), job_skills.close()  # once: closing an empty one writes a part

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from gigsight.backends import connect
 from gigsight.backends.base import Store
-from gigsight.metrics.shared import Shared
+from gigsight.backends.shared import Shared
 
 
 @dataclass

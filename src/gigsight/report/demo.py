@@ -14,13 +14,14 @@ from typing import Any
 
 from gigsight.backends import connect
 from gigsight.backends.base import Store
+from gigsight.backends.inventory import info
+from gigsight.backends.shared import Shared
 from gigsight.errors import ConfigError
 from gigsight.growth import growth_bridge
-from gigsight.inventory import info
 from gigsight.metrics import compute
 from gigsight.metrics.display import money
 from gigsight.metrics.facts import refresh
-from gigsight.metrics.shared import Shared
+from gigsight.progress import Progress
 from gigsight.report import build_report, write
 from gigsight.report.model import growth_words
 from gigsight.simulate import simulate
@@ -67,14 +68,14 @@ def headline(store: Store, period: str, scale: float = 1.0) -> dict[str, Any]:
 
 
 def demo(db: str | Path = "gigsight.duckdb", *, scenario: str = "seed-q3", scale: float = DEMO_SCALE, seed: int = 42,
-         replace: bool = False, progress: bool = False) -> dict[str, Any]:
+         replace: bool = False, progress: Progress | None = None) -> dict[str, Any]:
     """Simulate ``scenario`` into the DuckDB file ``db`` (refusing one that holds data unless ``replace``),
     then compute the quarter's story and check the scenario's targets."""
     sc = load_scenario(scenario)
     path = Path(db)
     with connect(f"duckdb://{path}") as store:
         sim = simulate(store, sc.source, scale=scale, seed=seed, replace=replace, progress=progress)
-        enriched = enrich(store, show_progress=progress)
+        enriched = enrich(store, progress)
         refresh(store, progress=progress)  # the story, the checks, the report and later readers use them
         period = next((t.period for t in sc.targets if "Q" in t.period), f"{sc.end[:4]}Q3")
         with Shared(store.con):  # what the kept facts leave out (months, per-question tables) is built once

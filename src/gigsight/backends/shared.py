@@ -2,7 +2,7 @@
 every ``compute()`` on it keeps the intermediates it materialises (payment facts, client periods...) for the
 next one, instead of dropping them when it returns.
 
-The store's kept facts (:mod:`gigsight.metrics.facts`) outlive processes; a Shared block holds what they do not
+The store's kept facts (:mod:`gigsight.backends.kept`) outlive processes; a Shared block holds what they do not
 cover (months, other settings, Spark) for the length of one report, one web data version, one call.
 """
 
@@ -27,7 +27,7 @@ class Shared:
     (one build), the web service (which resets when the data version changes). Writes through a
     :class:`~gigsight.backends.base.Store` reset it too. Nested blocks on one backend share the outer one.
 
-    >>> from gigsight.sample import sample_store
+    >>> from gigsight.ingest.sample import sample_store
     >>> from gigsight.metrics.compute import compute
     >>> store = sample_store(clients=30, seed=1)
     >>> with Shared(store.con) as shared:
@@ -69,12 +69,10 @@ def sharing(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        from gigsight.backends import ibis_of
-
         con = sig.bind_partial(*args, **kwargs).arguments.get(name)
         if con is None or isinstance(con, str):
             return fn(*args, **kwargs)
-        with Shared(ibis_of(con)):
+        with Shared(getattr(con, "con", con)):  # a Store's Ibis backend, or the backend itself
             return fn(*args, **kwargs)
 
     return run
