@@ -33,14 +33,14 @@ def trial(db: Path, lanes: int, flood: int, fair: bool = True) -> dict[str, floa
         svc._lanes.lend = lambda version, kind: lend(version, "any")  # type: ignore[method-assign]
     at = str(svc.kpis(["gsv"], period="quarter")[-2]["period"])  # the last complete quarter
     t0 = time.perf_counter()
-    workers = [threading.Thread(target=svc.answer, args=("skill_trends",),
+    workers = [threading.Thread(target=svc.answer, args=(svc.skill_trends,),
                                 kwargs={"period": "quarter", "at": at, "ai_only": False, "top": 15, "min_jobs": 2 + i})
                for i in range(flood)]
     for w in workers:
         w.start()
     time.sleep(0.2)
     t1 = time.perf_counter()
-    svc.answer("kpis", ["gsv", "paying_clients"], period="quarter", by=["country"], compare=["yoy"], start=at,
+    svc.answer(svc.kpis, ["gsv", "paying_clients"], period="quarter", by=["country"], compare=["yoy"], start=at,
                end=at)
     unrelated = time.perf_counter() - t1
     for w in workers:

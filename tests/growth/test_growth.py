@@ -9,11 +9,10 @@ import pytest
 
 import gigsight
 from gigsight.backends.base import Store
-from gigsight.clients import cohorts
-from gigsight.growth import explain_change, growth_bridge, segment_growth
-from gigsight.growth.segments import growth_interval
 from gigsight.ingest.pipeline import ingest
 from gigsight.ingest.sample import write_sample
+from gigsight.insights import cohorts, explain_change, growth_bridge, segment_growth
+from gigsight.insights.segment_growth import growth_interval
 from gigsight.metrics import compute
 from tests.conftest import write_csv
 from tests.metrics.oracle import Oracle, quarter_label

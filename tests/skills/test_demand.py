@@ -13,8 +13,7 @@ import pytest
 import gigsight
 from gigsight.backends.base import Store
 from gigsight.errors import ConfigError
-from gigsight.recommend import learn, promote
-from gigsight.skills import cooccurrence, detect, emerging, rate_ratio_ci, supply, trends
+from gigsight.insights import cooccurrence, detect, emerging, learn, promote, rate_ratio_ci, supply, trends
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +140,7 @@ def test_promoted_skills_are_growing_and_say_their_denominators(sim: Store) -> N
 
 
 def trends_of_all(store: Store) -> Any:
-    from gigsight.skills.demand import trends
+    from gigsight.insights.skill_demand import trends
 
     return trends(store, at="2025Q3")
 

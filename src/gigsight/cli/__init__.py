@@ -15,9 +15,9 @@ from rich.markup import escape
 from gigsight.cli import data  # noqa: F401
 
 # isort: split
+from gigsight import DataValidationError, GigsightError
 from gigsight.cli import analytics, clients, skills  # noqa: F401
 from gigsight.cli.base import app, err
-from gigsight.errors import DataValidationError, GigsightError
 
 __all__ = ["app", "main"]
 

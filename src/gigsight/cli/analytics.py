@@ -23,7 +23,6 @@ from gigsight.cli.base import (
     out,
     write_csv,
 )
-from gigsight.errors import GigsightError
 
 
 @app.command()
@@ -96,15 +95,12 @@ def check_claims(
     fmt: ReportOption = ReportFmt.table,
 ) -> None:
     """Measure published claims on the records: a pass/fail table; exit code 1 when any claim fails."""
-    from gigsight.report import check_claims as _check
-    from gigsight.report import load_claims
-
     if scale != "auto":
         try:
             float(scale)
         except ValueError:
-            raise GigsightError(f"--scale must be 'auto' or a number, got {scale!r}") from None
-    results = _check(load_claims(claims_file), _url(db), scale=scale)
+            raise gigsight.GigsightError(f"--scale must be 'auto' or a number, got {scale!r}") from None
+    results = gigsight.check_claims(claims_file, scale=scale, con=_url(db))
     rows = [r.to_dict() for r in results]
     failed = [r for r in results if not r.passed]
     if fmt is ReportFmt.table:
@@ -146,7 +142,8 @@ def serve(
 
         from gigsight.web.app import LOOPBACK_HOSTS, create_app
     except ImportError as exc:
-        raise GigsightError(f"the web app needs its extra: pip install 'gigsight[web]' ({exc.name} missing)") from None
+        raise gigsight.GigsightError(
+            f"the web app needs its extra: pip install 'gigsight[web]' ({exc.name} missing)") from None
     hosts = tuple(h.strip() for h in allowed_hosts.split(",") if h.strip()) if allowed_hosts else (
         *LOOPBACK_HOSTS, host)
     if host in ("0.0.0.0", "::") and not allowed_hosts:

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 import gigsight
+from gigsight import plain, to_json
 from gigsight.cli.progress import bars
-from gigsight.model.exact import plain, to_json
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Growth intelligence for freelance and talent marketplaces.")

@@ -26,9 +26,6 @@ from gigsight.cli.base import (
     out,
     progress_for,
 )
-from gigsight.metrics.docs import metrics_markdown
-from gigsight.model.docs import schema_markdown
-from gigsight.report.demo import DEMO_SCALE
 
 
 @app.command()
@@ -98,7 +95,7 @@ def refresh(
 def demo(
     db: DbOption = "gigsight.duckdb",
     scale: Annotated[float, typer.Option(help="Size relative to the full seed marketplace (1 = $717M a quarter).")]
-    = DEMO_SCALE,
+    = gigsight.DEMO_SCALE,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
     replace: Annotated[bool, typer.Option(help="Overwrite a database that already holds data.")] = False,
     fmt: FmtOption = Fmt.table,
@@ -150,20 +147,16 @@ def simulate(
     fmt: FmtOption = Fmt.table,
 ) -> None:
     """Generate a simulated marketplace (clients, freelancers, jobs, contracts, payments) and its planted truth."""
-    from gigsight.simulate import known_scenarios, load_scenario
-    from gigsight.simulate.targets import check_targets
-
     if list_:
-        rows = [{"scenario": n, "description": load_scenario(n).description} for n in known_scenarios()]
+        rows = gigsight.scenarios()
         _json(rows) if fmt is Fmt.json else _rows("Scenarios", rows)
         return
     with gigsight.connect(_url(db)) as store, progress_for(fmt) as progress:
         result = gigsight.simulate(store, scenario, scale=scale, seed=seed, replace=replace, validate=validate,
                                    progress=progress)
     _refresh(db, refresh, fmt)
-    with gigsight.connect(_url(db)) as store:
-        if check:
-            result["targets"] = [c.to_dict() for c in check_targets(store, scenario, scale)]
+    if check:
+        result["targets"] = gigsight.check_targets(scenario, scale, con=_url(db))
     if fmt is Fmt.json:
         _json(result)
         return
@@ -179,6 +172,6 @@ def simulate(
 def docs(out_dir: Annotated[Path, typer.Option("--out", help="Docs folder.")] = Path("docs")) -> None:
     """Regenerate docs/schema.md and docs/metrics.md from the code."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "schema.md").write_text(schema_markdown(), encoding="utf-8")
-    (out_dir / "metrics.md").write_text(metrics_markdown(), encoding="utf-8")
+    (out_dir / "schema.md").write_text(gigsight.reference("schema"), encoding="utf-8")
+    (out_dir / "metrics.md").write_text(gigsight.reference("metrics"), encoding="utf-8")
     out.print(f"{out_dir / 'schema.md'}\n{out_dir / 'metrics.md'}")

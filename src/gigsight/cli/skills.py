@@ -58,9 +58,7 @@ def jobs_classify(
                                                            "category_confidence.")],
 ) -> None:
     """Classify job posts: AI work and its kind, category and canonical skills, one output row per input row."""
-    from gigsight.skills.batch import classify_file
-
-    counts = classify_file(input_file, output)
+    counts = gigsight.classify_file(input_file, output)
     out.print(f"classified {counts['rows']:,} posts ({counts['ai']:,} AI work) into {output}")
 
 

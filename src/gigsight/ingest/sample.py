@@ -52,6 +52,20 @@ def _write(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> i
     return len(rows)
 
 
+HEADERS = {
+    "clients": ["client_id", "signup_at", "country", "company_size", "is_enterprise"],
+    "freelancers": ["freelancer_id", "signup_at", "country", "hourly_rate", "title", "profile"],
+    "freelancer_skills": ["freelancer_id", "skill"],
+    "jobs": ["job_id", "client_id", "posted_at", "title", "description", "category", "subcategory", "budget_type",
+             "budget_min", "budget_max", "currency", "skills", "is_ai"],
+    "proposals": ["proposal_id", "job_id", "freelancer_id", "submitted_at", "bid_amount"],
+    "contracts": ["contract_id", "job_id", "client_id", "freelancer_id", "started_at", "ended_at", "contract_type",
+                  "rate"],
+    "payments": ["payment_id", "contract_id", "client_id", "freelancer_id", "paid_at", "amount", "client_fee",
+                 "freelancer_fee", "currency", "kind"],
+}
+
+
 def write_sample(out: str | Path, clients: int = 400, seed: int = 7) -> dict[str, int]:
     """Write clients.csv ... payments.csv into ``out``; returns rows per table."""
     rng = np.random.default_rng(seed)
@@ -59,14 +73,15 @@ def write_sample(out: str | Path, clients: int = 400, seed: int = 7) -> dict[str
     d.mkdir(parents=True, exist_ok=True)
     span = (END - START).days
     n_free = max(clients // 2, 5)
-    c_rows, f_rows, s_rows, j_rows, k_rows, p_rows, pr_rows = [], [], [], [], [], [], []
+    c_rows, f_rows, s_rows, j_rows, k_rows, pr_rows = [], [], [], [], [], []
+    p_rows: list[list[str]] = []
     for i in range(n_free):
         signed = START - timedelta(days=int(rng.integers(0, 700)))
         f_rows.append([f"f{i:05d}", _ts(signed), COUNTRIES[int(rng.integers(len(COUNTRIES)))],
                        f"{float(rng.choice([15, 25, 40, 60, 90])):.2f}", "Freelancer", ""])
         for s in rng.choice(len(SKILLS), size=3, replace=False):
             s_rows.append([f"f{i:05d}", SKILLS[int(s)]])
-    job_no = pay_no = 0
+    job_no = 0
     for i in range(clients):
         cid = f"c{i:05d}"
         signed = START + timedelta(days=int(rng.integers(0, span - 60)))
@@ -87,38 +102,31 @@ def write_sample(out: str | Path, clients: int = 400, seed: int = 7) -> dict[str
             started = posted + timedelta(days=int(rng.integers(1, 10)))
             kid = f"k{job_no:06d}"
             k_rows.append([kid, jid, cid, fid, _ts(started), "", "hourly" if hourly else "fixed", f"{scale:.2f}"])
-            paid = started
-            for n in range(int(rng.integers(1, 6))):
-                paid = paid + timedelta(days=int(rng.integers(3, 30)))
-                if paid > END:
-                    break
-                amount = round(scale * float(rng.uniform(0.3, 1.0)), 2)
-                kind = "hourly" if hourly else "milestone"
-                if n > 0 and rng.random() < 0.05:
-                    kind, amount = "refund", -round(amount / 2, 2)
-                elif n > 0 and rng.random() < 0.05:
-                    kind = "bonus"
-                fee = round(max(amount, 0) * 0.05, 2)
-                p_rows.append([f"p{pay_no:07d}", kid, cid, fid, _ts(paid), f"{amount:.2f}", f"{fee:.2f}",
-                               f"{round(max(amount, 0) * 0.10, 2):.2f}", "USD", kind])
-                pay_no += 1
-    return {
-        "clients": _write(d / "clients.csv", ["client_id", "signup_at", "country", "company_size", "is_enterprise"],
-                          c_rows),
-        "freelancers": _write(d / "freelancers.csv", ["freelancer_id", "signup_at", "country", "hourly_rate",
-                                                      "title", "profile"], f_rows),
-        "freelancer_skills": _write(d / "freelancer_skills.csv", ["freelancer_id", "skill"], s_rows),
-        "jobs": _write(d / "jobs.csv", ["job_id", "client_id", "posted_at", "title", "description", "category",
-                                        "subcategory", "budget_type", "budget_min", "budget_max", "currency",
-                                        "skills", "is_ai"], j_rows),
-        "proposals": _write(d / "proposals.csv", ["proposal_id", "job_id", "freelancer_id", "submitted_at",
-                                                  "bid_amount"], pr_rows),
-        "contracts": _write(d / "contracts.csv", ["contract_id", "job_id", "client_id", "freelancer_id",
-                                                  "started_at", "ended_at", "contract_type", "rate"], k_rows),
-        "payments": _write(d / "payments.csv", ["payment_id", "contract_id", "client_id", "freelancer_id",
-                                                "paid_at", "amount", "client_fee", "freelancer_fee", "currency",
-                                                "kind"], p_rows),
-    }
+            p_rows += _payments(rng, [kid, cid, fid], started, hourly, scale, len(p_rows))
+    rows = {"clients": c_rows, "freelancers": f_rows, "freelancer_skills": s_rows, "jobs": j_rows,
+            "proposals": pr_rows, "contracts": k_rows, "payments": p_rows}
+    return {t: _write(d / f"{t}.csv", HEADERS[t], rows[t]) for t in HEADERS}
+
+
+def _payments(rng: np.random.Generator, ids: list[str], started: datetime, hourly: bool, scale: float,
+              first: int) -> list[list[str]]:
+    """A contract's payments (ids from ``first`` on): up to five, days apart, a few refunds and bonuses."""
+    out: list[list[str]] = []
+    paid = started
+    for n in range(int(rng.integers(1, 6))):
+        paid = paid + timedelta(days=int(rng.integers(3, 30)))
+        if paid > END:
+            break
+        amount = round(scale * float(rng.uniform(0.3, 1.0)), 2)
+        kind = "hourly" if hourly else "milestone"
+        if n > 0 and rng.random() < 0.05:
+            kind, amount = "refund", -round(amount / 2, 2)
+        elif n > 0 and rng.random() < 0.05:
+            kind = "bonus"
+        fee = round(max(amount, 0) * 0.05, 2)
+        out.append([f"p{first + len(out):07d}", *ids, _ts(paid), f"{amount:.2f}", f"{fee:.2f}",
+                    f"{round(max(amount, 0) * 0.10, 2):.2f}", "USD", kind])
+    return out
 
 
 def sample_store(clients: int = 30, seed: int = 1) -> Any:

@@ -14,8 +14,9 @@ import os
 from pathlib import Path
 
 from gigsight.errors import ConfigError, SourceError, did_you_mean
+from gigsight.ingest.formats import FORMATS, ArrowSource, open_source
 from gigsight.ingest.mapping import Mapping
-from gigsight.ingest.readers import FORMATS, ArrowSource, Source, open_source
+from gigsight.ingest.readers import Source
 from gigsight.model.schema import SCHEMA
 
 

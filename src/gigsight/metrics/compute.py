@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from gigsight.backends.base import bounded_memory
+from gigsight.backends.base import bounded_memory, check_complete, ibis_of
 from gigsight.config import Settings
 from gigsight.errors import BackendError, ConfigError, did_you_mean
 from gigsight.metrics import definitions
@@ -112,9 +112,6 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
             compare: str | Sequence[str] | None = None, con: Any = None, start: str | None = None,
             end: str | None = None, settings: Settings | None = None) -> pd.DataFrame:
     """Metrics per period (and segment), with ``<metric>_<comparison>`` growth columns as fractions."""
-    from gigsight.backends import ibis_of
-    from gigsight.backends.base import check_complete
-
     settings = settings or Settings.from_env()
     ibis_con = ibis_of(con)
     check_complete(ibis_con)
@@ -123,15 +120,39 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
     wanted = resolve(metrics, segs, notes)
     periods = Periods(period, settings.fiscal_year_start_month)
     offsets = {c: periods.offset(c) for c in comparisons}
-    grains = Grains(ibis_con, periods, settings, segments=tuple(segs))
     span = _data_range(ibis_con)
     if span is None:
         raise ConfigError("no payments in the store: nothing to compute")
-    first_key = periods.key_of_month(span[0].year * 12 + span[0].month - 1)
-    last_key = periods.key_of_month(span[1].year * 12 + span[1].month - 1)
+    first_key, last_key, lo, hi = _asked_range(periods, span, start, end)
     # retention compares with a year earlier; other metrics look back only for the comparisons asked
     year_back = any(p.grain == "retention" for m in wanted for p in measures_of(m))
     lookback = max([*offsets.values(), periods.offset("yoy") if year_back else 0])
+    # only the asked periods and what their comparisons look back to are aggregated
+    keys = list(range(lo - lookback, hi + 1))
+    grains = Grains(ibis_con, periods, settings, segments=tuple(segs))
+    # the same for every question (not this one's lookback), so tables built over all of them are shared
+    grains.all_keys = list(range(first_key - periods.offset("yoy"), last_key + 1))
+    frame = _aggregate(grains, wanted, keys, segs, settings)
+    _close_windows(frame, periods, span[1], settings)
+    notes += coverage_notes(wanted, periods, span, lo, hi, settings.ttm_months)
+    frame = frame.sort_values(["pk", *segs]).reset_index(drop=True)
+    names = [m.name for m in wanted]
+    _add_comparisons(frame, offsets, segs, names)
+    frame = frame[(frame.pk >= lo) & (frame.pk <= hi)]
+    out = frame[["pk", *segs, *names, *[f"{n}_{c}" for c in comparisons for n in names]]].copy()
+    out.insert(0, "period", [periods.label(int(k)) for k in out.pk])
+    out = out.drop(columns="pk").reset_index(drop=True)
+    out = _plain(out, {m.name: m.unit for m in wanted})
+    out.attrs["notes"] = notes  # metrics left out, for the faces to show beside the numbers
+    return out
+
+
+def _asked_range(periods: Periods, span: tuple[Any, Any], start: str | None,
+                 end: str | None) -> tuple[int, int, int, int]:
+    """The keys of the data's first and last periods and of the asked range, which must lie inside the data and
+    run forwards."""
+    first_key = periods.key_of_month(span[0].year * 12 + span[0].month - 1)
+    last_key = periods.key_of_month(span[1].year * 12 + span[1].month - 1)
     lo = periods.parse(start) if start else first_key
     hi = periods.parse(end) if end else last_key
     if (start and not first_key <= lo <= last_key) or (end and not first_key <= hi <= last_key):
@@ -140,22 +161,24 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
     if lo > hi:
         raise ConfigError(f"the range runs backwards: from {periods.label(lo)} to {periods.label(hi)}; give the "
                           "earlier period first (--from 2024Q1 --to 2025Q3)")
-    # only the asked periods and what their comparisons look back to are aggregated
-    keys = list(range(lo - lookback, hi + 1))
-    # the same for every question (not this one's lookback), so tables built over all of them are shared
-    grains.all_keys = list(range(first_key - periods.offset("yoy"), last_key + 1))
+    return first_key, last_key, lo, hi
 
+
+def _aggregate(grains: Grains, wanted: list[Metric], keys: list[int], segs: list[str],
+               settings: Settings) -> pd.DataFrame:
+    """Every measure the wanted metrics need, one query per grain, joined on period and segments; ratios
+    divided afterwards (a zero denominator gives null)."""
     by_grain: dict[str, dict[str, Metric]] = {}
     for m in wanted:
         for part in measures_of(m):
             by_grain.setdefault(part.grain, {})[part.name] = part
     frame: pd.DataFrame | None = None
-    with bounded_memory(ibis_con, settings.compute_memory_limit):
+    with bounded_memory(grains.con, settings.compute_memory_limit):
         try:
             for grain, parts in by_grain.items():
                 t = _grain_table(grains, grain, keys, segs)
                 agg = t.group_by(["pk", *segs]).aggregate(**{n: _measure(p, t) for n, p in parts.items()})
-                df = _execute(agg, ibis_con, list(parts))
+                df = _execute(agg, grains.con, list(parts))
                 df = df[df.pk.isin(keys)]
                 frame = df if frame is None else frame.merge(df, on=["pk", *segs], how="outer")
         finally:
@@ -166,10 +189,12 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
         if m.ratio:
             num, den = (pd.to_numeric(frame[x], errors="coerce").astype(float) for x in m.ratio)
             frame[m.name] = num / den.where(den != 0)
-    _close_windows(frame, periods, span[1], settings)
-    notes += coverage_notes(wanted, periods, span, lo, hi, settings.ttm_months)
-    frame = frame.sort_values(["pk", *segs]).reset_index(drop=True)
-    names = [m.name for m in wanted]
+    return frame
+
+
+def _add_comparisons(frame: pd.DataFrame, offsets: dict[str, int], segs: list[str], names: list[str]) -> None:
+    """``<metric>_<comparison>``: the relative change against the period ``offset`` back (null where that
+    period is missing or not positive)."""
     for c, back in offsets.items():
         prev = frame[["pk", *segs, *names]].copy()
         prev["pk"] = prev["pk"] + back
@@ -178,13 +203,6 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
             now = pd.to_numeric(frame[n], errors="coerce").astype(float)
             then = pd.to_numeric(joined[n], errors="coerce").astype(float)
             frame[f"{n}_{c}"] = (now / then.where(then > 0) - 1).to_numpy()
-    frame = frame[(frame.pk >= lo) & (frame.pk <= hi)]
-    out = frame[["pk", *segs, *names, *[f"{n}_{c}" for c in comparisons for n in names]]].copy()
-    out.insert(0, "period", [periods.label(int(k)) for k in out.pk])
-    out = out.drop(columns="pk").reset_index(drop=True)
-    out = _plain(out, {m.name: m.unit for m in wanted})
-    out.attrs["notes"] = notes  # metrics left out, for the faces to show beside the numbers
-    return out
 
 
 def _measure(metric: Metric, rows: Any) -> Any:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gigsight.errors import ConfigError
+from gigsight.errors import ConfigError, did_you_mean
 
 GRAINS = {
     "payments": "one row per payment, in the period it was paid",
@@ -109,8 +109,6 @@ def register(metric: Metric, *, replace: bool = False) -> Metric:
 
 
 def get(name: str) -> Metric:
-    from gigsight.errors import did_you_mean
-
     if name not in REGISTRY:
         raise ConfigError(did_you_mean(name, REGISTRY, "metric"))
     return REGISTRY[name]

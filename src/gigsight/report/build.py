@@ -11,12 +11,16 @@ import pandas as pd
 from gigsight.backends import ibis_of
 from gigsight.backends.inventory import info
 from gigsight.backends.shared import Shared
-from gigsight.clients.cohorts import cohorts
 from gigsight.config import Settings
 from gigsight.errors import GigsightError
-from gigsight.growth.bridge import growth_bridge
-from gigsight.growth.drivers import explain_change
-from gigsight.growth.segments import segment_growth
+from gigsight.insights import promote
+from gigsight.insights.client_summary import payment_days
+from gigsight.insights.clients_act import deciles, segments, top, value
+from gigsight.insights.cohorts import cohorts
+from gigsight.insights.drivers import explain_change
+from gigsight.insights.growth_bridge import growth_bridge
+from gigsight.insights.segment_growth import segment_growth
+from gigsight.insights.skill_demand import emerging, trends
 from gigsight.metrics.compute import compute
 from gigsight.metrics.display import shown
 from gigsight.metrics.grains import tier_labels
@@ -153,9 +157,6 @@ def _segments(con: Any, k: _Kpis, sec: Section) -> None:
 
 
 def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:
-    from gigsight.recommend import promote
-    from gigsight.skills.demand import emerging, trends
-
     if "job_labels" not in ibis_of(con).list_tables():
         sec.text.append("Run `gigsight enrich` to add skills, AI verdicts and demand to the report.")
         return []
@@ -199,9 +200,6 @@ def _clients(con: Any, k: _Kpis, sec: Section) -> None:
 
 
 def _prioritise(con: Any, k: _Kpis, sec: Section) -> None:
-    from gigsight.insights.client_summary import payment_days
-    from gigsight.insights.clients_act import deciles, segments, top, value
-
     span = payment_days(ibis_of(con))
     year, q = int(k.period[:4]), int(k.period[-1])
     end = (pd.Timestamp(year=year, month=3 * q, day=1) + pd.offsets.MonthEnd(0)).date()

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from gigsight.backends import ibis_of
 from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError, DataValidationError, Issue, did_you_mean
 from gigsight.metrics.periods import Periods, grain_of_label
@@ -120,8 +121,6 @@ def load_claims(path: str | Path) -> list[Claim]:
 
 def store_scale(con: Any) -> float:
     """The scale a simulated store was generated at (``truth_targets.scale``), 1 for real data."""
-    from gigsight.backends import ibis_of
-
     ib = ibis_of(con)
     if "truth_targets" not in ib.list_tables():
         return 1.0

@@ -17,7 +17,7 @@ from gigsight.backends.base import Store
 from gigsight.backends.inventory import info
 from gigsight.backends.shared import Shared
 from gigsight.errors import ConfigError
-from gigsight.growth import growth_bridge
+from gigsight.insights import growth_bridge
 from gigsight.metrics import compute
 from gigsight.metrics.display import money
 from gigsight.metrics.facts import refresh

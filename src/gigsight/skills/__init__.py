@@ -6,10 +6,8 @@
 'generative_media'
 """
 from gigsight.skills.classify import Classifier, Result, classify
-from gigsight.skills.demand import detect, emerging, rate_ratio_ci, trends
 from gigsight.skills.extract import Match, Matcher
-from gigsight.skills.supply import cooccurrence, supply
 from gigsight.skills.taxonomy import AI_KINDS, CATEGORIES, Skill, Taxonomy, load_taxonomy
 
 __all__ = ["AI_KINDS", "CATEGORIES", "Classifier", "Match", "Matcher", "Result", "Skill", "Taxonomy", "classify",
-           "cooccurrence", "detect", "emerging", "load_taxonomy", "rate_ratio_ci", "supply", "trends"]
+           "load_taxonomy"]

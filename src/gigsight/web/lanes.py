@@ -24,9 +24,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from gigsight.backends import connect
-from gigsight.backends.base import Store
-from gigsight.backends.shared import Shared
+from gigsight import Shared, Store, connect
 
 
 @dataclass

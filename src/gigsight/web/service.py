@@ -34,11 +34,8 @@ from typing import Any
 
 import pandas as pd
 
-from gigsight.backends.base import Store
-from gigsight.config import Settings
-from gigsight.errors import ConfigError, SourceError
-from gigsight.metrics.periods import GRAINS, Periods
-from gigsight.model.exact import plain, to_json
+import gigsight
+from gigsight import Settings, SourceError, Store, plain, to_json
 from gigsight.web.lanes import Lanes
 
 CACHE_ENTRIES = 512
@@ -55,10 +52,6 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """A DataFrame as a list of JSON records (snake_case keys as the columns are)."""
     cols = [str(c) for c in df.columns]
     return [{c: plain(v) for c, v in zip(cols, row, strict=True)} for row in df.itertuples(index=False)]
-
-
-QUESTIONS = frozenset({"meta", "kpis", "growth", "drivers", "segment_growth", "skill_trends", "emerging", "promote",
-                       "learn", "tiers", "cohorts", "client_value", "client_lists", "client_history"})
 
 
 def _frozen(v: Any) -> Any:
@@ -107,9 +100,9 @@ class Service:
 
     def warm(self) -> None:
         """Build the shared facts and answer the dashboard's first page before the first visitor asks."""
-        at = json.loads(self.answer("meta"))["default_period"]
+        at = json.loads(self.answer(self.meta))["default_period"]
         # as the overview asks: every quarter up to the period, for the tiles' sparklines
-        self.answer("kpis", list(HEADLINE), period="quarter", by=[], compare=["yoy", "qoq"], start=None, end=at)
+        self.answer(self.kpis, list(HEADLINE), period="quarter", by=[], compare=["yoy", "qoq"], start=None, end=at)
 
     # --- cache -----------------------------------------------------------------------------------
     def data_version(self, refresh: bool = True) -> str:
@@ -166,20 +159,18 @@ class Service:
         return value
 
     # --- answers as JSON bytes: what the web app sends -------------------------------------------------
-    def encoded(self, question: str, *args: Any, **kwargs: Any) -> bytes | None:
+    def encoded(self, question: Callable[..., Any], *args: Any, **kwargs: Any) -> bytes | None:
         """The cached JSON answer to ``question(*args, **kwargs)`` at the current data version, else None.
         Takes no lock: the web app calls it on its event loop, so a warm answer never waits for a thread."""
-        found = self._cache.get((self.data_version(refresh=False), *_json_key(question, args, kwargs)))
+        found = self._cache.get((self.data_version(refresh=False), *_json_key(question.__name__, args, kwargs)))
         if found is not None:
             self.hits += 1
         return found if isinstance(found, bytes) else None
 
-    def answer(self, question: str, *args: Any, **kwargs: Any) -> bytes:
+    def answer(self, question: Callable[..., Any], *args: Any, **kwargs: Any) -> bytes:
         """``question(*args, **kwargs)`` (one of the methods below) as JSON bytes, computed and encoded once."""
-        if question not in QUESTIONS:
-            raise ConfigError(f"unknown question {question!r}")
-        return bytes(self.cached(_json_key(question, args, kwargs), lambda: to_json(
-            getattr(self, question)(*args, **kwargs), compact=True).encode()))
+        return bytes(self.cached(_json_key(question.__name__, args, kwargs), lambda: to_json(
+            question(*args, **kwargs), compact=True).encode()))
 
     # --- questions -------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
@@ -187,34 +178,9 @@ class Service:
 
     def meta(self) -> dict[str, Any]:
         """What the filters offer: metrics, segments, the periods the data covers and the default period."""
-        from gigsight.metrics.registry import REGISTRY, SEGMENTS
-
-        def make() -> dict[str, Any]:
-            p = self.store.con.table("payments")
-            lo, hi = p.aggregate(lo=p.paid_at.min(), hi=p.paid_at.max()).execute().iloc[0]
-            if lo is None or pd.isna(lo):
-                raise ConfigError("no payments in the store: nothing to show")
-            lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
-            periods: dict[str, list[str]] = {}
-            for grain in GRAINS:
-                pp = Periods(grain, self.settings.fiscal_year_start_month)
-                keys = range(pp.key_of_month(lo.year * 12 + lo.month - 1), pp.key_of_month(hi.year * 12 + hi.month))
-                periods[grain] = [pp.label(k) for k in keys]
-            metrics = [{"name": m.name, "title": m.title, "unit": m.unit, "better": m.better,
-                        "description": m.description, "segments": list(m.segments)} for m in REGISTRY.values()]
-            q = Periods("quarter", self.settings.fiscal_year_start_month)
-            first_month = lo.year * 12 + lo.month - 1
-            warmup = [label for label in periods["quarter"]
-                      if q.end_month(q.parse(label)) - first_month + 1 < self.settings.ttm_months]
-            end = q.end_month(q.parse(periods["quarter"][-1])) + 1
-            partial = periods["quarter"][-1] if hi + pd.Timedelta(days=1) < pd.Timestamp(
-                year=end // 12, month=end % 12 + 1, day=1) else None
-            default = periods["quarter"][-2] if partial and len(periods["quarter"]) > 1 else periods["quarter"][-1]
-            return {"metrics": metrics, "segments": list(SEGMENTS), "periods": periods, "headline": list(HEADLINE),
-                    "default_period": default, "partial_period": partial, "warmup_periods": warmup,
-                    "data_from": lo.isoformat(), "data_to": hi.isoformat()}
-
-        return dict(self.cached(("meta",), make))
+        return dict(self.cached(("meta",), lambda: {
+            **gigsight.catalog(), **gigsight.coverage(con=self.store, settings=self.settings),
+            "headline": list(HEADLINE)}))
 
     def kpis(self, metrics: list[str], *, period: str = "quarter", by: list[str] | None = None,
              compare: list[str] | None = None, start: str | None = None, end: str | None = None) -> list[Any]:
@@ -225,13 +191,11 @@ class Service:
                        compare: list[str] | None = None, start: str | None = None, end: str | None = None
                        ) -> tuple[list[Any], list[str]]:
         """The rows and what a reader must know beside them (metrics left out, warm-up, a partial period)."""
-        from gigsight.metrics.compute import compute
-
         by, compare = by or [], compare or []
         key = ("kpis", tuple(metrics), period, tuple(by), tuple(compare), start, end)
 
         def make() -> tuple[list[Any], list[str]]:
-            df = compute(metrics, period=period, by=by, compare=compare, con=self.store, start=start, end=end,
+            df = gigsight.compute(metrics, period=period, by=by, compare=compare, con=self.store, start=start, end=end,
                          settings=self.settings)
             return records(df), list(df.attrs.get("notes", []))
 
@@ -239,29 +203,24 @@ class Service:
         return rows, notes
 
     def growth(self, period: str, compare: str = "yoy") -> list[Any]:
-        from gigsight.growth import growth_bridge
+        def make() -> list[Any]:
+            steps = gigsight.growth_bridge(period, compare=compare, con=self.store, settings=self.settings)
+            return [plain(s.to_dict()) for s in steps]
 
-        return list(self.cached(("growth", period, compare), lambda: [plain(s.to_dict()) for s in growth_bridge(
-            period, compare=compare, con=self.store, settings=self.settings)]))
+        return list(self.cached(("growth", period, compare), make))
 
     def drivers(self, metric: str, from_period: str, to_period: str, by: list[str]) -> list[Any]:
-        from gigsight.growth import explain_change
-
         return list(self.cached(("drivers", metric, from_period, to_period, tuple(by)), lambda: records(
-            explain_change(metric, from_period, to_period, by, con=self.store, settings=self.settings))))
+            gigsight.explain_change(metric, from_period, to_period, by, con=self.store, settings=self.settings))))
 
     def segment_growth(self, period: str, by: str, compare: str = "yoy") -> list[Any]:
-        from gigsight.growth import segment_growth
-
         return list(self.cached(("segment_growth", period, by, compare), lambda: records(
-            segment_growth(period, by, compare=compare, con=self.store, settings=self.settings))))
+            gigsight.segment_growth(period, by, compare=compare, con=self.store, settings=self.settings))))
 
     def _trends(self, period: str, at: str | None, min_jobs: int) -> pd.DataFrame:
         """Every skill's trend row: the ranking, the AI-only ranking and the skills to promote all read it."""
-        from gigsight.skills.demand import trends
-
-        frame = self.cached(("trends", period, at, min_jobs), lambda: trends(
-            self.store, period=period, at=at, min_jobs=min_jobs))
+        frame = self.cached(("trends", period, at, min_jobs), lambda: gigsight.skill_trends(
+            period=period, at=at, min_jobs=min_jobs, top=None, con=self.store))
         assert isinstance(frame, pd.DataFrame)
         return frame
 
@@ -275,36 +234,27 @@ class Service:
         return list(self.cached(("skill_trends", period, at, ai_only, top, min_jobs), make))
 
     def emerging(self, window: int, baseline: int, min_jobs: int) -> list[Any]:
-        from gigsight.skills.demand import emerging
-
         return list(self.cached(("emerging", window, baseline, min_jobs), lambda: records(
-            emerging(self.store, window=window, baseline=baseline, min_jobs=min_jobs))))
+            gigsight.emerging_skills(window=window, baseline=baseline, min_jobs=min_jobs, con=self.store))))
 
     def promote(self, period: str, at: str | None, top: int, min_jobs: int) -> list[Any]:
-        from gigsight.recommend.skills import promote
-
-        return list(self.cached(("promote", period, at, top, min_jobs), lambda: records(promote(
-            self.store, period=period, at=at, top=top, min_jobs=min_jobs, frame=self._trends(period, at, min_jobs)))))
+        return list(self.cached(("promote", period, at, top, min_jobs), lambda: records(gigsight.skills_to_promote(
+            period=period, at=at, top=top, min_jobs=min_jobs, trends=self._trends(period, at, min_jobs),
+            con=self.store))))
 
     def learn(self, freelancer_id: str, period: str, at: str | None, top: int) -> list[Any]:
-        from gigsight.recommend.skills import learn
-
         return list(self.cached(("learn", freelancer_id, period, at, top), lambda: records(
-            learn(self.store, freelancer_id, period=period, at=at, top=top))))
+            gigsight.skills_to_learn(freelancer_id, period=period, at=at, top=top, con=self.store))))
 
     def tiers(self, period: str, at: str) -> list[Any]:
         return self.kpis(["clients_by_tier", "gsv_by_tier"], period=period, by=["tier"], compare=["yoy"],
                          start=at, end=at)
 
     def cohorts(self, period: str) -> list[Any]:
-        from gigsight.clients.cohorts import cohorts
-
         return list(self.cached(("cohorts", period), lambda: records(
-            cohorts(con=self.store, period=period, settings=self.settings))))
+            gigsight.cohorts(con=self.store, period=period, settings=self.settings))))
 
     def _forecast(self, at: str | None, horizon_days: int, model: str) -> Any:
-        import gigsight
-
         return self.cached(("forecast", at, horizon_days, model), lambda: gigsight.client_value(
             at, horizon_days=horizon_days, model=model, con=self.store, settings=self.settings))
 
@@ -318,8 +268,6 @@ class Service:
                 "clients": records(page)}
 
     def client_lists(self, which: str, limit: int, at: str | None, horizon_days: int, model: str) -> dict[str, Any]:
-        import gigsight
-
         f = self._forecast(at, horizon_days, model)
         r = gigsight.client_lists(which, limit=limit, con=self.store, forecast=f)
         return {"list": which, "model": r["model"], "at": r["params"]["at"], "horizon_days": r["horizon_days"],
@@ -327,21 +275,9 @@ class Service:
                 "segments": {k: records(v) for k, v in r["segments"].items()}}
 
     def client_history(self, client_id: str) -> list[Any]:
-        import gigsight
-
         return list(self.cached(("client_history", client_id), lambda: records(
             gigsight.client_history(client_id, con=self.store))))
 
     def classify(self, jobs: list[dict[str, str | None]]) -> list[Any]:
         """Label posted job text; no store access, so no lock and no cache."""
-        from gigsight.skills.classify import Classifier
-
-        c = Classifier.default()
-        out = []
-        for i, j in enumerate(jobs):
-            r = c.classify(j.get("title") or "", j.get("description") or "", j.get("tags") or "", j.get("category"))
-            out.append({"index": i, "is_ai": r.is_ai, "ai_kind": r.ai_kind, "ai_score": plain(r.ai_score),
-                        "category": r.category, "category_confidence": r.category_confidence,
-                        "category_source": r.category_source,
-                        "skills": [s.name for s in r.skills], "reason": r.reason})
-        return out
+        return gigsight.classify_jobs(jobs)

@@ -25,8 +25,10 @@ from typing import Any
 
 import pandas as pd
 
+from gigsight.backends import ibis_of
 from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError
+from gigsight.metrics.compute import compute
 from gigsight.metrics.periods import Periods
 
 Z95 = 1.959963984540054
@@ -69,8 +71,6 @@ def trends(con: Any, period: str = "quarter", at: str | None = None, min_jobs: i
     True
     >>> store.close()
     """
-    from gigsight.metrics.compute import compute
-
     periods = Periods(period)
     at = at or last_complete_period(con, period)
     prev = periods.label(periods.parse(at) - periods.offset("yoy"))
@@ -91,13 +91,7 @@ def trends(con: Any, period: str = "quarter", at: str | None = None, min_jobs: i
     prev_jobs = pd.to_numeric(before["jobs_posted"], errors="coerce").reindex(now.index).fillna(0).to_numpy()
     prev_gsv = pd.to_numeric(before["gsv"], errors="coerce").reindex(now.index).to_numpy()
     out["jobs_posted"], out["jobs_posted_prev"] = num["jobs_posted"].astype(int), prev_jobs.astype(int)
-    cis = [rate_ratio_ci(a, b) if min(a, b) >= min_jobs else (None, None, None)
-           for a, b in zip(out.jobs_posted, out.jobs_posted_prev, strict=True)]
-    out["jobs_yoy"] = [c[0] for c in cis]
-    out["jobs_yoy_low"] = [c[1] for c in cis]
-    out["jobs_yoy_high"] = [c[2] for c in cis]
-    out["growth_significant"] = [c[1] is not None and (c[1] > 0 or (c[2] or 0) < 0) for c in cis]
-    out["guard"] = ["ok" if c[0] is not None else f"fewer than {min_jobs} jobs in {at} or {prev}" for c in cis]
+    _add_growth(out, min_jobs, f"fewer than {min_jobs} jobs in {at} or {prev}")
     out["contracts_started"] = num["contracts_started"].astype(int)
     out["gsv"] = num["gsv"]
     out["gsv_yoy"] = [g / p - 1 if p and p > 0 and not math.isnan(p) else None for g, p in zip(num["gsv"], prev_gsv,
@@ -116,10 +110,19 @@ def trends(con: Any, period: str = "quarter", at: str | None = None, min_jobs: i
     return nulls_to_none(out[cols].head(top) if top else out[cols])
 
 
+def _add_growth(out: pd.DataFrame, min_jobs: int, too_few: str) -> None:
+    """Jobs' YoY growth with its 95% interval where both periods have ``min_jobs`` jobs, else null and why."""
+    cis = [rate_ratio_ci(a, b) if min(a, b) >= min_jobs else (None, None, None)
+           for a, b in zip(out.jobs_posted, out.jobs_posted_prev, strict=True)]
+    out["jobs_yoy"] = [c[0] for c in cis]
+    out["jobs_yoy_low"] = [c[1] for c in cis]
+    out["jobs_yoy_high"] = [c[2] for c in cis]
+    out["growth_significant"] = [c[1] is not None and (c[1] > 0 or (c[2] or 0) < 0) for c in cis]
+    out["guard"] = ["ok" if c[0] is not None else too_few for c in cis]
+
+
 def skill_meta(con: Any) -> pd.DataFrame:
     """skill name -> is_ai, category (from the enrich stage's skills table; empty when it has not run)."""
-    from gigsight.backends import ibis_of
-
     ib = ibis_of(con)
     if "skills" not in ib.list_tables():
         return pd.DataFrame({"skill": pd.Series(dtype=str), "is_ai": pd.Series(dtype=bool),
@@ -136,8 +139,6 @@ def _last_complete(df: pd.DataFrame, period: str) -> str:
 
 def last_complete_period(con: Any, period: str = "quarter") -> str:
     """The default period to analyse: the last one with jobs before the (probably partial) latest."""
-    from gigsight.metrics.compute import compute
-
     return _last_complete(compute("jobs_posted", period=period, con=con), period)
 
 
@@ -184,8 +185,6 @@ def _bh(p: pd.Series) -> list[float]:
 def emerging(con: Any, window: int = 6, baseline: int = 12, min_jobs: int = 20, fdr: float = 0.05,
              min_ratio: float = 1.5) -> pd.DataFrame:
     """Emerging and declining skills of the store (monthly jobs posted; the last, partial month left out)."""
-    from gigsight.metrics.compute import compute
-
     months = sorted(str(p) for p in compute("jobs_posted", period="month", con=con).period)
     # only the months the test reads (baseline, window and the partial last one) are fanned out by skill
     m = compute("jobs_posted", period="month", by="skill", con=con, start=months[-min(len(months),

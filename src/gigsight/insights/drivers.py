@@ -2,7 +2,7 @@
 rate (what each of them spends), ranked by the size of their contribution.
 
 For an additive metric Y = sum over segments of N_s x v_s (N_s paying clients, v_s = Y_s / N_s), each
-segment's change splits by the two-factor Shapley rule (see :mod:`gigsight.growth.bridge`):
+segment's change splits by the two-factor Shapley rule (see :mod:`gigsight.insights.growth_bridge`):
 size effect (N1 - N0)(v0 + v1)/2 and rate effect (v1 - v0)(N0 + N1)/2. A segment new in the later
 period has no earlier rate: all its change is size. The effects of one dimension add up to the total
 change exactly. This is the size/average split wise-pizza popularised, computed directly for each

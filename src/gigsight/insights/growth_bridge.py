@@ -22,6 +22,7 @@ from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics.compute import compute
 from gigsight.metrics.periods import Periods, grain_of_label
+from gigsight.metrics.registry import REGISTRY
 
 
 def shapley(a0: float, b0: float, a1: float, b1: float) -> tuple[float, float]:
@@ -57,8 +58,6 @@ class Step:
 
 def _words(name: str, first: bool) -> str:
     """A part or total in words: capitalised at the start of a sentence, acronyms (GSV, AI) kept."""
-    from gigsight.metrics.registry import REGISTRY
-
     w = PART_WORDS.get(name) or (REGISTRY[name].title if name in REGISTRY else name)
     return w if first or w[:2].isupper() else w[:1].lower() + w[1:]
 

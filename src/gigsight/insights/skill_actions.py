@@ -33,8 +33,9 @@ import pandas as pd
 from gigsight.backends import ibis_of
 from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError
-from gigsight.skills.demand import nulls_to_none, trends
-from gigsight.skills.supply import cooccurrence, supply
+from gigsight.insights.skill_demand import nulls_to_none, trends
+from gigsight.insights.skill_supply import cooccurrence, supply
+from gigsight.metrics.compute import compute
 
 
 def _growth(row: Any) -> float:
@@ -47,8 +48,6 @@ def _pct(x: float | None) -> str:
 
 
 def _period_gsv(con: Any, period: str, at: str) -> float:
-    from gigsight.metrics.compute import compute
-
     df = compute("gsv", period=period, con=con, start=at, end=at)
     return float(df.gsv.iloc[0]) if len(df) and df.gsv.iloc[0] is not None else 0.0
 
@@ -58,7 +57,7 @@ def promote(con: Any, period: str = "quarter", at: str | None = None, min_jobs: 
             top: int = 10, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Skills to promote in period ``at``: rank, skill, score and the reasons behind it.
 
-    ``frame``: the period's :func:`~gigsight.skills.demand.trends` when the caller has it already (the report).
+    ``frame``: the period's :func:`~gigsight.insights.skill_demand.trends` when the caller has it already (the report).
     """
     t = frame if frame is not None else trends(con, period=period, at=at, min_jobs=min_jobs)
     t = t[t.guard == "ok"].copy()

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from gigsight.backends import ibis_of
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics.grains import Grains
@@ -55,8 +56,6 @@ def segment_growth(period: str, by: str, *, compare: str = "yoy", con: Any = Non
                    settings: Settings | None = None) -> pd.DataFrame:
     """Per segment of ``by`` (ai, category or country): GSV and paying clients in ``period`` and the comparison
     period, GSV growth with its 95% interval, ordered by GSV."""
-    from gigsight.backends import ibis_of
-
     if by not in BY:
         raise ConfigError(f"segment growth is by one of {', '.join(BY)}, not {by!r}")
     settings = settings or Settings.from_env()

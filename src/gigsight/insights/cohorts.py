@@ -17,6 +17,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from gigsight.backends import ibis_of
 from gigsight.config import Settings
 from gigsight.metrics.grains import Grains
 from gigsight.metrics.periods import Periods
@@ -24,8 +25,6 @@ from gigsight.metrics.periods import Periods
 
 def cohorts(*, con: Any = None, period: str = "quarter", settings: Settings | None = None) -> pd.DataFrame:
     """One row per (cohort, age): cohort size, active clients, GSV, logo and spend retention."""
-    from gigsight.backends import ibis_of
-
     settings = settings or Settings.from_env()
     periods = Periods(period, settings.fiscal_year_start_month)
     g = Grains(ibis_of(con), periods, settings)
