@@ -13,12 +13,11 @@ from gigsight.backends.base import Store
 from gigsight.ingest.pipeline import ingest
 from gigsight.ingest.sample import write_sample
 from gigsight.metrics import compute
-from gigsight.metrics.definitions import REQUIRES_SEGMENT
 from gigsight.metrics.facts import refresh
 from gigsight.metrics.registry import REGISTRY
 from tests.metrics.oracle import Oracle
 
-BUILTIN = [n for n in REGISTRY if n not in REQUIRES_SEGMENT and n != "client_spend"]
+BUILTIN = [n for n, m in REGISTRY.items() if m.requires_segment is None and n != "client_spend"]
 
 
 def close(got: object, want: object, name: str) -> bool:

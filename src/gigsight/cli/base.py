@@ -131,13 +131,14 @@ def _records(df: Any) -> list[dict[str, Any]]:
 
 
 def _show_kpis(rows: list[dict[str, Any]]) -> None:
+    shares = {m["name"] for m in gigsight.catalog()["metrics"] if m["unit"] == "ratio"}
+
     def cell(key: str, v: Any) -> Any:
         if v is None or isinstance(v, bool | str):
             return "" if v is None else v
-        if key.endswith(("_yoy", "_qoq")) or key in ("take_rate", "ai_gsv_share", "fill_rate",
-                                                      "client_spend_retention"):
-            return f"{v:+.1%}" if key.endswith(("_yoy", "_qoq")) else f"{v:.1%}"
-        return v
+        if key.endswith(("_yoy", "_qoq")):
+            return f"{v:+.1%}"
+        return f"{v:.1%}" if key in shares else v
     _rows("KPIs", [{k: cell(k, v) for k, v in r.items()} for r in rows])
 
 

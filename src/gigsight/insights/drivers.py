@@ -26,8 +26,7 @@ from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics.compute import compute, resolve
 from gigsight.metrics.periods import Periods, grain_of_label
-
-ADDITIVE = ("gsv", "client_spend", "revenue", "ai_gsv", "gsv_from_new_clients", "payments")
+from gigsight.metrics.registry import REGISTRY, get
 
 
 def segment_effects(df: pd.DataFrame) -> pd.DataFrame:
@@ -50,8 +49,9 @@ def explain_change(metric: str, from_period: str, to_period: str, by: list[str] 
     """Rank the segments of each dimension in ``by`` by how much of the change in ``metric`` they explain."""
     settings = settings or Settings.from_env()
     dims = [b.strip() for b in by.split(",")] if isinstance(by, str) else list(by)
-    if metric not in ADDITIVE:
-        raise ConfigError(f"explain_change works on additive payment metrics ({', '.join(ADDITIVE)}), "
+    if not get(metric).additive:
+        additive = ", ".join(m.name for m in REGISTRY.values() if m.additive)
+        raise ConfigError(f"explain_change works on additive payment metrics ({additive}), "
                           f"not {metric!r}; ratios are explained through their parts")
     grain = grain_of_label(from_period)
     if grain_of_label(to_period) != grain:

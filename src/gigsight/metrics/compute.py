@@ -22,10 +22,9 @@ import pandas as pd
 from gigsight.backends.base import bounded_memory, check_complete, ibis_of
 from gigsight.config import Settings
 from gigsight.errors import BackendError, ConfigError, did_you_mean
-from gigsight.metrics import definitions
 from gigsight.metrics.grains import Grains, left_join
 from gigsight.metrics.periods import Periods, month_index
-from gigsight.metrics.registry import SEGMENTS, Metric, get, measures_of
+from gigsight.metrics.registry import REGISTRY, SEGMENTS, Metric, get, measures_of
 
 
 def as_list(value: str | Iterable[str] | None) -> list[str]:
@@ -51,7 +50,7 @@ def resolve(metrics: str | Sequence[str], by: Sequence[str], notes: list[str] | 
         if any(s not in m.segments for s in by):
             left.append(m.name)
             continue
-        need = definitions.REQUIRES_SEGMENT.get(m.name)
+        need = m.requires_segment
         if need and need not in by:
             raise ConfigError(f"metric {m.name!r} is a breakdown: add by=['{need}'] (--by {need})")
         out.append(m)
@@ -270,8 +269,9 @@ def coverage_notes(wanted: Sequence[Metric], periods: Periods, span: tuple[datet
 
 
 def _close_windows(frame: pd.DataFrame, periods: Periods, data_end: datetime, settings: Settings) -> None:
-    for name, days in definitions.CLOSING_WINDOWS.items():
-        if name not in frame:
+    for name in list(frame.columns):
+        days = REGISTRY[name].closing_window if name in REGISTRY else None
+        if days is None:
             continue
         n = int(getattr(settings, days)) if isinstance(days, str) else int(days)
         for i, key in enumerate(frame.pk):

@@ -24,10 +24,12 @@ from gigsight.metrics.registry import REGISTRY, SEGMENTS
 
 
 def catalog() -> dict[str, Any]:
-    """Every metric (name, title, unit, which direction is better, description, the segments it splits by) and
-    every segment, as the dashboard's filters and a notebook's pickers offer them."""
+    """Every metric (name, title, unit, which direction is better, description, the segments it splits by, whether
+    segments add up to it and whether it grows with the marketplace) and every segment, as the dashboard's
+    filters, the API's parameters and a notebook's pickers offer them."""
     metrics = [{"name": m.name, "title": m.title, "unit": m.unit, "better": m.better, "description": m.description,
-                "segments": list(m.segments)} for m in REGISTRY.values()]
+                "segments": list(m.segments), "additive": m.additive, "scale_free": m.free_of_scale,
+                "point_in_time": m.point_in_time} for m in REGISTRY.values()]
     return {"metrics": metrics, "segments": list(SEGMENTS)}
 
 

@@ -16,24 +16,25 @@ CLIENT = ("country", "tier")
 
 BUILTIN = [
     Metric("gsv", "Gross services volume: client spend plus client fees, in the period (refunds net).",
-           "usd", "payments", measure=lambda t: t.gsv.sum(), segments=PAY, zero_when_empty=True),
+           "usd", "payments", measure=lambda t: t.gsv.sum(), segments=PAY, zero_when_empty=True, additive=True),
     Metric("payments", "Number of payments (refunds included).", "count", "payments",
-           measure=lambda t: t.count(), segments=PAY, zero_when_empty=True),
+           measure=lambda t: t.count(), segments=PAY, zero_when_empty=True, additive=True),
     Metric("paying_clients", "Clients with at least one payment (refunds included) in the period.", "count",
            "payments", measure=lambda t: t.client_id.nunique(), segments=PAY, zero_when_empty=True),
     Metric("client_spend", "Client spend without fees (refunds net).", "usd", "payments",
-           measure=lambda t: t.amount.sum(), segments=PAY, zero_when_empty=True),
+           measure=lambda t: t.amount.sum(), segments=PAY, zero_when_empty=True, additive=True),
     Metric("revenue", "Marketplace revenue: client fees plus freelancer fees.", "usd", "payments",
-           measure=lambda t: (t.client_fee + t.freelancer_fee).sum(), segments=PAY, zero_when_empty=True),
+           measure=lambda t: (t.client_fee + t.freelancer_fee).sum(), segments=PAY, zero_when_empty=True,
+           additive=True),
     Metric("take_rate", "Revenue / GSV.", "ratio", "payments", ratio=("revenue", "gsv"), segments=PAY),
     Metric("ai_gsv", "GSV of payments on AI-related jobs.", "usd", "payments",
            measure=lambda t: t.gsv.sum(where=t.ai), segments=("category", "country", "tier", "skill"),
-           zero_when_empty=True, label="AI-related GSV"),
+           zero_when_empty=True, label="AI-related GSV", additive=True),
     Metric("ai_gsv_share", "AI-related GSV / GSV.", "ratio", "payments", ratio=("ai_gsv", "gsv"),
            segments=("category", "country", "tier", "skill"), label="AI-related share of GSV"),
     Metric("gsv_from_new_clients", "GSV in the period from clients whose first positive payment is in it.",
            "usd", "payments", measure=lambda t: t.gsv.sum(where=t.new_client), segments=PAY, zero_when_empty=True,
-           label="GSV from new clients"),
+           label="GSV from new clients", additive=True),
     Metric("ttm_gsv", "GSV of the trailing twelve months ending at the period end.", "usd", "client_period",
            measure=lambda t: t.ttm_gsv.sum(), segments=CLIENT, point_in_time=True,
            label="Trailing-twelve-month GSV"),
@@ -46,14 +47,17 @@ BUILTIN = [
     Metric("core_clients", "Active clients with lifetime spend of at least the core threshold ($5K).", "count",
            "client_period", measure=lambda t: t.count(where=t.core), segments=CLIENT, point_in_time=True),
     Metric("clients_by_tier", "Active clients per trailing-twelve-month spend tier (use by=tier).", "count",
-           "client_period", measure=lambda t: t.count(where=t.active), segments=CLIENT, point_in_time=True),
+           "client_period", measure=lambda t: t.count(where=t.active), segments=CLIENT, point_in_time=True,
+           requires_segment="tier"),
     Metric("gsv_by_tier", "Trailing-twelve-month GSV of active clients per spend tier (use by=tier).", "usd",
-           "client_period", measure=lambda t: t.ttm_gsv.sum(where=t.active), segments=CLIENT, point_in_time=True),
+           "client_period", measure=lambda t: t.ttm_gsv.sum(where=t.active), segments=CLIENT, point_in_time=True,
+           requires_segment="tier"),
     Metric("new_clients", "Clients whose first positive payment falls in the period.", "count", "new_clients",
            measure=lambda t: t.count(), segments=("country",), zero_when_empty=True),
     Metric("gsv_per_new_client", "GSV in the first N days (90) of the period's new clients, per new client; "
            "null until the window of the period's last day has closed.", "usd", "new_clients",
-           measure=lambda t: t.window_gsv.sum().cast("float64") / t.count().nullif(0), segments=("country",)),
+           measure=lambda t: t.window_gsv.sum().cast("float64") / t.count().nullif(0), segments=("country",),
+           scale_free=True, closing_window="new_client_window_days"),
     Metric("client_spend_retention", "Trailing-twelve-month spend of clients active a year earlier / their "
            "spend in that earlier year.", "ratio", "retention",
            measure=lambda t: t.now_spend.sum().cast("float64") / t.then_spend.sum().cast("float64").nullif(0),
@@ -69,7 +73,8 @@ BUILTIN = [
            measure=lambda t: t.count(where=t.ai), segments=("category", "country", "skill"), zero_when_empty=True,
            label="AI-related jobs posted"),
     Metric("fill_rate", "Share of the period's jobs with a contract within 30 days of posting.", "ratio", "jobs",
-           measure=lambda t: t.count(where=t.days_to_hire <= 30).cast("float64") / t.count().nullif(0), segments=WORK),
+           measure=lambda t: t.count(where=t.days_to_hire <= 30).cast("float64") / t.count().nullif(0), segments=WORK,
+           closing_window=30),
     Metric("time_to_hire", "Median days from posting to the first contract, for jobs filled.", "days", "jobs",
            measure=lambda t: t.days_to_hire.median(), segments=WORK, label="Days to hire (median)",
            better="down"),
@@ -80,10 +85,6 @@ BUILTIN = [
     Metric("ai_contracts", "Contracts started in the period on AI-related jobs.", "count", "contracts",
            measure=lambda t: t.count(where=t.ai), segments=("category", "country", "skill"), zero_when_empty=True),
 ]
-
-# Metrics whose value waits for a window to close after the period ends: (metric, days).
-CLOSING_WINDOWS: dict[str, str | int] = {"gsv_per_new_client": "new_client_window_days", "fill_rate": 30}
-REQUIRES_SEGMENT = {"clients_by_tier": "tier", "gsv_by_tier": "tier"}
 
 for _m in BUILTIN:
     register(_m)

@@ -7,7 +7,6 @@ True
 from __future__ import annotations
 
 from gigsight.config import DOCS
-from gigsight.metrics import definitions
 from gigsight.metrics.registry import GRAINS, REGISTRY, SEGMENTS
 
 
@@ -25,7 +24,7 @@ def metrics_markdown() -> str:
     for m in REGISTRY.values():
         how = f"{m.ratio[0]} / {m.ratio[1]}: " if m.ratio else ""
         pit = " Point in time." if m.point_in_time else ""
-        close = definitions.CLOSING_WINDOWS.get(m.name)
+        close = m.closing_window
         wait = f" Null until its window ({close} days) has closed." if isinstance(close, int) else ""
         out.append(f"| {m.name} | {m.title} | {m.unit} | {m.better} | {m.grain} | {', '.join(m.segments) or '-'} | "
                    f"{how}{m.description}{pit}{wait} |")

@@ -1,7 +1,7 @@
 """One metric's value and growth in one period (and segment): what claim checks and scenario targets measure.
 
-``SCALE_FREE``: metrics that do not grow with the size of the marketplace (ratios, per-client figures), so a
-simulated store at scale s reports them as they are, while money and counts come out s times their full size.
+:func:`at_scale` is what a full-size figure becomes in a store simulated at scale s: money and counts s times
+it, metrics free of scale (``Metric.free_of_scale``: ratios, per-client figures) as they are.
 """
 from __future__ import annotations
 
@@ -9,9 +9,16 @@ from typing import Any
 
 from gigsight.metrics.compute import compute
 from gigsight.metrics.periods import grain_of_label
+from gigsight.metrics.registry import get
 
-SCALE_FREE = frozenset({"take_rate", "gsv_per_active_client", "gsv_per_new_client", "ai_gsv_share", "fill_rate",
-                        "time_to_hire", "proposals_per_job", "client_spend_retention"})
+
+def at_scale(metric: str, full_size: float, scale: float) -> float:
+    """``full_size`` of ``metric`` as a store simulated at ``scale`` reports it.
+
+    >>> at_scale("gsv", 100.0, 0.1), at_scale("take_rate", 0.15, 0.1)
+    (10.0, 0.15)
+    """
+    return full_size * (1.0 if get(metric).free_of_scale else scale)
 
 
 def value_and_growth(con: Any, metric: str, period: str, segment: dict[str, str] | None = None,

@@ -59,7 +59,23 @@ class Metric:
     zero_when_empty: bool = False  # a period with no rows is 0, not missing
     label: str = ""  # the name in words for readers; derived from the name when empty (see title)
     better: str = "up"  # one of BETTER
+    additive: bool = False  # a sum over payments: segments add up to the total (drivers split its change)
+    scale_free: bool | None = None  # does not grow with the marketplace's size; None: derived (see free_of_scale)
+    closing_window: str | int | None = None  # days (or the setting naming them) after the period end before it is known
+    requires_segment: str | None = None  # a breakdown, meaningless without this segment
     defined_at: str = field(default="", compare=False)
+
+    @property
+    def free_of_scale(self) -> bool:
+        """Whether the value stays the same when the marketplace doubles (ratios, shares, per-client figures,
+        days): a simulated store at scale s reports these as they are, money and counts s times full size.
+
+        >>> Metric("take_rate", "-", "ratio", "payments", ratio=("revenue", "gsv")).free_of_scale
+        True
+        """
+        if self.scale_free is not None:
+            return self.scale_free
+        return self.ratio is not None or self.unit in ("ratio", "days", "number")
 
     @property
     def title(self) -> str:
@@ -85,6 +101,8 @@ class Metric:
             raise ConfigError(f"{where}: unknown unit {self.unit!r}; one of {', '.join(UNITS)}")
         if self.better not in BETTER:
             raise ConfigError(f"{where}: better={self.better!r}; one of {', '.join(BETTER)}")
+        if self.requires_segment is not None and self.requires_segment not in self.segments:
+            raise ConfigError(f"{where}: requires_segment={self.requires_segment!r} is not one of its segments")
         bad = [s for s in self.segments if s not in SEGMENTS]
         if bad:
             raise ConfigError(f"{where}: unknown segment(s) {', '.join(bad)}; known: {', '.join(SEGMENTS)}")

@@ -22,7 +22,7 @@ from gigsight.backends import ibis_of
 from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError, DataValidationError, Issue, did_you_mean
 from gigsight.metrics.periods import Periods, grain_of_label
-from gigsight.metrics.point import SCALE_FREE, value_and_growth
+from gigsight.metrics.point import at_scale, value_and_growth
 from gigsight.metrics.registry import REGISTRY, SEGMENTS
 
 KINDS = ("value", "yoy", "qoq", "direction")
@@ -137,7 +137,7 @@ def check_claims(claims: list[Claim], con: Any, scale: float | str = "auto") -> 
         value, growth = value_and_growth(con, c.metric, c.period, c.segment, "qoq" if c.kind == "qoq" else "yoy")
         where = ", ".join(f"{k}={v}" for k, v in c.segment.items()) or "all"
         if c.kind == "value":
-            want = float(c.expected) * (1.0 if c.metric in SCALE_FREE else factor)
+            want = at_scale(c.metric, float(c.expected), factor)
             ok = value is not None and want != 0 and abs(value / want - 1) <= c.tolerance
             shown = "n/a" if value is None else f"{value:,.2f}"
             expected = Claim(c.metric, c.period, "value", want, c.tolerance).describe()

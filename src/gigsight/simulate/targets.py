@@ -21,7 +21,7 @@ from typing import Any
 from gigsight.backends.base import Store
 from gigsight.backends.shared import sharing
 from gigsight.metrics import compute
-from gigsight.metrics.point import SCALE_FREE, value_and_growth
+from gigsight.metrics.point import at_scale, value_and_growth
 from gigsight.simulate.scenario import Scenario, Target, load_scenario
 
 
@@ -54,7 +54,7 @@ def _measure(store: Store, t: Target, scale: float) -> Check:
     value, yoy = value_and_growth(store, t.metric, t.period)
     if t.kind == "value":
         assert t.value is not None and t.tolerance is not None
-        want = t.value * (1.0 if t.metric in SCALE_FREE else scale)
+        want = at_scale(t.metric, t.value, scale)
         ok = value is not None and abs(value / want - 1) <= t.tolerance
         return Check(t.metric, t.period, "value", f"{want:,.0f} ±{t.tolerance:.1%}",
                      "n/a" if value is None else f"{value:,.0f}", ok)

@@ -8,25 +8,31 @@ thread.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+import gigsight
 from gigsight import __version__
 from gigsight.web.service import MAX_JOBS, Service
 
 Grain = Literal["month", "quarter", "year"]
 Comparison = Literal["yoy", "qoq"]
-Segment = Literal["ai", "category", "country", "tier", "skill"]
 LABEL = r"^\d{4}(Q[1-4]|-\d{2})?$"
 Label = Annotated[str, Query(min_length=4, max_length=7, pattern=LABEL,
                              description='A period label: "2025", "2025Q3" or "2025-07".')]
 OptLabel = Annotated[str | None, Query(min_length=4, max_length=7, pattern=LABEL,
                                        description="A period label; default: the last complete period.")]
-Additive = Literal["gsv", "client_spend", "revenue", "ai_gsv", "gsv_from_new_clients", "payments"]
+if TYPE_CHECKING:
+    Segment = str
+    Additive = str
+else:  # the registry's names, as enums in the API's schema
+    _CATALOG = gigsight.catalog()
+    Segment = Literal[tuple(_CATALOG["segments"])]
+    Additive = Literal[tuple(m["name"] for m in _CATALOG["metrics"] if m["additive"])]
 NameList = Annotated[list[Annotated[str, Query(min_length=1, max_length=400)]], Query(
     min_length=1, max_length=20, description="Metric names, comma-separated or the parameter repeated.")]
 Top = Annotated[int, Query(ge=1, le=200)]
