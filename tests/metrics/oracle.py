@@ -89,6 +89,8 @@ class Oracle:
         return {
             "gsv": q.gsv_c.sum() / 100, "payments": len(q), "revenue": q.rev_c.sum() / 100,
             "paying_clients": q.client_id.nunique(),
+            "repeat_client_share": sum(self.first.get(c, end) < start for c in q.client_id.unique()) / len(
+                set(q.client_id)) if len(q) else None,
             "take_rate": q.rev_c.sum() / q.gsv_c.sum() if q.gsv_c.sum() else None,
             "ai_gsv": q[q.ai].gsv_c.sum() / 100,
             "ai_gsv_share": q[q.ai].gsv_c.sum() / q.gsv_c.sum() if q.gsv_c.sum() else None,

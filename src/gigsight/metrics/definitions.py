@@ -21,6 +21,10 @@ BUILTIN = [
            measure=lambda t: t.count(), segments=PAY, zero_when_empty=True, additive=True),
     Metric("paying_clients", "Clients with at least one payment (refunds included) in the period.", "count",
            "payments", measure=lambda t: t.client_id.nunique(), segments=PAY, zero_when_empty=True),
+    Metric("repeat_client_share", "Share of the period's paying clients whose first positive payment came in an "
+           "earlier period (the rest are new, or have only refunds so far).", "ratio", "payments",
+           measure=lambda t: t.client_id.nunique(where=~t.new_client & (t.first_m < t.m)).cast("float64")
+           / t.client_id.nunique().nullif(0), segments=PAY, label="Repeat clients' share"),
     Metric("client_spend", "Client spend without fees (refunds net).", "usd", "payments",
            measure=lambda t: t.amount.sum(), segments=PAY, zero_when_empty=True, additive=True),
     Metric("revenue", "Marketplace revenue: client fees plus freelancer fees.", "usd", "payments",
