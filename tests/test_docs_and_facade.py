@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
+import pytest
+
 import gigsight
 from gigsight.config import DOCS, Settings
 from gigsight.metrics.docs import metrics_markdown
@@ -38,3 +40,35 @@ def test_public_facade() -> None:
     assert {"connect", "ingest", "export", "info", "demo", "compute"} <= set(gigsight.__all__)
     assert issubclass(gigsight.DataValidationError, ValueError)
     assert issubclass(gigsight.DataValidationError, gigsight.GigsightError)
+
+
+def test_a_verb_given_a_url_opens_one_connection_and_closes_it(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: internals given a URL opened a fresh connection per lookup and never closed it (check-claims
+    failed outright once internals refused URLs); now the facade opens the store once per verb and closes it."""
+    from gigsight.backends.engines import DuckDBStore
+
+    db = tmp_path / "s.duckdb"
+    gigsight.simulate(str(db), "seed-q3", scale=0.002, validate=False)
+    opened: list[DuckDBStore] = []
+    real_open, real_close = DuckDBStore.open.__func__, DuckDBStore.close  # type: ignore[attr-defined]
+    closed: list[DuckDBStore] = []
+    monkeypatch.setattr(DuckDBStore, "open", classmethod(lambda cls, *a, **k: opened.append(
+        real_open(cls, *a, **k)) or opened[-1]))
+    monkeypatch.setattr(DuckDBStore, "close", lambda self: closed.append(self) or real_close(self))
+    url = f"duckdb://{db}"
+    verbs = [lambda: gigsight.check_claims(Path(__file__).parents[1] / "examples" / "seed_claims.yaml", con=url),
+             lambda: gigsight.segment_growth("2025Q3", "ai", con=url), lambda: gigsight.compute("gsv", con=url),
+             lambda: gigsight.growth_bridge("2025Q3", con=url), lambda: gigsight.coverage(con=url)]
+    for verb in verbs:
+        opened.clear()
+        closed.clear()
+        verb()
+        assert len(opened) == 1 and closed == opened
+
+
+def test_internals_refuse_a_url() -> None:
+    from gigsight.backends import ibis_of
+
+    with pytest.raises(gigsight.ConfigError, match="open store"):
+        ibis_of("duckdb://:memory:")
