@@ -153,3 +153,15 @@ def test_modules_and_functions_stay_small(path: Path) -> None:
     long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(ast.parse(text))
             if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and (n.end_lineno or 0) - n.lineno + 1 > 60]
     assert long == []
+
+
+def test_test_modules_share_only_through_helpers() -> None:
+    """A test module imports what it shares from tests/helpers, never from another test module or a conftest."""
+    tests = Path(__file__).parent
+    found = []
+    for path in tests.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("tests") and not module.startswith("tests.helpers"):
+                found.append((str(path.relative_to(tests)), module))
+    assert found == []

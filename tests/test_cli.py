@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from gigsight.ingest.sample import write_sample
-from tests.conftest import write_csv
-
-GIGSIGHT = [sys.executable, "-m", "gigsight.cli"]
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*GIGSIGHT, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+from tests.helpers.cli import run
+from tests.helpers.files import write_csv
 
 
 def test_ingest_info_export_round(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ import pytest
 from gigsight.backends.base import Store
 from gigsight.ingest.pipeline import ingest
 from gigsight.metrics import compute
-from tests.conftest import write_csv
-from tests.ingest.helpers import PAY_HEADER, chain, pay
+from tests.helpers.files import write_csv
+from tests.helpers.payments import PAY_HEADER, chain, pay
 
 TOTAL = Decimal("94999996005190.99")
 TEXT = "94999996005190.99"

@@ -14,8 +14,8 @@ from gigsight.ingest.sample import write_sample
 from gigsight.insights import cohorts, explain_change, growth_bridge, segment_growth
 from gigsight.insights.segment_growth import growth_interval
 from gigsight.metrics import compute
-from tests.conftest import write_csv
-from tests.metrics.oracle import Oracle, quarter_label
+from tests.helpers.files import write_csv
+from tests.helpers.oracle import Oracle, quarter_label
 
 
 def planted(d: Path) -> Path:

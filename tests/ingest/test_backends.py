@@ -13,8 +13,8 @@ from gigsight.backends.base import Store
 from gigsight.backends.inventory import export, info
 from gigsight.ingest.pipeline import ingest
 from gigsight.ingest.sample import write_sample
-from tests.conftest import table_rows, write_csv
-from tests.ingest.helpers import PAY_HEADER, chain, pay
+from tests.helpers.files import table_rows, write_csv
+from tests.helpers.payments import PAY_HEADER, chain, pay
 
 TABLES = ["clients", "freelancers", "freelancer_skills", "jobs", "proposals", "contracts", "payments"]
 

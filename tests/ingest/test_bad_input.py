@@ -14,7 +14,7 @@ import pytest
 from gigsight.backends.base import Store
 from gigsight.errors import SourceError
 from gigsight.ingest.pipeline import IngestResult, ingest
-from tests.conftest import table_rows, write_csv
+from tests.helpers.files import table_rows, write_csv
 
 CLIENTS = ["client_id", "signup_at", "country"]
 
@@ -224,7 +224,7 @@ def test_money_formats_and_locales(duck: Store, tmp_path: Path) -> None:
 
 
 def test_currencies_convert_with_rates_or_are_rejected(duck: Store, tmp_path: Path) -> None:
-    from tests.ingest.helpers import PAY_HEADER, chain, pay
+    from tests.helpers.payments import PAY_HEADER, chain, pay
 
     d = chain(tmp_path / "in")
     write_csv(d / "payments.csv", PAY_HEADER, [pay("p1", amount="100.00", currency="EUR"),

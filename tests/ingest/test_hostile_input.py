@@ -17,8 +17,8 @@ from gigsight.backends.base import Store
 from gigsight.config import Settings
 from gigsight.errors import DataValidationError, SourceError
 from gigsight.ingest.pipeline import ingest
-from tests.conftest import table_rows, write_csv
-from tests.ingest.helpers import PAY_HEADER, chain, pay
+from tests.helpers.files import table_rows, write_csv
+from tests.helpers.payments import PAY_HEADER, chain, pay
 
 
 def rejected(store: Store) -> list[tuple[int, str, str, str]]:

@@ -12,7 +12,8 @@ import gigsight
 from gigsight.backends.base import Store
 from gigsight.ingest.pipeline import ingest
 from gigsight.ingest.sample import write_sample
-from tests.conftest import BACKENDS, table_rows
+from tests.helpers.engines import BACKENDS
+from tests.helpers.files import table_rows
 
 TABLES = ["clients", "freelancers", "freelancer_skills", "jobs", "proposals", "contracts", "payments"]
 

@@ -22,7 +22,7 @@ from gigsight.errors import GigsightError
 from gigsight.ingest.sample import write_sample
 from gigsight.insights.client_summary import client_summary
 from gigsight.insights.clv_models import BGNBD, GammaGamma, ParetoNBD
-from tests.insights import oracle_clients
+from tests.helpers import clients_oracle as oracle_clients
 
 COMPARED = ("purchase_days", "x", "t_x", "T", "days_since_last", "total_gsv", "first_day_gsv", "repeat_spend",
             "first_90d_gsv", "ttm_gsv", "prior_ttm_gsv", "days_last_90", "days_last_180", "days_last_365",

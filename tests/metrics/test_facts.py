@@ -18,9 +18,9 @@ from gigsight.ingest.sample import write_sample
 from gigsight.metrics import compute, facts
 from gigsight.metrics.grains import Grains
 from gigsight.metrics.periods import Periods
-from tests.conftest import write_csv
-from tests.metrics.test_edge_cases import write_records
-from tests.test_cli import run
+from tests.helpers.cli import run
+from tests.helpers.engines import BACKENDS
+from tests.helpers.files import write_csv, write_records
 
 PAYMENT_HEADER = ["payment_id", "contract_id", "client_id", "freelancer_id", "paid_at", "amount", "client_fee",
                   "freelancer_fee", "currency", "kind"]
@@ -46,14 +46,24 @@ def kept(store: Store) -> dict[str, str] | None:
 
 
 @pytest.mark.backend
+@pytest.mark.parametrize("store", [b for b in BACKENDS if b == "spark"], indirect=True)
+def test_an_engine_that_keeps_no_facts_says_so_and_answers_alike(store: Store, tmp_path: Path) -> None:
+    write_sample(tmp_path / "in", clients=40, seed=8)
+    ingest(store, tmp_path / "in")
+    fresh = answers(store)
+    r = facts.refresh(store)
+    assert r.tables == 0 and "per process" in (r.skipped or "") and kept(store) is None
+    for a, b in zip(fresh, answers(store), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.backend
+@pytest.mark.notimpl(["spark"], reason="facts are built per process, not kept in the store")
 def test_kept_facts_answer_like_computing_afresh_and_a_write_drops_them(store: Store, tmp_path: Path) -> None:
     write_sample(tmp_path / "in", clients=40, seed=8)
     ingest(store, tmp_path / "in")
     fresh = answers(store)
     r = facts.refresh(store)
-    if store.name == "spark":
-        assert r.tables == 0 and "per process" in (r.skipped or "") and kept(store) is None
-        return
     assert r.tables >= 10 and r.rows > 0 and kept(store) is not None
     for a, b in zip(fresh, answers(store), strict=True):
         pd.testing.assert_frame_equal(a, b)
@@ -72,11 +82,10 @@ def test_kept_facts_answer_like_computing_afresh_and_a_write_drops_them(store: S
 
 
 @pytest.mark.backend
+@pytest.mark.notimpl(["spark"], reason="facts are built per process, not kept in the store")
 def test_a_change_made_outside_gigsight_is_noticed(store: Store, tmp_path: Path) -> None:
     ingest(store, write_records(tmp_path / "in"))
-    if facts.refresh(store).tables == 0:  # Spark keeps none: every process computes afresh, nothing to notice
-        assert store.name == "spark" and kept(store) is None
-        return
+    assert facts.refresh(store).tables > 0
     gsv = compute("gsv", period="quarter", con=store).set_index("period").gsv
     store.con.raw_sql("INSERT INTO payments (payment_id, contract_id, client_id, freelancer_id, paid_at, amount, "
                       "client_fee, freelancer_fee, currency, kind) VALUES ('px', 'k1', 'c2', 'f1', "

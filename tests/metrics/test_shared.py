@@ -13,8 +13,7 @@ from gigsight.backends.base import Store
 from gigsight.backends.shared import _SHARED, Shared
 from gigsight.ingest.pipeline import ingest
 from gigsight.metrics import compute
-from tests.conftest import write_csv
-from tests.metrics.test_edge_cases import write_records
+from tests.helpers.files import write_csv, write_records
 
 QUESTIONS = [
     (["gsv", "active_clients", "new_clients", "ai_freelancers", "jobs_posted"], None),

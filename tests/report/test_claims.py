@@ -10,7 +10,7 @@ import pytest
 import gigsight
 from gigsight.errors import ConfigError, DataValidationError
 from gigsight.report import check_claims, load_claims, parse_claims
-from tests.test_cli import run
+from tests.helpers.cli import run
 
 SEED = Path(__file__).parents[2] / "examples" / "seed_claims.yaml"
 
@@ -23,6 +23,7 @@ def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+@pytest.mark.slow
 def test_seed_claims_hold_on_the_seed_scenario(seed_db: Path) -> None:
     r = run("check-claims", str(SEED), "--db", str(seed_db), "--format", "json")
     assert r.returncode == 0, r.stdout + r.stderr

@@ -15,7 +15,7 @@ from gigsight.errors import ConfigError
 from gigsight.metrics.display import money
 from gigsight.report import build_report, write
 from gigsight.report.model import Source, _Kpis, growth_words, pct, sentences
-from tests.test_cli import run
+from tests.helpers.cli import run
 
 
 @pytest.fixture(scope="module")

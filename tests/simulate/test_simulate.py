@@ -51,6 +51,7 @@ def small_seed(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return connect(f"duckdb://{path}", read_only=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scale", [0.1, 0.2])
 def test_seed_targets_hold_at_two_scales(tmp_path: Path, scale: float) -> None:
     with connect(f"duckdb://{tmp_path / 'seed.duckdb'}") as store:
@@ -61,6 +62,7 @@ def test_seed_targets_hold_at_two_scales(tmp_path: Path, scale: float) -> None:
     assert {c.metric for c in checks} >= {"gsv", "ai_jobs", "active_clients", "gsv_per_new_client", "ai_freelancers"}
 
 
+@pytest.mark.slow
 def test_public_marketplace_series_hold(tmp_path: Path) -> None:
     with connect(f"duckdb://{tmp_path / 'public.duckdb'}") as store:
         simulate(store, "public-marketplace-2019-2025", scale=0.05, seed=42, validate=False)
@@ -110,6 +112,7 @@ def test_records_agree_with_truth_and_are_realistic(small_seed: Store) -> None:
     assert dec < 0.95                                                     # the holiday dip
 
 
+@pytest.mark.slow
 def test_ai_boom_growth_is_recovered(tmp_path: Path) -> None:
     with connect(f"duckdb://{tmp_path / 'boom.duckdb'}") as store:
         simulate(store, "ai-boom", scale=0.05, seed=3, validate=False)
@@ -190,7 +193,7 @@ extends: seed-q3
     (["--seed", "-1"], "seed must be a whole number"),
 ])
 def test_bad_simulate_options_get_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
-    from tests.test_cli import run
+    from tests.helpers.cli import run
 
     r = run("simulate", "--db", str(tmp_path / "s.duckdb"), *args)
     assert r.returncode == 1 and message in r.stderr, r.stderr
@@ -228,7 +231,7 @@ def test_a_store_holding_data_is_refused_unless_replace(tmp_path: Path) -> None:
 
 
 def test_an_unwritable_path_is_a_clear_error(tmp_path: Path) -> None:
-    from tests.test_cli import run
+    from tests.helpers.cli import run
 
     r = run("simulate", "--db", str(tmp_path / "missing" / "s.duckdb"), "--scale", "0.0005")
     assert r.returncode == 1 and "does not exist" in r.stderr and "Traceback" not in r.stderr

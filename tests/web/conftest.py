@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import gigsight
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.helpers.browser import launch
+from tests.helpers.server import serve
 
 
 @pytest.fixture(scope="session")
@@ -28,27 +22,18 @@ def web_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def serve(db: Path) -> Iterator[str]:
-    """``gigsight serve``'s app for ``db`` under uvicorn in a thread; yields its base URL until closed."""
-    import uvicorn
-
-    from gigsight.web.app import create_app
-
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start in 30 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-
-
 @pytest.fixture(scope="session")
 def server(web_db: Path) -> Iterator[str]:
     """The shared seed store's server; yields its base URL."""
     yield from serve(web_db)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium, once per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()

@@ -18,7 +18,7 @@ import gigsight
 from gigsight.insights.skill_demand import trends as trends_of
 from gigsight.web.app import create_app
 from gigsight.web.service import MAX_JOBS, Service
-from tests.conftest import BACKENDS
+from tests.helpers.engines import BACKENDS
 
 ENVELOPE = {"status", "type", "message", "detail"}
 
@@ -316,12 +316,11 @@ def test_warm_up_answers_the_overview_before_anyone_asks(web_db: Path) -> None:
 def test_the_service_on_every_sql_store(store: Any, tmp_path: Path) -> None:
     """The same questions over a Postgres URL (row counts as the data version) as over a DuckDB file."""
     from gigsight.ingest.pipeline import ingest
-    from tests.metrics.test_edge_cases import write_records
+    from tests.helpers.files import write_records
 
     ingest(store, write_records(tmp_path))
-    url = store.url if store.name == "postgres" else str(tmp_path / "store.duckdb")
-    if store.name == "duckdb":
-        store.close()
+    url = store.url
+    store.close()  # the service opens its own connections (read-only ones on a DuckDB file)
     svc = Service(url)
     rows = svc.kpis(["gsv", "active_clients"], period="quarter", start="2025Q3", end="2025Q3")
     assert rows == [{"period": "2025Q3", "gsv": -50.0, "active_clients": 2}]  # the refund alone; c2 and c5

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,64 +16,7 @@ import pytest
 from gigsight.metrics.display import tone
 from gigsight.metrics.registry import get
 from gigsight.web.pages import PAGES
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("GIGSIGHT_ARTIFACTS", "test-artifacts"))
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: ./run test installs it (apt-get install -y chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
-
-
-def wait_until(page: Any, expression: str, timeout: float = 60.0) -> None:
-    """Poll a condition from Python: Playwright's wait_for_function evaluates strings inside the page, which the
-    dashboard's Content-Security-Policy (no 'unsafe-eval') forbids."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout:.0f} s: {expression}")
-        time.sleep(0.1)
-
-
-class Watched:
-    """A page with every console error, failed request and HTTP error recorded."""
-
-    def __init__(self, browser: Any, width: int = 1366, height: int = 900) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": height})
-        self.page = self.context.new_page()
-        self.problems: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
-        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
-        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
-
-    def open(self, url: str) -> Any:
-        self.page.goto(url)
-        self.settle()
-        return self.page
-
-    def settle(self) -> None:
-        wait_until(self.page, "document.getElementById('status').textContent !== 'Loading…'")
-        status = self.page.locator("#status").inner_text()
-        if not status.startswith("Data "):
-            self.problems.append(f"status: {status}")
-
-    def shot(self, name: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-    def close(self) -> None:
-        self.context.close()
+from tests.helpers.browser import Watched, wait_until
 
 
 @pytest.mark.parametrize("name", list(PAGES))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.web.conftest import free_port
+from tests.helpers.server import free_port
 
 GIGSIGHT = [sys.executable, "-m", "gigsight.cli"]
 

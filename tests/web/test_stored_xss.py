@@ -13,8 +13,8 @@ import pytest
 
 import gigsight
 from gigsight.web.pages import PAGES
-from tests.web.conftest import serve
-from tests.web.test_browser import Watched, browser, wait_until  # noqa: F401 - browser is a fixture
+from tests.helpers.browser import Watched, wait_until
+from tests.helpers.server import serve
 
 PAYLOADS = ["<script>window.__xss=1</script>", "<img src=x onerror=\"window.__xss=1\">", "<!--<script>",
             "\"><svg onload=window.__xss=1>", "<span style=\"font-size:300px\">big</span>",
@@ -49,7 +49,7 @@ def all_drawn(page: Any) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_payload_runs_on_the_dashboard(browser: Any, hostile_server: str, name: str) -> None:  # noqa: F811
+def test_no_payload_runs_on_the_dashboard(browser: Any, hostile_server: str, name: str) -> None:
     w = Watched(browser)
     page = w.open(f"{hostile_server}/" if name == "overview" else f"{hostile_server}/{name}")
     wait_until(page, "[...document.querySelectorAll('.js-plotly-plot')].every((c) => c.querySelector('.main-svg'))",
@@ -63,7 +63,7 @@ def test_no_payload_runs_on_the_dashboard(browser: Any, hostile_server: str, nam
     assert charts >= 1 and drawn >= charts
 
 
-def test_no_payload_runs_in_the_report(browser: Any, hostile_db: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_no_payload_runs_in_the_report(browser: Any, hostile_db: Path, tmp_path: Path) -> None:
     with gigsight.connect(str(hostile_db), read_only=True) as store:  # the module's server has it open read-only
         files = gigsight.report("2025Q3", tmp_path / "r", con=store)
     html = files["html"].read_text()

@@ -18,7 +18,8 @@ import tempfile
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from gigsight.backends.base import CAPABILITIES, REJECTS, Store, ibis_of, ibis_schema
+from gigsight.backends.base import REJECTS, Store, ibis_of, ibis_schema
+from gigsight.backends.capabilities import CAPABILITIES
 from gigsight.backends.engines import DuckDBStore, PostgresStore, SparkStore
 from gigsight.config import Settings
 from gigsight.errors import BackendError, ConfigError

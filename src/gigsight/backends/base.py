@@ -25,18 +25,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gigsight.backends import kept
+from gigsight.backends.capabilities import CAPABILITIES
 from gigsight.backends.shared import forget
 from gigsight.errors import ConfigError, GigsightError
 from gigsight.model.schema import LOAD_ORDER, REJECTS_COLUMNS, SCHEMA, Kind, Table
-
-CAPABILITIES: dict[str, dict[str, bool]] = {
-    # atomic_ingest: every table of one ingest run lands in one transaction.
-    # count_distinct_window: COUNT(DISTINCT) over a window frame (DESIGN.md known traps).
-    # atomic_replace: the enrich stage's derived tables are replaced together or not at all.
-    "duckdb": {"atomic_ingest": True, "count_distinct_window": True, "atomic_replace": True},
-    "postgres": {"atomic_ingest": True, "count_distinct_window": False, "atomic_replace": False},
-    "spark": {"atomic_ingest": False, "count_distinct_window": False, "atomic_replace": False},
-}
 
 _IBIS_TYPES: dict[Kind, dt.DataType] = {
     Kind.ID: dt.string, Kind.TEXT: dt.string, Kind.ENUM: dt.string, Kind.CURRENCY: dt.string,

@@ -19,12 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from gigsight.backends.capabilities import capable
+
 REGISTRY = "gigsight_facts"
 PREFIX = "gigsight_fact_"
 VERSION = 1  # bump when the shape or meaning of a fact table changes: older facts are then ignored
 SOURCES = ("payments", "contracts", "jobs", "clients", "proposals", "job_labels", "job_skills", "skills",
            "freelancer_profile")
-KEEPS_FACTS = ("duckdb", "postgres")
 _WRITERS: dict[int, _Writer] = {}  # id(Ibis backend) -> the refresh in progress on it
 
 
@@ -63,7 +64,7 @@ def table_name(key: tuple[Any, ...]) -> str:
 
 def current(con: Any, present: set[str]) -> dict[str, str] | None:
     """The kept facts (key text -> table name) when they match the data, else None."""
-    if con.name not in KEEPS_FACTS or REGISTRY not in present:
+    if not capable(con.name, "keeps_facts") or REGISTRY not in present:
         return None
     reg = _rows(con, f"SELECT key, name, fingerprint FROM {REGISTRY}")
     if not reg or {r[2] for r in reg} != {fingerprint(con, present)}:
@@ -88,7 +89,7 @@ def keep(con: Any, w: _Writer, key: tuple[Any, ...], expr: Any) -> Any:
 
 def drop(con: Any) -> None:
     """Drop every kept fact table and the registry (the data is about to change)."""
-    if con.name not in KEEPS_FACTS:
+    if not capable(con.name, "keeps_facts"):
         return
     for name in con.list_tables():
         if name == REGISTRY or name.startswith(PREFIX):
@@ -106,5 +107,5 @@ def writing(con: Any, fp: str) -> Iterator[_Writer]:
         del _WRITERS[id(con)]
 
 
-__all__ = ["KEEPS_FACTS", "PREFIX", "REGISTRY", "SOURCES", "VERSION", "current", "drop", "fingerprint", "keep",
+__all__ = ["PREFIX", "REGISTRY", "SOURCES", "VERSION", "current", "drop", "fingerprint", "keep",
            "table_name", "writer", "writing"]

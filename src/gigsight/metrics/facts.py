@@ -32,7 +32,8 @@ from typing import Any
 import pandas as pd
 
 from gigsight.backends import ibis_of
-from gigsight.backends.kept import KEEPS_FACTS, REGISTRY, current, drop, fingerprint, writing
+from gigsight.backends.capabilities import capable
+from gigsight.backends.kept import REGISTRY, current, drop, fingerprint, writing
 from gigsight.backends.shared import Shared, forget
 from gigsight.config import Settings
 from gigsight.metrics.compute import compute
@@ -62,7 +63,7 @@ def refresh(con: Any, settings: Settings | None = None, *, force: bool = True,
     ibis_con = ibis_of(con)
     settings = settings or Settings.from_env()
     started = time.perf_counter()
-    if ibis_con.name not in KEEPS_FACTS:
+    if not capable(ibis_con.name, "keeps_facts"):
         return RefreshResult(0, 0, 0.0, f"the {ibis_con.name} backend builds its facts per process")
     if not force and current(ibis_con, set(ibis_con.list_tables())) is not None:
         return RefreshResult(0, 0, 0.0, "already current")

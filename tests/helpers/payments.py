@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import write_csv
+from tests.helpers.files import write_csv
 
 PAY_HEADER = ["payment_id", "contract_id", "client_id", "freelancer_id", "paid_at", "amount", "client_fee",
               "freelancer_fee", "currency", "kind"]

@@ -1,0 +1,25 @@
+"""What each engine can and cannot do, consulted before work starts (not discovered half-way through it).
+
+>>> capable("spark", "keeps_facts"), capable("duckdb", "atomic_ingest")
+(False, True)
+"""
+
+from __future__ import annotations
+
+CAPABILITIES: dict[str, dict[str, bool]] = {
+    # atomic_ingest: every table of one ingest run lands in one transaction.
+    # count_distinct_window: COUNT(DISTINCT) over a window frame (DESIGN.md known traps).
+    # atomic_replace: the enrich stage's derived tables are replaced together or not at all.
+    # keeps_facts: metric facts are kept in the store between processes (Spark builds them per process).
+    "duckdb": {"atomic_ingest": True, "count_distinct_window": True, "atomic_replace": True, "keeps_facts": True},
+    "postgres": {"atomic_ingest": True, "count_distinct_window": False, "atomic_replace": False, "keeps_facts": True},
+    "spark": {"atomic_ingest": False, "count_distinct_window": False, "atomic_replace": False, "keeps_facts": False},
+}
+
+
+def capable(engine: str, what: str) -> bool:
+    """Whether ``engine`` (an Ibis backend name) can do ``what``; an engine not listed can do nothing special."""
+    return CAPABILITIES.get(engine, {}).get(what, False)
+
+
+__all__ = ["CAPABILITIES", "capable"]
