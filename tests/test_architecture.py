@@ -134,13 +134,13 @@ def test_the_faces_enter_only_through_the_facade() -> None:
 def test_the_facade_names_are_pinned() -> None:
     """Adding or removing a public verb is a decision: change this list with it (and the README)."""
     assert sorted(gigsight.__all__) == sorted([
-        "DEMO_SCALE", "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue",
-        "Mapping", "Progress", "Settings", "Shared", "SourceError", "Store", "StoreLike", "catalog", "check_claims",
-        "check_targets", "classify_file", "classify_jobs", "client_backtest", "client_history", "client_lists",
-        "client_summary", "client_value", "cohorts", "compute", "connect", "coverage", "demo", "emerging_skills",
-        "enrich", "explain_change", "export", "growth_bridge", "info", "ingest", "plain", "reference", "refresh",
-        "report", "scenarios", "segment_growth", "simulate", "skill_pairs", "skill_supply", "skill_trends",
-        "skills_to_learn", "skills_to_promote", "to_json"])
+        "CHARTS", "DEMO_SCALE", "BackendError", "ConfigError", "DataValidationError", "GigsightError",
+        "IngestResult", "Issue", "Mapping", "Progress", "Settings", "Shared", "SourceError", "Store", "StoreLike",
+        "catalog", "charts", "check_claims", "check_targets", "classify_file", "classify_jobs", "client_backtest",
+        "client_history", "client_lists", "client_summary", "client_value", "cohorts", "compute", "connect",
+        "coverage", "demo", "emerging_skills", "enrich", "explain_change", "export", "growth_bridge", "info",
+        "ingest", "plain", "reference", "refresh", "report", "scenarios", "segment_growth", "simulate",
+        "skill_pairs", "skill_supply", "skill_trends", "skills_to_learn", "skills_to_promote", "to_json"])
     assert all(hasattr(gigsight, name) for name in gigsight.__all__)
     verbs = [n for n in gigsight.__all__ if callable(getattr(gigsight, n)) and n[0].islower()]
     assert [n for n in verbs if not (getattr(gigsight, n).__doc__ or "").strip()] == []

@@ -27,6 +27,7 @@ from gigsight.facade.analytics import (
     report,
     segment_growth,
 )
+from gigsight.facade.charts import CHARTS, charts
 from gigsight.facade.clients import client_backtest, client_history, client_lists, client_summary, client_value
 from gigsight.facade.data import (
     DEMO_SCALE,
@@ -59,11 +60,11 @@ from gigsight.progress import Progress
 
 __version__ = "0.1.0"
 __all__ = [
-    "DEMO_SCALE", "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult", "Issue",
-    "Mapping", "Progress", "Settings", "Shared", "SourceError", "Store", "StoreLike", "catalog", "check_claims",
-    "check_targets", "classify_file", "classify_jobs", "client_backtest", "client_history", "client_lists",
-    "client_summary", "client_value", "cohorts", "compute", "connect", "coverage", "demo", "emerging_skills",
-    "enrich", "explain_change", "export", "growth_bridge", "info", "ingest", "plain", "reference", "refresh",
-    "report", "scenarios", "segment_growth", "simulate", "skill_pairs", "skill_supply", "skill_trends",
-    "skills_to_learn", "skills_to_promote", "to_json",
+    "CHARTS", "DEMO_SCALE", "BackendError", "ConfigError", "DataValidationError", "GigsightError", "IngestResult",
+    "Issue", "Mapping", "Progress", "Settings", "Shared", "SourceError", "Store", "StoreLike", "catalog", "charts",
+    "check_claims", "check_targets", "classify_file", "classify_jobs", "client_backtest", "client_history",
+    "client_lists", "client_summary", "client_value", "cohorts", "compute", "connect", "coverage", "demo",
+    "emerging_skills", "enrich", "explain_change", "export", "growth_bridge", "info", "ingest", "plain",
+    "reference", "refresh", "report", "scenarios", "segment_growth", "simulate", "skill_pairs", "skill_supply",
+    "skill_trends", "skills_to_learn", "skills_to_promote", "to_json",
 ]

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
 OPERATIONS = ["GET /api/health", "GET /api/meta", "GET /api/kpis", "GET /api/growth", "GET /api/drivers",
-              "GET /api/segments/growth",
+              "GET /api/segments/growth", "GET /api/charts/{name}",
               "GET /api/skills/trends", "GET /api/skills/emerging", "GET /api/skills/promote", "GET /api/skills/learn",
               "GET /api/clients/tiers", "GET /api/clients/cohorts", "GET /api/clients/value", "GET /api/clients/top",
               "GET /api/clients/history", "POST /api/classify"]

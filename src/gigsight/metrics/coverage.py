@@ -20,7 +20,7 @@ from gigsight.backends.base import ibis_of
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics.periods import GRAINS, Periods
-from gigsight.metrics.registry import REGISTRY, SEGMENTS
+from gigsight.metrics.registry import OVERLAPPING, REGISTRY, SEGMENTS
 
 
 def catalog() -> dict[str, Any]:
@@ -30,7 +30,8 @@ def catalog() -> dict[str, Any]:
     metrics = [{"name": m.name, "title": m.title, "unit": m.unit, "better": m.better, "description": m.description,
                 "segments": list(m.segments), "additive": m.additive, "scale_free": m.free_of_scale,
                 "point_in_time": m.point_in_time} for m in REGISTRY.values()]
-    return {"metrics": metrics, "segments": list(SEGMENTS)}
+    return {"metrics": metrics, "segments": list(SEGMENTS),
+            "partitions": [s for s in SEGMENTS if s not in OVERLAPPING]}
 
 
 def coverage(con: Any, settings: Settings | None = None) -> dict[str, Any]:

@@ -41,6 +41,8 @@ SEGMENTS = {
     "skill": "a skill the job asks for (enrich stage, else the job's own tags); a job counts under each of its "
              "skills, so skill rows do not add up to the total",
 }
+# a row counts under each of its values (a job asks for several skills): rows of these do not add up to the total
+OVERLAPPING = frozenset({"skill"})
 UNITS = ("usd", "count", "ratio", "days", "number")  # ratio: a fraction (shown as %); number: any other
 BETTER = ("up", "down", "neither")  # which way a change is good news, for colouring growth
 _ACRONYMS = {"gsv": "GSV", "ai": "AI", "ttm": "TTM"}

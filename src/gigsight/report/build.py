@@ -25,9 +25,9 @@ from gigsight.metrics.compute import compute
 from gigsight.metrics.display import shown
 from gigsight.metrics.grains import tier_labels
 from gigsight.metrics.registry import REGISTRY, get
+from gigsight.report.charts import Chart, bridge_charts, segment_cross, segment_name, size_against_growth
 from gigsight.report.model import (
     KPIS,
-    Chart,
     Report,
     Section,
     _Kpis,
@@ -82,12 +82,10 @@ def _bridge(con: Any, k: _Kpis, sec: Section) -> None:
     df = pd.DataFrame(steps)
     sec.text.append(f"How the change from {k.prev} to {k.period} splits along the KPI identities (Shapley split "
                     "of each product; the parts add up to the change).")
+    sec.charts += bridge_charts(steps, k.prev, k.period)
     rows = []
     for _, part in df.groupby("bridge", sort=False):
         first = part.iloc[0]
-        sec.charts.append(Chart(str(first.identity), "waterfall", [k.prev, *part.part, k.period],
-                                [first.total_before, *[_num(v) for v in part.effect], first.total_after],
-                                y_format="$", measure=["absolute", *["relative"] * len(part), "total"]))
         product = " x " in str(first.bridge)
         for i, (_, r) in enumerate(part.iterrows()):
             spec = get(r.component) if product and r.component in REGISTRY else get("gsv")  # a factor's own unit
@@ -104,16 +102,10 @@ def _in_tier_order(df: pd.DataFrame, col: str) -> pd.DataFrame:
     return df.sort_values(col, key=lambda s: s.map(lambda t: order.get(t, len(order)))).reset_index(drop=True)
 
 
-def _segment(dimension: str, value: Any) -> str:
-    """A segment as read: the AI split's booleans in words."""
-    if dimension == "ai":
-        return "AI-related" if str(value) in ("True", "true", "1") else "other work"
-    return str(value)
-
-
 def _drivers(con: Any, k: _Kpis, sec: Section) -> None:
     df = explain_change("gsv", k.prev, k.period, by=["category", "country", "ai"], con=con)
-    top = df.head(10).assign(segment=lambda d: [_segment(a, b) for a, b in zip(d.dimension, d.segment, strict=True)])
+    top = df.head(10).assign(segment=lambda d: [segment_name(a, b)
+                                                for a, b in zip(d.dimension, d.segment, strict=True)])
     sec.text.append("Segments ranked by how much of the GSV change they explain; the size effect is more or fewer "
                     "clients in the segment, the rate effect more or less GSV per client.")
     money_cols = {"gsv_from": f"GSV {k.prev}", "gsv_to": f"GSV {k.period}", "change": "change",
@@ -128,27 +120,17 @@ def _drivers(con: Any, k: _Kpis, sec: Section) -> None:
 
 
 def _segments(con: Any, k: _Kpis, sec: Section) -> None:
-    g = segment_growth(k.period, "category", con=con)
-    known = g[g.growth.notna()]
-    sec.charts.append(Chart(f"Size against growth by category, {k.period} (95% interval)", "scatter",
-                            [_num(v) for v in known.gsv], [_num(v) for v in known.growth],
-                            labels=[str(v) for v in known.segment], y_low=[_num(v) for v in known.growth_low],
-                            y_high=[_num(v) for v in known.growth_high], y_format=".0%",
-                            x_title="GSV in the quarter (log scale)", y_title="GSV year over year"))
+    sec.charts.append(size_against_growth(segment_growth(k.period, "category", con=con), "category", k.period))
     sec.text.append("Right is bigger, up is faster growing. The bars are 95% intervals with client spend treated as "
                     "a random draw: a category carried by a few large clients gets a long bar; one whose bar stays "
                     "above zero is growing beyond chance.")
     cross = compute(["gsv"], period="quarter", by=["category", "ai"], compare=["yoy"], con=con, start=k.period,
                     end=k.period)
-    heat = cross.assign(ai=[_segment("ai", v) for v in cross.ai]).pivot(index="category", columns="ai",
-                                                                       values="gsv_yoy")
-    sec.charts.append(Chart(f"GSV year over year by category and AI-related work, {k.period}", "heatmap",
-                            [str(c) for c in heat.columns], [[_num(v) for v in r] for r in heat.to_numpy()],
-                            y_labels=[str(i) for i in heat.index], y_format="+.0%"))
+    sec.charts.append(segment_cross(cross, "category", "ai", k.period, Settings.from_env().tier_bounds))
     for by in ("ai", "category"):
         df = compute(["gsv", "jobs_posted"], period="quarter", by=by, compare=["yoy"], con=con, start=k.period,
                      end=k.period).drop(columns=["period"])
-        df[by] = [_segment(by, v) for v in df[by]]
+        df[by] = [segment_name(by, v) for v in df[by]]
         word = "AI-related work or not" if by == "ai" else by
         sec.tables.append(frame_table(f"GSV and jobs by {word}, {k.period}", df))
         if by == "ai":  # categories are in the size-against-growth chart, with their intervals

@@ -16,6 +16,7 @@ from gigsight.metrics.compute import compute
 from gigsight.metrics.display import FLAT, KIND_OF_UNIT, change, money, shown, tone
 from gigsight.metrics.periods import Periods
 from gigsight.metrics.registry import REGISTRY, get
+from gigsight.report.charts import Chart
 
 KPIS = ["gsv", "revenue", "take_rate", "active_clients", "gsv_per_active_client", "new_clients",
         "gsv_per_new_client", "client_spend_retention", "ai_gsv_share", "ai_jobs", "jobs_posted", "fill_rate",
@@ -48,28 +49,6 @@ class Table:
     rows: list[list[Any]]
     note: str = ""
     kinds: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Chart:
-    """Chart data; ``kind``: waterfall, bar, line, heatmap or scatter (rendered with Plotly in the HTML)."""
-
-    title: str
-    kind: str
-    x: list[Any]
-    y: list[Any] | list[list[Any]]
-    series: list[str] = field(default_factory=list)
-    y_labels: list[Any] = field(default_factory=list)
-    y_format: str = ""
-    measure: list[str] = field(default_factory=list)  # a waterfall's bars: absolute, relative or total
-    labels: list[str] = field(default_factory=list)  # a scatter's point names
-    y_low: list[Any] = field(default_factory=list)  # a scatter's interval around y
-    y_high: list[Any] = field(default_factory=list)
-    x_title: str = ""
-    y_title: str = ""
-    line: list[Any] = field(default_factory=list)  # a second measure drawn as a line on its own right axis
-    line_name: str = ""
-    line_format: str = ""
 
 
 @dataclass

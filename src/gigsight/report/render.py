@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from gigsight.errors import ConfigError
-from gigsight.metrics.display import cell, money
+from gigsight.metrics.display import cell
 from gigsight.metrics.registry import get
 from gigsight.model.exact import plain, to_json
-from gigsight.report.model import Chart, Report, Sentence, Table, Tile
+from gigsight.report.charts import figure
+from gigsight.report.model import Report, Sentence, Table, Tile
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0 auto;max-width:1100px;padding:1rem;color:#1d2330}
@@ -87,82 +88,10 @@ def _tiles_html(tiles: list[Tile]) -> str:
     return '<div class="tiles">' + "".join(one(t) for t in tiles) + "</div>" if tiles else ""
 
 
-def _bar_text(v: Any, measure: str) -> str:
-    """A waterfall bar's label: totals as amounts, steps signed ("+$28.9M", "-$10.8M")."""
-    if v is None:
-        return ""
-    return money(v) if measure != "relative" or v < 0 else "+" + money(v)
-
-
 def _sources(s: Sentence) -> str:
     """Where a sentence's figures come from, in words ("GSV, 2025Q3; AI-related jobs posted by skill, 2025Q3")."""
     return "; ".join(f"{get(x.metric).title}{'' if x.segment == 'all' else f' by {x.segment}'}, {x.period}"
                      for x in s.sources)
-
-
-def _axis(fmt: str) -> dict[str, Any]:
-    """A y axis that keeps its labels (sign and unit) in view; "$" is money in $1.2M / $3.4B steps."""
-    axis: dict[str, Any] = {"automargin": True}
-    if fmt == "$":
-        axis.update(tickprefix="$", exponentformat="B", separatethousands=True)
-    elif fmt:
-        axis["tickformat"] = fmt
-    return axis
-
-
-def _figure(c: Chart) -> dict[str, Any]:
-    """A Plotly figure (data and layout) for one chart."""
-    if c.kind == "waterfall":
-        measure = c.measure or ["relative"] * len(c.x)
-        data: list[dict[str, Any]] = [{"type": "waterfall", "x": c.x, "y": c.y, "measure": measure,
-                                       "text": [_bar_text(v, m) for v, m in zip(c.y, measure, strict=True)],
-                                       "textposition": "outside", "cliponaxis": False,
-                                       "decreasing": {"marker": {"color": "#c62828"}},
-                                       "increasing": {"marker": {"color": "#1a7f37"}},
-                                       "totals": {"marker": {"color": "#3b6fb6"}}}]
-    elif c.kind == "heatmap":
-        # a change ("+" format) diverges around zero, red falls and green grows; a level runs light to dark
-        scale = {"colorscale": [[0, "#c62828"], [0.5, "#f4f5f7"], [1, "#1a7f37"]], "zmid": 0} \
-            if c.y_format.startswith("+") else {"colorscale": "Blues", "reversescale": True, "zmin": 0}
-        data = [{"type": "heatmap", "x": c.x, "y": c.y_labels, "z": c.y, **scale,
-                 "texttemplate": f"%{{z:{c.y_format or '.2f'}}}", "colorbar": {"tickformat": c.y_format}}]
-    elif c.kind == "scatter":
-        up = [None if h is None or y is None else h - y for y, h in zip(c.y, c.y_high, strict=True)]
-        down = [None if lo is None or y is None else y - lo for y, lo in zip(c.y, c.y_low, strict=True)]
-        data = [{"type": "scatter", "mode": "markers+text", "x": c.x, "y": c.y, "text": c.labels,
-                 "textposition": "top center", "cliponaxis": False, "marker": {"size": 9, "color": "#3b6fb6"},
-                 "error_y": {"type": "data", "symmetric": False, "array": up, "arrayminus": down,
-                             "color": "#9aa4b2"}}]
-    elif (c.kind == "line" and c.series) or (c.kind == "bar" and len(c.series) > 1):
-        data = [{"type": "scatter", "mode": "lines+markers", "x": c.x, "y": ys, "name": n} if c.kind == "line"
-                else {"type": "bar", "x": c.x, "y": ys, "name": n} for n, ys in zip(c.series, c.y, strict=True)]
-    else:
-        data = [{"type": "bar" if c.kind == "bar" else "scatter", "x": c.x, "y": c.y, "name": (c.series or [""])[0]}]
-        if c.y_low:  # an interval around each bar
-            data[0]["error_y"] = {"type": "data", "symmetric": False, "color": "#5b6472",
-                                  "array": [None if h is None or y is None else h - y for y, h in zip(c.y, c.y_high,
-                                                                                                       strict=True)],
-                                  "arrayminus": [None if lo is None or y is None else y - lo
-                                                 for y, lo in zip(c.y, c.y_low, strict=True)]}
-        if c.line:
-            data.append({"type": "scatter", "mode": "lines+markers", "x": c.x, "y": c.line, "name": c.line_name,
-                         "yaxis": "y2", "line": {"color": "#e07b00"}})
-    layout: dict[str, Any] = {"title": {"text": c.title}, "margin": {"l": 60, "r": 20, "t": 50, "b": 80},
-              "yaxis": _axis(c.y_format) if c.kind != "heatmap" else {"automargin": True},
-              "xaxis": {"automargin": True}, "autosize": True, "showlegend": bool(c.series)}
-    if c.kind == "heatmap":  # a row per label, each tall enough for its text
-        layout["height"] = max(340, 30 * len(c.y_labels) + 140)
-    if c.kind == "scatter":  # size against growth: sizes span orders of magnitude
-        layout["xaxis"] = {"type": "log", "dtick": 1, "tickprefix": "$", "automargin": True}
-    if c.line:
-        layout["yaxis2"] = {**_axis(c.line_format), "overlaying": "y", "side": "right", "showgrid": False}
-        layout["showlegend"] = True
-        layout["legend"] = {"orientation": "h", "y": 1.08}
-    if c.x_title:
-        layout["xaxis"]["title"] = {"text": c.x_title}
-    if c.y_title:
-        layout["yaxis"]["title"] = {"text": c.y_title}
-    return {"data": data, "layout": layout}
 
 
 def _plotly_js() -> str:
@@ -185,7 +114,7 @@ def to_html(r: Report) -> str:
         parts += [f"<p>{html.escape(t)}</p>" for t in sec.text]
         parts.append(_tiles_html(sec.tiles))
         for c in sec.charts:
-            figures.append(_figure(c))
+            figures.append(figure(c))
             parts.append(f'<div class="chart" id="chart-{len(figures)}"></div>')
         parts += [_table_html(t) for t in sec.tables]
         parts.append("</section>")

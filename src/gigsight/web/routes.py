@@ -28,11 +28,15 @@ OptLabel = Annotated[str | None, Query(min_length=4, max_length=7, pattern=LABEL
                                        description="A period label; default: the last complete period.")]
 if TYPE_CHECKING:
     Segment = str
+    Partition = str
     Additive = str
+    ChartName = str
 else:  # the registry's names, as enums in the API's schema
     _CATALOG = gigsight.catalog()
     Segment = Literal[tuple(_CATALOG["segments"])]
+    Partition = Literal[tuple(_CATALOG["partitions"])]
     Additive = Literal[tuple(m["name"] for m in _CATALOG["metrics"] if m["additive"])]
+    ChartName = Literal[gigsight.CHARTS]
 NameList = Annotated[list[Annotated[str, Query(min_length=1, max_length=400)]], Query(
     min_length=1, max_length=20, description="Metric names, comma-separated or the parameter repeated.")]
 Top = Annotated[int, Query(ge=1, le=200)]
@@ -122,6 +126,15 @@ async def segment_growth(svc: Svc, period: Label, by: Literal["ai", "category", 
     """Each segment's GSV against its growth over the comparison period, with a 95% interval (client spend
     treated as a random draw: a segment carried by a few large clients gets a wide one)."""
     return await reply(svc, svc.segment_growth, period, by, compare)
+
+
+@growth_api.get("/charts/{name}", response_model=Records, tags=["charts"])
+async def charts(svc: Svc, name: ChartName, period: Label, by: Partition = "category", second: Partition = "ai",
+                 compare: Comparison = "yoy") -> Response:
+    """A chart as the quarterly report draws it, as Plotly figures (``data`` and ``layout``): growth_bridge (a
+    waterfall per KPI identity), size_against_growth (segments by ``by``, 95% intervals) or segment_cross (GSV
+    growth for every pair of ``by`` and ``second``)."""
+    return await reply(svc, svc.charts, name, period, by, second, compare)
 
 
 @skills_api.get("/trends", response_model=Records)

@@ -246,6 +246,11 @@ class Service:
         return list(self.cached(("learn", freelancer_id, period, at, top), lambda: records(
             gigsight.skills_to_learn(freelancer_id, period=period, at=at, top=top, con=self.store))))
 
+    def charts(self, name: str, period: str, by: str, second: str, compare: str) -> list[Any]:
+        """A chart's Plotly figures, as the report draws them."""
+        return list(self.cached(("charts", name, period, by, second, compare), lambda: gigsight.charts(
+            name, period, by=by, second=second, compare=compare, con=self.store, settings=self.settings)))
+
     def tiers(self, period: str, at: str) -> list[Any]:
         return self.kpis(["clients_by_tier", "gsv_by_tier"], period=period, by=["tier"], compare=["yoy"],
                          start=at, end=at)

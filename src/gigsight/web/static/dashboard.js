@@ -118,6 +118,13 @@ async function guarded(parent, work) {
   try { await work(); } catch (e) { parent.append(el("p", { class: "error" }, e.message)); }
 }
 
+// A chart the quarterly report draws too: the server builds its figure from one specification
+// (report/charts.py, /api/charts/NAME); the card's heading is its title, so the figure's own is dropped.
+function figure(parent, fig, layout = {}) {
+  return chart(parent, fig.data, { ...fig.layout, title: { text: "" }, margin: { l: 60, r: 20, t: 10, b: 80 },
+    ...layout });
+}
+
 // --- filters ----------------------------------------------------------------------------------------
 function select(name, label, options, fallback) {
   const value = params.get(name) || fallback;
@@ -175,24 +182,11 @@ async function overview(period) {
 
 async function growth(period) {
   const compare = select("compare", "compare", [["yoy", "year over year"], ["qoq", "quarter over quarter"]], "yoy");
-  const by = select("by", "drivers by", ["category", "country", "tier", "ai"], "category");
-  const steps = await api("growth", { period, compare });
-  for (const bridge of [...new Set(steps.map((s) => s.bridge))]) {
-    const part = steps.filter((s) => s.bridge === bridge);
-    const card = section(part[0].identity, `bridge-${part[0].component}`);
-    const from = shifted(period, compare);
-    const signed = (v) => `${v >= 0 ? "+" : ""}${money(v)}`;
-    // from the earlier period's total, through each part's effect (with its share of the change), to this one's
-    const wrap = (label) => label.replace(/(.{5,}?) /g, "$1<br>");  // two short lines instead of a slanted cut one
-    chart(card, [{ type: "waterfall", x: [from || "before", ...part.map((s) => wrap(s.part)), period],
-      y: [part[0].total_before, ...part.map((s) => s.effect), part[0].total_after],
-      measure: ["absolute", ...part.map(() => "relative"), "total"],
-      text: [money(part[0].total_before), ...part.map((s) => `${signed(s.effect)} (${share(s.share)})`),
-        money(part[0].total_after)], textposition: "outside", cliponaxis: false,
-      decreasing: { marker: { color: "#c62828" } }, increasing: { marker: { color: "#1a7f37" } },
-      totals: { marker: { color: "#3b6fb6" } } }],
-    { showlegend: false, yaxis: { tickprefix: "$", automargin: true }, xaxis: { tickangle: 0, automargin: true } });
-  }
+  const by = select("by", "drivers by", META.partitions, "category");
+  const figs = await api("charts/growth_bridge", { period, compare });
+  // from the earlier period's total, through each part's effect (with its share of the change), to this one's
+  figs.forEach((f, i) => figure(section(f.layout.title.text, `bridge-${i + 1}`), f,
+    { showlegend: false, xaxis: { tickangle: 0, automargin: true } }));
   const from = shifted(period, compare);
   const card = section(`Drivers of the GSV change, ${from} to ${period}`, "drivers");
   if (!from) { card.append(el("p", {}, "No earlier period in the data to compare with.")); return; }
@@ -205,8 +199,8 @@ async function growth(period) {
 }
 
 async function segments(period) {
-  const by = select("by", "segment", ["ai", "category", "country", "tier"], "category");
-  const second = select("and", "and by", [["", "(none)"], ...["ai", "category", "country", "tier"].filter((x) => x !== by)], "");
+  const by = select("by", "segment", META.partitions, "category");
+  const second = select("and", "and by", [["", "(none)"], ...META.partitions.filter((x) => x !== by)], "");
   const rows = await api("kpis", { metrics: "gsv,paying_clients,take_rate", period: "quarter", by, compare: "yoy",
     start: period, end: period });
   rows.sort((a, b) => (b.gsv || 0) - (a.gsv || 0));
@@ -223,15 +217,8 @@ async function segments(period) {
     const size = section(`Size against growth by ${by}, ${period} (95% interval)`, "segment-size-growth");
     await guarded(size, async () => {
       const g = await api("segments/growth", { period, by, compare: "yoy" });
-      const known = g.filter((r) => r.growth !== null);
-      chart(size, [{ type: "scatter", mode: "markers+text", x: known.map((r) => r.gsv), y: known.map((r) => r.growth),
-        text: known.map((r) => r.segment), textposition: "top center", cliponaxis: false,
-        error_y: { type: "data", symmetric: false, array: known.map((r) => (r.growth_high ?? r.growth) - r.growth),
-          arrayminus: known.map((r) => r.growth - (r.growth_low ?? r.growth)), color: "#9aa4b2" } }],
-      { xaxis: { type: "log", dtick: 1, title: { text: "GSV in the quarter (log scale)" }, tickprefix: "$",
-          automargin: true },
-        yaxis: { tickformat: ".0%", title: { text: "GSV year over year" }, zeroline: true, automargin: true },
-        showlegend: false, height: 420 });
+      const [fig] = await api("charts/size_against_growth", { period, by, compare: "yoy" });
+      figure(size, fig, { height: 420 });
       size.append(el("p", { class: "status" }, "Right is bigger, up is faster growing; a long bar means the growth "
         + "rests on few clients. Segments whose bar stays above zero are growing beyond chance."));
       size.append(table(g, [["segment", by], ["gsv", "GSV", money], ["growth", "GSV YoY", pct],
@@ -243,20 +230,9 @@ async function segments(period) {
   await guarded(cross, async () => {
     const r2 = await api("kpis", { metrics: "gsv", period: "quarter", by: [by, second], compare: "yoy",
       start: period, end: period });
-    const name = (dim, v) => dim === "ai" ? (String(v) === "true" ? "AI-related" : "other work") : String(v);
-    for (const r of r2) { r[by] = name(by, r[by]); r[second] = name(second, r[second]); }
-    // spend tiers from the smallest up ("<$1K", "$1K-$5K", ... "$100K+"), not alphabetically
-    const tierKey = (t) => { const m = /\$([\d.,]+)(K|M)?/.exec(t) || [0, "0", ""];
-      return parseFloat(m[1].replaceAll(",", "")) * ({ K: 1e3, M: 1e6 }[m[2]] || 1) - (t.startsWith("<") ? 0.5 : 0); };
-    const ordered = (dim, list) => dim === "tier" ? list.sort((a, b) => tierKey(a) - tierKey(b)) : list;
-    const rowsOf = ordered(by, [...new Set(r2.map((r) => r[by]))]);
-    const cols = ordered(second, [...new Set(r2.map((r) => r[second]))]);
-    const cell = (a, b, k) => { const r = r2.find((x) => x[by] === a && x[second] === b); return r ? r[k] : null; };
-    chart(cross, [{ type: "heatmap", x: cols, y: rowsOf, z: rowsOf.map((a) => cols.map((b) => cell(a, b, "gsv_yoy"))),
-      text: rowsOf.map((a) => cols.map((b) => `${pct(cell(a, b, "gsv_yoy"))}<br>${money(cell(a, b, "gsv"))}`)),
-      texttemplate: "%{text}", zmid: 0, colorbar: { tickformat: ".0%" },
-      colorscale: [[0, "#c62828"], [0.5, "#f4f5f7"], [1, "#1a7f37"]] }],  // red falls, green grows
-    { height: Math.max(320, 40 * rowsOf.length + 120), margin: { l: 160, r: 20, t: 10, b: 120 } });
+    const [fig] = await api("charts/segment_cross", { period, by, second, compare: "yoy" });
+    figure(cross, fig, { height: Math.max(320, 40 * fig.data[0].y.length + 120),
+      margin: { l: 160, r: 20, t: 10, b: 120 } });
     cross.append(el("details", {}, el("summary", {}, `The ${r2.length} cells as a table`),
       table(r2, [[by, by], [second, second], ["gsv", "GSV", money], ["gsv_yoy", "GSV YoY", pct]])));
   });

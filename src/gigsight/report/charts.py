@@ -1,0 +1,190 @@
+"""Charts as data, drawn the same by the report and the dashboard: a :class:`Chart` says what to show, one
+builder per chart makes it from the numbers, and :func:`figure` turns it into a Plotly figure (the report embeds
+it; the dashboard fetches it from ``/api/charts/...`` and draws it with the same Plotly).
+
+>>> fig = figure(Chart("GSV", "bar", ["2025Q2", "2025Q3"], [1.0, 2.0], y_format="$"))
+>>> fig["data"][0]["type"], fig["layout"]["yaxis"]["tickprefix"]
+('bar', '$')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from gigsight.metrics.display import money
+from gigsight.metrics.grains import tier_labels
+
+
+@dataclass
+class Chart:
+    """Chart data; ``kind``: waterfall, bar, line, heatmap or scatter (rendered with Plotly in the HTML)."""
+
+    title: str
+    kind: str
+    x: list[Any]
+    y: list[Any] | list[list[Any]]
+    series: list[str] = field(default_factory=list)
+    y_labels: list[Any] = field(default_factory=list)
+    y_format: str = ""
+    measure: list[str] = field(default_factory=list)  # a waterfall's bars: absolute, relative or total
+    labels: list[str] = field(default_factory=list)  # a scatter's point names
+    y_low: list[Any] = field(default_factory=list)  # a scatter's interval around y
+    y_high: list[Any] = field(default_factory=list)
+    x_title: str = ""
+    y_title: str = ""
+    line: list[Any] = field(default_factory=list)  # a second measure drawn as a line on its own right axis
+    line_name: str = ""
+    line_format: str = ""
+    text: list[Any] = field(default_factory=list)  # what each bar (a heatmap: each cell) says, when not its value
+
+
+def _bar_text(v: Any, measure: str) -> str:
+    """A waterfall bar's label: totals as amounts, steps signed ("+$28.9M", "-$10.8M")."""
+    if v is None:
+        return ""
+    return money(v) if measure != "relative" or v < 0 else "+" + money(v)
+
+
+def _axis(fmt: str) -> dict[str, Any]:
+    """A y axis that keeps its labels (sign and unit) in view; "$" is money in $1.2M / $3.4B steps."""
+    axis: dict[str, Any] = {"automargin": True}
+    if fmt == "$":
+        axis.update(tickprefix="$", exponentformat="B", separatethousands=True)
+    elif fmt:
+        axis["tickformat"] = fmt
+    return axis
+
+
+def figure(c: Chart) -> dict[str, Any]:
+    """A Plotly figure (data and layout) for one chart."""
+    if c.kind == "waterfall":
+        measure = c.measure or ["relative"] * len(c.x)
+        data: list[dict[str, Any]] = [{"type": "waterfall", "x": c.x, "y": c.y, "measure": measure,
+                                       "text": c.text or [_bar_text(v, m) for v, m in zip(c.y, measure, strict=True)],
+                                       "textposition": "outside", "cliponaxis": False,
+                                       "decreasing": {"marker": {"color": "#c62828"}},
+                                       "increasing": {"marker": {"color": "#1a7f37"}},
+                                       "totals": {"marker": {"color": "#3b6fb6"}}}]
+    elif c.kind == "heatmap":
+        # a change ("+" format) diverges around zero, red falls and green grows; a level runs light to dark
+        scale = {"colorscale": [[0, "#c62828"], [0.5, "#f4f5f7"], [1, "#1a7f37"]], "zmid": 0} \
+            if c.y_format.startswith("+") else {"colorscale": "Blues", "reversescale": True, "zmin": 0}
+        shown = {"text": c.text, "texttemplate": "%{text}"} if c.text else {
+            "texttemplate": f"%{{z:{c.y_format or '.2f'}}}"}
+        data = [{"type": "heatmap", "x": c.x, "y": c.y_labels, "z": c.y, **scale, **shown,
+                 "colorbar": {"tickformat": c.y_format}}]
+    elif c.kind == "scatter":
+        up = [None if h is None or y is None else h - y for y, h in zip(c.y, c.y_high, strict=True)]
+        down = [None if lo is None or y is None else y - lo for y, lo in zip(c.y, c.y_low, strict=True)]
+        data = [{"type": "scatter", "mode": "markers+text", "x": c.x, "y": c.y, "text": c.labels,
+                 "textposition": "top center", "cliponaxis": False, "marker": {"size": 9, "color": "#3b6fb6"},
+                 "error_y": {"type": "data", "symmetric": False, "array": up, "arrayminus": down,
+                             "color": "#9aa4b2"}}]
+    elif (c.kind == "line" and c.series) or (c.kind == "bar" and len(c.series) > 1):
+        data = [{"type": "scatter", "mode": "lines+markers", "x": c.x, "y": ys, "name": n} if c.kind == "line"
+                else {"type": "bar", "x": c.x, "y": ys, "name": n} for n, ys in zip(c.series, c.y, strict=True)]
+    else:
+        data = [{"type": "bar" if c.kind == "bar" else "scatter", "x": c.x, "y": c.y, "name": (c.series or [""])[0]}]
+        if c.y_low:  # an interval around each bar
+            data[0]["error_y"] = {"type": "data", "symmetric": False, "color": "#5b6472",
+                                  "array": [None if h is None or y is None else h - y for y, h in zip(c.y, c.y_high,
+                                                                                                       strict=True)],
+                                  "arrayminus": [None if lo is None or y is None else y - lo
+                                                 for y, lo in zip(c.y, c.y_low, strict=True)]}
+        if c.line:
+            data.append({"type": "scatter", "mode": "lines+markers", "x": c.x, "y": c.line, "name": c.line_name,
+                         "yaxis": "y2", "line": {"color": "#e07b00"}})
+    layout: dict[str, Any] = {"title": {"text": c.title}, "margin": {"l": 60, "r": 20, "t": 50, "b": 80},
+              "yaxis": _axis(c.y_format) if c.kind != "heatmap" else {"automargin": True},
+              "xaxis": {"automargin": True}, "autosize": True, "showlegend": bool(c.series)}
+    if c.kind == "heatmap":  # a row per label, each tall enough for its text
+        layout["height"] = max(340, 30 * len(c.y_labels) + 140)
+    if c.kind == "scatter":  # size against growth: sizes span orders of magnitude
+        layout["xaxis"] = {"type": "log", "dtick": 1, "tickprefix": "$", "automargin": True}
+    if c.line:
+        layout["yaxis2"] = {**_axis(c.line_format), "overlaying": "y", "side": "right", "showgrid": False}
+        layout["showlegend"] = True
+        layout["legend"] = {"orientation": "h", "y": 1.08}
+    if c.x_title:
+        layout["xaxis"]["title"] = {"text": c.x_title}
+    if c.y_title:
+        layout["yaxis"]["title"] = {"text": c.y_title}
+    return {"data": data, "layout": layout}
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None or v != v else float(v)
+
+
+def segment_name(dimension: str, value: Any) -> str:
+    """A segment as read: the AI split's booleans in words."""
+    if dimension == "ai":
+        return "AI-related" if str(value) in ("True", "true", "1") else "other work"
+    return str(value)
+
+
+def _wrapped(label: str) -> str:
+    """Two short lines instead of a slanted, cut one under a bar."""
+    return re.sub(r"(.{5,}?) ", r"\1<br>", label)
+
+
+def bridge_charts(steps: list[dict[str, Any]], before: str, after: str) -> list[Chart]:
+    """One waterfall per identity of a growth bridge: the earlier total, each part's effect (with its share of the
+    change), the later total."""
+    charts = []
+    for bridge in dict.fromkeys(s["bridge"] for s in steps):
+        part = [s for s in steps if s["bridge"] == bridge]
+        first = part[0]
+        effects = [_num(s["effect"]) for s in part]
+        text = [money(_num(first["total_before"])),
+                *[f"{_bar_text(e, 'relative')} ({s['share']:.0%})" if e is not None and s["share"] is not None
+                  else _bar_text(e, "relative") for e, s in zip(effects, part, strict=True)],
+                money(_num(first["total_after"]))]
+        x = [before, *[_wrapped(str(s["part"])) for s in part], after]
+        charts.append(Chart(str(first["identity"]), "waterfall", x,
+                            [_num(first["total_before"]), *effects, _num(first["total_after"])], y_format="$",
+                            measure=["absolute", *["relative"] * len(part), "total"], text=text))
+    return charts
+
+
+def size_against_growth(g: pd.DataFrame, by: str, period: str) -> Chart:
+    """Each segment's GSV (log scale) against its growth, with the growth's 95% interval."""
+    known = g[g.growth.notna()]
+    return Chart(f"Size against growth by {by}, {period} (95% interval)", "scatter",
+                 [_num(v) for v in known.gsv], [_num(v) for v in known.growth],
+                 labels=[segment_name(by, v) for v in known.segment], y_low=[_num(v) for v in known.growth_low],
+                 y_high=[_num(v) for v in known.growth_high], y_format=".0%",
+                 x_title="GSV in the quarter (log scale)", y_title="GSV year over year")
+
+
+def _ordered(dimension: str, values: list[str], tiers: list[str]) -> list[str]:
+    """Spend tiers from the smallest up (alphabetical order puts "$100K+" before "$1K-$5K"), others as given."""
+    if dimension != "tier":
+        return values
+    order = {t: i for i, t in enumerate(tiers)}
+    return sorted(values, key=lambda t: order.get(t, len(order)))
+
+
+def segment_cross(cross: pd.DataFrame, by: str, second: str, period: str, tier_bounds: tuple[int, ...],
+                  compare: str = "yoy") -> Chart:
+    """GSV growth (``compare``: yoy or qoq) for every pair of two segments (rows ``by``, columns ``second``), each
+    cell saying its growth and its GSV."""
+    named = cross.assign(**{d: [segment_name(d, v) for v in cross[d]] for d in (by, second)})
+    tiers = tier_labels(tier_bounds)
+    rows = _ordered(by, list(dict.fromkeys(named[by])), tiers)
+    cols = _ordered(second, list(dict.fromkeys(named[second])), tiers)
+    cells = {(a, b): (g, v) for a, b, g, v in zip(named[by], named[second], named[f"gsv_{compare}"], named.gsv,
+                                                   strict=True)}
+    z = [[_num(cells.get((a, b), (None, None))[0]) for b in cols] for a in rows]
+    text = [[("n/a" if cells.get((a, b), (None,))[0] is None else f"{cells[(a, b)][0]:+.0%}") + "<br>"
+             + money(_num(cells.get((a, b), (None, None))[1])) for b in cols] for a in rows]
+    words = "year over year" if compare == "yoy" else "quarter over quarter"
+    return Chart(f"GSV {words} by {by} and {second}, {period}", "heatmap", cols, z, y_labels=rows,
+                 y_format="+.0%", text=text)
+
+
+__all__ = ["Chart", "bridge_charts", "figure", "segment_cross", "segment_name", "size_against_growth"]
