@@ -9,6 +9,7 @@ it; the dashboard fetches it from ``/api/charts/...`` and draws it with the same
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,8 +81,9 @@ def figure(c: Chart) -> dict[str, Any]:
     elif c.kind == "scatter":
         up = [None if h is None or y is None else h - y for y, h in zip(c.y, c.y_high, strict=True)]
         down = [None if lo is None or y is None else y - lo for y, lo in zip(c.y, c.y_low, strict=True)]
-        data = [{"type": "scatter", "mode": "markers+text", "x": c.x, "y": c.y, "text": c.labels,
-                 "textposition": "top center", "cliponaxis": False, "marker": {"size": 9, "color": "#3b6fb6"},
+        data = [{"type": "scatter", "mode": "markers+text", "x": c.x, "y": c.y, "text": c.text or c.labels,
+                 "hovertext": c.labels, "textposition": _label_sides(c.x), "cliponaxis": False,
+                 "marker": {"size": 9, "color": "#3b6fb6"},
                  "error_y": {"type": "data", "symmetric": False, "array": up, "arrayminus": down,
                              "color": "#9aa4b2"}}]
     elif (c.kind == "line" and c.series) or (c.kind == "bar" and len(c.series) > 1):
@@ -104,7 +106,10 @@ def figure(c: Chart) -> dict[str, Any]:
     if c.kind == "heatmap":  # a row per label, each tall enough for its text
         layout["height"] = max(340, 30 * len(c.y_labels) + 140)
     if c.kind == "scatter":  # size against growth: sizes span orders of magnitude
+        logs = [math.log10(v) for v in c.x if v is not None and v > 0]
         layout["xaxis"] = {"type": "log", "dtick": 1, "tickprefix": "$", "automargin": True}
+        if logs:  # room for the outermost points' names
+            layout["xaxis"]["range"] = [min(logs) - 0.2, max(logs) + 0.2]
     if c.line:
         layout["yaxis2"] = {**_axis(c.line_format), "overlaying": "y", "side": "right", "showgrid": False}
         layout["showlegend"] = True
@@ -114,6 +119,51 @@ def figure(c: Chart) -> dict[str, Any]:
     if c.y_title:
         layout["yaxis"]["title"] = {"text": c.y_title}
     return {"data": data, "layout": layout}
+
+
+def _unit(values: list[float | None]) -> list[float | None]:
+    """Values as fractions of their span (0 the smallest, 1 the largest)."""
+    known = [v for v in values if v is not None]
+    lo, span = (min(known), (max(known) - min(known)) or 1.0) if known else (0.0, 1.0)
+    return [None if v is None else (v - lo) / span for v in values]
+
+
+def _logs(x: list[Any]) -> list[float | None]:
+    return [math.log10(v) if v is not None and v > 0 else None for v in x]
+
+
+def _side(u: float | None) -> str:
+    """Names of points near the right edge go to their left, near the left edge to their right: kept in view."""
+    return "top center" if u is None or 0.2 <= u <= 0.8 else "top left" if u > 0.8 else "top right"
+
+
+def _label_sides(x: list[Any]) -> list[str]:
+    return [_side(u) for u in _unit(_logs(x))]
+
+
+def uncluttered(names: list[str], x: list[float | None], y: list[float | None], char: float = 0.016,
+                line: float = 0.09) -> list[str]:
+    """The names to print above scatter points (x on a log scale), the first-listed first: a name whose box (about
+    ``char`` of the width per letter, ``line`` of the height) would cross a printed one is left to the hover text.
+
+    >>> uncluttered(["big", "near", "far"], [1e7, 1.1e7, 1e5], [0.1, 0.11, -0.2])
+    ['big', '', 'far']
+    """
+    boxes: list[tuple[float, float, float, float]] = []
+    shown = []
+    for name, u, v in zip(names, _unit(_logs(x)), _unit(y), strict=True):
+        if u is None or v is None:
+            shown.append("")
+            continue
+        width = char * len(name)
+        left = {"top center": u - width / 2, "top left": u - width, "top right": u}[_side(u)]
+        box = (left, left + width, v, v + line)
+        if any(box[0] < b[1] and b[0] < box[1] and box[2] < b[3] and b[2] < box[3] for b in boxes):
+            shown.append("")
+        else:
+            boxes.append(box)
+            shown.append(name)
+    return shown
 
 
 def _num(v: Any) -> float | None:
@@ -153,10 +203,11 @@ def bridge_charts(steps: list[dict[str, Any]], before: str, after: str) -> list[
 
 def size_against_growth(g: pd.DataFrame, by: str, period: str) -> Chart:
     """Each segment's GSV (log scale) against its growth, with the growth's 95% interval."""
-    known = g[g.growth.notna()]
-    return Chart(f"Size against growth by {by}, {period} (95% interval)", "scatter",
-                 [_num(v) for v in known.gsv], [_num(v) for v in known.growth],
-                 labels=[segment_name(by, v) for v in known.segment], y_low=[_num(v) for v in known.growth_low],
+    known = g[g.growth.notna()].sort_values("gsv", ascending=False)  # the largest segments are named first
+    x, y = [_num(v) for v in known.gsv], [_num(v) for v in known.growth]
+    names = [segment_name(by, v) for v in known.segment]
+    return Chart(f"Size against growth by {by}, {period} (95% interval)", "scatter", x, y,
+                 labels=names, text=uncluttered(names, x, y), y_low=[_num(v) for v in known.growth_low],
                  y_high=[_num(v) for v in known.growth_high], y_format=".0%",
                  x_title="GSV in the quarter (log scale)", y_title="GSV year over year")
 
@@ -187,4 +238,4 @@ def segment_cross(cross: pd.DataFrame, by: str, second: str, period: str, tier_b
                  y_format="+.0%", text=text)
 
 
-__all__ = ["Chart", "bridge_charts", "figure", "segment_cross", "segment_name", "size_against_growth"]
+__all__ = ["Chart", "bridge_charts", "figure", "segment_cross", "segment_name", "size_against_growth", "uncluttered"]

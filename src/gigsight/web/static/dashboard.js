@@ -121,7 +121,10 @@ async function guarded(parent, work) {
 // A chart the quarterly report draws too: the server builds its figure from one specification
 // (report/charts.py, /api/charts/NAME); the card's heading is its title, so the figure's own is dropped.
 function figure(parent, fig, layout = {}) {
-  return chart(parent, fig.data, { ...fig.layout, title: { text: "" }, margin: { l: 60, r: 20, t: 10, b: 80 },
+  // On a phone a scatter's names would print over each other: they move to the tap-to-see hover text.
+  const narrow = parent.clientWidth < 500;
+  const data = fig.data.map((t) => (narrow && t.mode === "markers+text" ? { ...t, mode: "markers" } : t));
+  return chart(parent, data, { ...fig.layout, title: { text: "" }, margin: { l: 60, r: 20, t: 10, b: 80 },
     ...layout });
 }
 
