@@ -45,7 +45,8 @@ def generate(db: Path, payments: int, clients: int) -> None:
     jobs = max(payments // 10, 1)
     freelancers = max(clients // 10, 1)
     con = duckdb.connect(str(db))
-    con.execute(f"""INSERT INTO clients SELECT 'c' || i, TIMESTAMP '2021-06-01' + INTERVAL (i % 900) DAY,
+    con.execute(f"""INSERT INTO clients (client_id, signup_at, country, company_size, is_enterprise)
+        SELECT 'c' || i, TIMESTAMP '2021-06-01' + INTERVAL (i % 900) DAY,
         ['US','GB','DE','IN','CA','AU','FR','BR','PH','UA'][(i % 10) + 1], NULL, NULL FROM range({clients}) t(i)""")
     con.execute(f"""INSERT INTO freelancers SELECT 'f' || i, TIMESTAMP '2021-01-01', NULL, 40.00, NULL, NULL
         FROM range({freelancers}) t(i)""")

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import duckdb
 import ibis
@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from gigsight.backends import kept
 from gigsight.backends.capabilities import CAPABILITIES
 from gigsight.backends.shared import forget
+from gigsight.backends.types import Backend
 from gigsight.errors import ConfigError, GigsightError
 from gigsight.model.schema import LOAD_ORDER, REJECTS_COLUMNS, SCHEMA, Kind, Table
 
@@ -37,6 +38,8 @@ _IBIS_TYPES: dict[Kind, dt.DataType] = {
 REJECTS = "rejects"
 INCOMPLETE = "gigsight_incomplete"  # present while a write that cannot be one transaction is under way
 STAGE_COLUMNS = ("_source", "_row", "_issues", "_record")
+Connection: TypeAlias = "Store | Backend"
+"""What a query needs: an open :class:`Store` or the Ibis backend it holds (never a URL: see :func:`ibis_of`)."""
 
 
 def ibis_schema(table: Table) -> ibis.Schema:
@@ -76,7 +79,7 @@ def _text(s: str, spark: bool) -> str:
     return "'" + (s.replace("\\", "\\\\") if spark else s).replace("'", "''") + "'"
 
 
-def check_complete(con: Any) -> None:
+def check_complete(con: Backend) -> None:
     """Raise when an interrupted write left the store (an Ibis backend) incomplete; see :func:`marked_incomplete`.
 
     >>> import gigsight
@@ -105,7 +108,7 @@ class Store:
 
     name: str
     url: str
-    con: Any
+    con: Backend
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
     _copy_of: Path | None = field(default=None, repr=False)  # DuckDB: the file a write in progress will replace
 
@@ -270,7 +273,7 @@ def duckdb_settings(con: duckdb.DuckDBPyConnection, **values: object) -> Iterato
 
 
 @contextmanager
-def bounded_memory(con: Any, limit: str) -> Iterator[None]:
+def bounded_memory(con: Backend, limit: str) -> Iterator[None]:
     """Cap the engine's memory for a computation when the engine takes a cap from the session (DuckDB), so
     big intermediates spill to disk instead of growing the process."""
     if getattr(con, "name", "") != "duckdb":
@@ -280,7 +283,7 @@ def bounded_memory(con: Any, limit: str) -> Iterator[None]:
         yield
 
 
-def temp_table(con: Any, name: str, df: Any) -> Any:
+def temp_table(con: Backend, name: str, df: Any) -> Any:
     """A session-scoped table holding ``df`` on the engine behind an Ibis connection.
 
     Ibis has no temporary tables on PySpark; there a temporary view over a Spark DataFrame does the job.
@@ -295,7 +298,7 @@ def temp_table(con: Any, name: str, df: Any) -> Any:
         return con.table(name)
 
 
-def drop_temp_table(con: Any, name: str) -> None:
+def drop_temp_table(con: Backend, name: str) -> None:
     session = getattr(con, "_session", None)
     if session is not None:
         session.catalog.dropTempView(name)
@@ -303,7 +306,7 @@ def drop_temp_table(con: Any, name: str) -> None:
         con.drop_table(name, force=True)
 
 
-def ibis_of(con: Any) -> Any:
+def ibis_of(con: Connection) -> Any:
     """The Ibis backend to read through: a Store's, or an Ibis backend as given. A URL is refused: each call
     would open a connection nobody closes (open one Store with :func:`gigsight.connect` and pass it).
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gigsight.backends.capabilities import capable
+from gigsight.backends.types import Backend
 
 REGISTRY = "gigsight_facts"
 PREFIX = "gigsight_fact_"
@@ -35,7 +36,7 @@ class _Writer:
     rows: list[dict[str, str]] = field(default_factory=list)
 
 
-def _rows(con: Any, sql: str) -> list[tuple[Any, ...]]:
+def _rows(con: Backend, sql: str) -> list[tuple[Any, ...]]:
     """Plain SQL over our own table names: every question checks freshness, and Ibis would first read the
     schema of each table (most of the check's time)."""
     cur = con.raw_sql(sql)
@@ -46,7 +47,7 @@ def _rows(con: Any, sql: str) -> list[tuple[Any, ...]]:
             cur.close()
 
 
-def fingerprint(con: Any, present: set[str]) -> str:
+def fingerprint(con: Backend, present: set[str]) -> str:
     """Row counts of the source tables, and this code's version, as one string (one query)."""
     sql = " UNION ALL ".join(f"SELECT '{t}', COUNT(*) FROM \"{t}\"" for t in SOURCES if t in present)
     counts = sorted(_rows(con, sql)) if sql else []
@@ -62,7 +63,7 @@ def table_name(key: tuple[Any, ...]) -> str:
     return PREFIX + hashlib.sha1(key_text(key).encode()).hexdigest()[:16]
 
 
-def current(con: Any, present: set[str]) -> dict[str, str] | None:
+def current(con: Backend, present: set[str]) -> dict[str, str] | None:
     """The kept facts (key text -> table name) when they match the data, else None."""
     if not capable(con.name, "keeps_facts") or REGISTRY not in present:
         return None
@@ -74,12 +75,12 @@ def current(con: Any, present: set[str]) -> dict[str, str] | None:
     return {r[0]: r[1] for r in reg}
 
 
-def writer(con: Any) -> _Writer | None:
+def writer(con: Backend) -> _Writer | None:
     """The refresh in progress on ``con``, whose facts are to be kept as tables."""
     return _WRITERS.get(id(con))
 
 
-def keep(con: Any, w: _Writer, key: tuple[Any, ...], expr: Any) -> Any:
+def keep(con: Backend, w: _Writer, key: tuple[Any, ...], expr: Any) -> Any:
     """Write ``expr`` as the kept fact table for ``key`` and return the table."""
     name = table_name(key)
     con.create_table(name, obj=expr, overwrite=True)
@@ -87,7 +88,7 @@ def keep(con: Any, w: _Writer, key: tuple[Any, ...], expr: Any) -> Any:
     return con.table(name)
 
 
-def drop(con: Any) -> None:
+def drop(con: Backend) -> None:
     """Drop every kept fact table and the registry (the data is about to change)."""
     if not capable(con.name, "keeps_facts"):
         return
@@ -97,7 +98,7 @@ def drop(con: Any) -> None:
 
 
 @contextmanager
-def writing(con: Any, fp: str) -> Iterator[_Writer]:
+def writing(con: Backend, fp: str) -> Iterator[_Writer]:
     """While open, computations on ``con`` keep the facts they build (:func:`keep`) under fingerprint ``fp``."""
     w = _Writer(fp)
     _WRITERS[id(con)] = w

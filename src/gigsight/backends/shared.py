@@ -14,6 +14,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+from gigsight.backends.types import Backend
+
 P = ParamSpec("P")
 R = TypeVar("R")
 _SHARED: dict[int, dict[tuple[Any, ...], Any]] = {}  # id(Ibis backend) -> materialised tables, while shared
@@ -38,7 +40,7 @@ class Shared:
     False
     """
 
-    def __init__(self, con: Any) -> None:
+    def __init__(self, con: Backend) -> None:
         self.key = id(con)
         self.owner = False
 
@@ -78,7 +80,7 @@ def sharing(fn: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def open_tables(con: Any) -> dict[tuple[Any, ...], Any] | None:
+def open_tables(con: Backend) -> dict[tuple[Any, ...], Any] | None:
     """The tables shared on Ibis backend ``con`` while a :class:`Shared` block is open on it, else None."""
     return _SHARED.get(id(con))
 

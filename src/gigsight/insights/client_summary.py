@@ -27,6 +27,7 @@ import ibis
 import pandas as pd
 
 from gigsight.backends.base import bounded_memory
+from gigsight.backends.types import Backend
 from gigsight.errors import GigsightError
 from gigsight.metrics.grains import tier_labels
 
@@ -63,7 +64,7 @@ def epoch_day(day: dt.date) -> int:
     return (day - dt.date(1970, 1, 1)).days
 
 
-def payment_days(con: Any) -> tuple[dt.date, dt.date] | None:
+def payment_days(con: Backend) -> tuple[dt.date, dt.date] | None:
     """The first and last UTC day with a positive payment in the store, or None when there is none."""
     if "payments" not in con.list_tables():
         return None
@@ -80,7 +81,7 @@ def _flag(cond: Any) -> Any:
     return ibis.ifelse(cond, 1, 0)
 
 
-def _daily(con: Any, end_day: int) -> Any:
+def _daily(con: Backend, end_day: int) -> Any:
     """Per client and UTC day: GSV and whether any payment was positive (payments before ``end_day`` + 1)."""
     p = con.table("payments")
     day = (p.paid_at.epoch_seconds() // SECONDS_PER_DAY).cast("int64")
@@ -90,7 +91,7 @@ def _daily(con: Any, end_day: int) -> Any:
                                                          pos=_flag(p.pos).max())
 
 
-def _mix(con: Any, p: Any) -> Any:
+def _mix(con: Backend, p: Any) -> Any:
     """Per client: contracts paid, and the shares of GSV on hourly contracts and on AI-related jobs. Payments are
     summed per contract first, so the joins to contracts and job labels meet one row per contract, not per
     payment (tens of millions at full size)."""
@@ -124,7 +125,7 @@ def _mix(con: Any, p: Any) -> Any:
     ).rename(client_id_m="client_id")
 
 
-def _summary_expr(con: Any, end_day: int) -> Any:
+def _summary_expr(con: Backend, end_day: int) -> Any:
     p, d = _daily(con, end_day)
     first = d.filter(d.pos == 1).group_by("client_id").aggregate(first_day=d.day.min()).rename(cid="client_id")
     d = d.join(first, d.client_id == first.cid)
@@ -163,7 +164,7 @@ def _summary_expr(con: Any, end_day: int) -> Any:
     return s
 
 
-def client_summary(con: Any, at: str | dt.date, tier_bounds: tuple[int, ...] = (1_000, 5_000, 10_000, 50_000,
+def client_summary(con: Backend, at: str | dt.date, tier_bounds: tuple[int, ...] = (1_000, 5_000, 10_000, 50_000,
                                                                                    100_000)) -> pd.DataFrame:
     """One row per client with a positive payment up to the end of ``at`` (UTC), columns :data:`SUMMARY_COLUMNS`.
 

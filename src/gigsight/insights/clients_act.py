@@ -17,6 +17,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from gigsight.backends.types import Backend
 from gigsight.config import Settings
 from gigsight.errors import GigsightError, SourceError
 from gigsight.insights import client_value as cv
@@ -25,7 +26,7 @@ from gigsight.insights.client_summary import client_summary, parse_day, payment_
 LISTS = ("value", "at-risk", "rising", "win-back")
 
 
-def last_day(con: Any) -> str:
+def last_day(con: Backend) -> str:
     """The last UTC day with a positive payment (YYYY-MM-DD); a one-line error when there is none."""
     span = payment_days(con)
     if span is None:
@@ -33,7 +34,7 @@ def last_day(con: Any) -> str:
     return str(span[1])
 
 
-def _range(con: Any, at: str | dt.date | None) -> tuple[dt.date, dt.date, dt.date]:
+def _range(con: Backend, at: str | dt.date | None) -> tuple[dt.date, dt.date, dt.date]:
     span = payment_days(con)
     if span is None:
         raise GigsightError("no payments in the store: load some (gigsight ingest) or simulate a marketplace")
@@ -57,7 +58,7 @@ def _score(f: pd.DataFrame, later: pd.DataFrame) -> tuple[float, float]:
     return mae, total
 
 
-def _choose(con: Any, day: dt.date, horizon: int, s_mid: pd.DataFrame, s: pd.DataFrame,
+def _choose(con: Backend, day: dt.date, horizon: int, s_mid: pd.DataFrame, s: pd.DataFrame,
             bounds: tuple[int, ...]) -> tuple[bool, str]:
     """Evidence for the covariate model: trained two horizons before ``day``, scored on the last horizon beside
     BG/NBD fitted one horizon before. It is used when its MAE is lower and its total no further off than
@@ -74,7 +75,7 @@ def _choose(con: Any, day: dt.date, horizon: int, s_mid: pd.DataFrame, s: pd.Dat
                  f"MAE {mae_b:.3f}, total {tot_b:+.1%}: {verdict}")
 
 
-def value(con: Any, at: str | dt.date | None = None, horizon_days: int = 365, model: str = "auto",
+def value(con: Backend, at: str | dt.date | None = None, horizon_days: int = 365, model: str = "auto",
           discount_rate: float = 0.10, settings: Settings | None = None) -> cv.Forecast:
     """Forecast every client with a positive payment up to ``at`` (default: the last payment day) over the
     next ``horizon_days``; see :mod:`gigsight.insights.client_value` for the models."""
@@ -112,7 +113,7 @@ def value(con: Any, at: str | dt.date | None = None, horizon_days: int = 365, mo
     return cv.Forecast(out, used, horizon, discount_rate, {"at": str(day), **info}, notes + more)
 
 
-def backtest(con: Any, at: str | dt.date, horizon_days: int = 365,
+def backtest(con: Backend, at: str | dt.date, horizon_days: int = 365,
              models: tuple[str, ...] = ("bgnbd", "pareto", "covariates")) -> pd.DataFrame:
     """Forecast as of ``at`` with each model and score it against what the records show over the horizon:
     per-client MAE of purchase days, share of the period's GSV held by the top 10% predicted, total error."""
@@ -239,7 +240,7 @@ def segments(f: cv.Forecast, by: str = "tier") -> pd.DataFrame:
     return g.sort_values("expected_gsv", ascending=False).reset_index()
 
 
-def history(con: Any, client_id: str) -> pd.DataFrame:
+def history(con: Backend, client_id: str) -> pd.DataFrame:
     """One client's payments by calendar month: GSV, refunds, purchase days, contracts paid."""
     if "payments" not in con.list_tables():
         raise GigsightError("no payments in the store: load some (gigsight ingest) or simulate a marketplace")

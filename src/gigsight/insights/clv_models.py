@@ -22,8 +22,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
 
 from gigsight.errors import GigsightError
 
@@ -37,9 +35,30 @@ def _grouped(*cols: Any) -> tuple[list[Array], Array, NDArray[np.int64]]:
     return [uniq[:, i] for i in range(uniq.shape[1])], counts.astype(float), inverse.ravel()
 
 
+def gammaln(x: Any) -> Any:
+    # scipy is imported on first use: it costs half a second of every gigsight start, and most never fit a model
+    from scipy.special import gammaln as f
+
+    return f(x)
+
+
+def betaln(a: Any, b: Any) -> Any:
+    from scipy.special import betaln as f
+
+    return f(a, b)
+
+
+def hyp2f1(a: Any, b: Any, c: Any, z: Any) -> Any:
+    from scipy.special import hyp2f1 as f
+
+    return f(a, b, c, z)
+
+
 def _fit(nll: Any, start: list[float], name: str) -> Array:
     """Minimise a negative log-likelihood over log-parameters (keeps them positive); Nelder-Mead takes over
     only when the quasi-Newton search does not converge."""
+    from scipy.optimize import minimize  # deferred, like the special functions below
+
     def safe(p: Array) -> float:
         with np.errstate(all="ignore"):  # the search may wander where the likelihood under- or overflows
             v = float(nll(p))

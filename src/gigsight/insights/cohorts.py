@@ -12,18 +12,17 @@ in the period; spend retention is the cohort's GSV in the period relative to its
 
 from __future__ import annotations
 
-from typing import Any
-
 import ibis
 import pandas as pd
 
 from gigsight.backends import ibis_of
+from gigsight.backends.base import Connection
 from gigsight.config import Settings
 from gigsight.metrics.grains import Grains
 from gigsight.metrics.periods import Periods
 
 
-def cohorts(*, con: Any = None, period: str = "quarter", settings: Settings | None = None) -> pd.DataFrame:
+def cohorts(*, con: Connection = None, period: str = "quarter", settings: Settings | None = None) -> pd.DataFrame:
     """One row per (cohort, age): cohort size, active clients, GSV, logo and spend retention."""
     settings = settings or Settings.from_env()
     periods = Periods(period, settings.fiscal_year_start_month)

@@ -17,10 +17,9 @@ dimension (no search over segment combinations).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
+from gigsight.backends.base import Connection
 from gigsight.backends.shared import sharing
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
@@ -44,7 +43,7 @@ def segment_effects(df: pd.DataFrame) -> pd.DataFrame:
 
 
 @sharing
-def explain_change(metric: str, from_period: str, to_period: str, by: list[str] | str, *, con: Any = None,
+def explain_change(metric: str, from_period: str, to_period: str, by: list[str] | str, *, con: Connection = None,
                    settings: Settings | None = None) -> pd.DataFrame:
     """Rank the segments of each dimension in ``by`` by how much of the change in ``metric`` they explain."""
     settings = settings or Settings.from_env()

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gigsight.backends.base import Connection
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics.compute import compute
@@ -71,7 +72,7 @@ def _steps(bridge: str, total: float, parts: list[tuple[str, float | None, float
                  after - total, after) for name, b, a, effect in parts]
 
 
-def growth_bridge(period: str, *, compare: str = "yoy", con: Any = None,
+def growth_bridge(period: str, *, compare: str = "yoy", con: Connection = None,
                   settings: Settings | None = None) -> list[Step]:
     """Every bridge for ``period`` (e.g. "2025Q3") against its comparison period."""
     settings = settings or Settings.from_env()

@@ -17,11 +17,11 @@ carried by a few large clients gets a wide interval, as it should: one client le
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pandas as pd
 
 from gigsight.backends import ibis_of
+from gigsight.backends.base import Connection
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics.grains import Grains
@@ -52,7 +52,7 @@ def growth_interval(df: pd.DataFrame, z: float = Z95) -> pd.DataFrame:
     return out
 
 
-def segment_growth(period: str, by: str, *, compare: str = "yoy", con: Any = None,
+def segment_growth(period: str, by: str, *, compare: str = "yoy", con: Connection = None,
                    settings: Settings | None = None) -> pd.DataFrame:
     """Per segment of ``by`` (ai, category or country): GSV and paying clients in ``period`` and the comparison
     period, GSV growth with its 95% interval, ordered by GSV."""

@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from gigsight.backends import ibis_of
+from gigsight.backends.base import Connection
 from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError
 from gigsight.insights.skill_demand import nulls_to_none, trends
@@ -47,13 +48,13 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.0%}"
 
 
-def _period_gsv(con: Any, period: str, at: str) -> float:
+def _period_gsv(con: Connection, period: str, at: str) -> float:
     df = compute("gsv", period=period, con=con, start=at, end=at)
     return float(df.gsv.iloc[0]) if len(df) and df.gsv.iloc[0] is not None else 0.0
 
 
 @sharing
-def promote(con: Any, period: str = "quarter", at: str | None = None, min_jobs: int = 20,
+def promote(con: Connection, period: str = "quarter", at: str | None = None, min_jobs: int = 20,
             top: int = 10, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Skills to promote in period ``at``: rank, skill, score and the reasons behind it.
 
@@ -97,7 +98,7 @@ def promote(con: Any, period: str = "quarter", at: str | None = None, min_jobs: 
     return nulls_to_none(out.reset_index(drop=True))
 
 
-def learn(con: Any, freelancer_id: str, period: str = "quarter", at: str | None = None, min_together: int = 5,
+def learn(con: Connection, freelancer_id: str, period: str = "quarter", at: str | None = None, min_together: int = 5,
           top: int = 5) -> pd.DataFrame:
     """Skills ``freelancer_id`` should learn next, with the reasons."""
     if "\x00" in freelancer_id:  # engines cannot hold NUL in a string literal; no stored id has one

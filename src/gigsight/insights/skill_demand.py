@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any
 
 import pandas as pd
 
 from gigsight.backends import ibis_of
+from gigsight.backends.base import Connection
 from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError
 from gigsight.metrics.compute import compute
@@ -52,7 +52,7 @@ def rate_ratio_ci(a: float, b: float, z: float = Z95) -> tuple[float | None, flo
 
 
 @sharing
-def trends(con: Any, period: str = "quarter", at: str | None = None, min_jobs: int = 20,
+def trends(con: Connection, period: str = "quarter", at: str | None = None, min_jobs: int = 20,
            ai_only: bool = False, top: int | None = None) -> pd.DataFrame:
     """Skills ranked by jobs posted in period ``at`` (default: the last complete one), with YoY growth and its 95% CI.
 
@@ -121,7 +121,7 @@ def _add_growth(out: pd.DataFrame, min_jobs: int, too_few: str) -> None:
     out["guard"] = ["ok" if c[0] is not None else too_few for c in cis]
 
 
-def skill_meta(con: Any) -> pd.DataFrame:
+def skill_meta(con: Connection) -> pd.DataFrame:
     """skill name -> is_ai, category (from the enrich stage's skills table; empty when it has not run)."""
     ib = ibis_of(con)
     if "skills" not in ib.list_tables():
@@ -137,7 +137,7 @@ def _last_complete(df: pd.DataFrame, period: str) -> str:
     return labels[-2] if len(labels) > 1 else labels[-1]
 
 
-def last_complete_period(con: Any, period: str = "quarter") -> str:
+def last_complete_period(con: Connection, period: str = "quarter") -> str:
     """The default period to analyse: the last one with jobs before the (probably partial) latest."""
     return _last_complete(compute("jobs_posted", period=period, con=con), period)
 
@@ -182,7 +182,7 @@ def _bh(p: pd.Series) -> list[float]:
 
 
 @sharing
-def emerging(con: Any, window: int = 6, baseline: int = 12, min_jobs: int = 20, fdr: float = 0.05,
+def emerging(con: Connection, window: int = 6, baseline: int = 12, min_jobs: int = 20, fdr: float = 0.05,
              min_ratio: float = 1.5) -> pd.DataFrame:
     """Emerging and declining skills of the store (monthly jobs posted; the last, partial month left out)."""
     months = sorted(str(p) for p in compute("jobs_posted", period="month", con=con).period)

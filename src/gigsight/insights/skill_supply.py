@@ -25,6 +25,7 @@ import ibis
 import pandas as pd
 
 from gigsight.backends import ibis_of
+from gigsight.backends.base import Connection
 from gigsight.errors import ConfigError
 from gigsight.metrics.periods import Periods
 
@@ -43,7 +44,7 @@ def window(period: str, at: str) -> tuple[datetime, datetime]:
     return (datetime(start // 12, start % 12 + 1, 1, tzinfo=UTC), datetime(end // 12, end % 12 + 1, 1, tzinfo=UTC))
 
 
-def _tables(con: Any) -> Any:
+def _tables(con: Connection) -> Any:
     ib = ibis_of(con)
     missing = [t for t in NEEDS if t not in ib.list_tables()]
     if missing:
@@ -58,7 +59,7 @@ def _window_jobs(ib: Any, start: datetime, end: datetime) -> Any:
     return js.join(j, "job_id").select("job_id", "skill_id").distinct()
 
 
-def supply(con: Any, period: str, at: str) -> pd.DataFrame:
+def supply(con: Connection, period: str, at: str) -> pd.DataFrame:
     """Per skill: jobs, active freelancers with it, jobs per freelancer, median hourly rate and rate premium."""
     ib = _tables(con)
     start, end = window(period, at)
@@ -96,7 +97,7 @@ def supply(con: Any, period: str, at: str) -> pd.DataFrame:
     return df.sort_values("jobs", ascending=False).reset_index(drop=True)
 
 
-def cooccurrence(con: Any, period: str, at: str, min_together: int = 5, top: int | None = None) -> pd.DataFrame:
+def cooccurrence(con: Connection, period: str, at: str, min_together: int = 5, top: int | None = None) -> pd.DataFrame:
     """Pairs of skills asked together in the window's jobs: jobs_together, lift, share of each skill's jobs."""
     ib = _tables(con)
     start, end = window(period, at)

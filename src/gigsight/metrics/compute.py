@@ -19,7 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from gigsight.backends.base import bounded_memory, check_complete, ibis_of
+from gigsight.backends.base import Connection, bounded_memory, check_complete, ibis_of
+from gigsight.backends.types import Backend
 from gigsight.config import Settings
 from gigsight.errors import BackendError, ConfigError, did_you_mean
 from gigsight.metrics.grains import Grains, left_join
@@ -99,7 +100,7 @@ def _rows_of(g: Grains, grain: str, keys: list[int]) -> Any:
     raise AssertionError(grain)
 
 
-def _data_range(con: Any) -> tuple[datetime, datetime] | None:
+def _data_range(con: Backend) -> tuple[datetime, datetime] | None:
     p = con.table("payments")
     lo, hi = p.aggregate(lo=p.paid_at.min(), hi=p.paid_at.max()).execute().iloc[0]
     if lo is None or pd.isna(lo):
@@ -108,7 +109,7 @@ def _data_range(con: Any) -> tuple[datetime, datetime] | None:
 
 
 def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Sequence[str] | None = None,
-            compare: str | Sequence[str] | None = None, con: Any = None, start: str | None = None,
+            compare: str | Sequence[str] | None = None, con: Connection = None, start: str | None = None,
             end: str | None = None, settings: Settings | None = None) -> pd.DataFrame:
     """Metrics per period (and segment), with ``<metric>_<comparison>`` growth columns as fractions."""
     settings = settings or Settings.from_env()
@@ -215,7 +216,7 @@ def _measure(metric: Metric, rows: Any) -> Any:
                           f"{type(exc).__name__}: {exc}") from None
 
 
-def _execute(expr: Any, con: Any, names: list[str]) -> pd.DataFrame:
+def _execute(expr: Any, con: Backend, names: list[str]) -> pd.DataFrame:
     """Run one aggregate; an operation the engine lacks becomes a capability error naming it."""
     import ibis.common.exceptions as com
 

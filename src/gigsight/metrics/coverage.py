@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from gigsight.backends.base import ibis_of
+from gigsight.backends.base import Connection, ibis_of
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics.periods import GRAINS, Periods
@@ -34,7 +34,7 @@ def catalog() -> dict[str, Any]:
             "partitions": [s for s in SEGMENTS if s not in OVERLAPPING]}
 
 
-def coverage(con: Any, settings: Settings | None = None) -> dict[str, Any]:
+def coverage(con: Connection, settings: Settings | None = None) -> dict[str, Any]:
     """The periods the store's payments cover per grain, the default period (the latest complete quarter), the
     partial quarter (if the data stops inside it), the warm-up quarters, and the first and last payment."""
     settings = settings or Settings.from_env()

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
 from gigsight.backends import ibis_of
+from gigsight.backends.base import Connection
 from gigsight.backends.capabilities import capable
 from gigsight.backends.kept import REGISTRY, current, drop, fingerprint, writing
 from gigsight.backends.shared import Shared, forget
@@ -55,7 +55,7 @@ class RefreshResult:
     skipped: str | None = None
 
 
-def refresh(con: Any, settings: Settings | None = None, *, force: bool = True,
+def refresh(con: Connection, settings: Settings | None = None, *, force: bool = True,
             progress: Progress | None = None) -> RefreshResult:
     """Build and keep the facts of the store ``con`` for quarters and years (calendar or the configured
     fiscal year), replacing older ones; unless ``force``, only when they are not current. Months are computed

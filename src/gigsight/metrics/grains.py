@@ -34,6 +34,7 @@ import pandas as pd
 from gigsight.backends import kept as facts
 from gigsight.backends.base import drop_temp_table, temp_table
 from gigsight.backends.shared import open_tables
+from gigsight.backends.types import Backend
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
 from gigsight.metrics.periods import Periods, month_index
@@ -73,7 +74,7 @@ def tier_expr(spend: Any, bounds: tuple[int, ...]) -> Any:
 
 @dataclass
 class Grains:
-    con: Any
+    con: Backend
     periods: Periods
     settings: Settings
     materialize: bool = True  # keep the shared intermediate tables on the engine for this computation

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gigsight.backends.base import Connection
 from gigsight.metrics.compute import compute
 from gigsight.metrics.periods import grain_of_label
 from gigsight.metrics.registry import get
@@ -21,7 +22,7 @@ def at_scale(metric: str, full_size: float, scale: float) -> float:
     return full_size * (1.0 if get(metric).free_of_scale else scale)
 
 
-def value_and_growth(con: Any, metric: str, period: str, segment: dict[str, str] | None = None,
+def value_and_growth(con: Connection, metric: str, period: str, segment: dict[str, str] | None = None,
                      compare: str = "yoy") -> tuple[float | None, float | None]:
     """(value, growth) of ``metric`` in ``period`` (a label such as "2025Q3" or "2025"), in the segment given as
     ``{column: value}`` (compared as lower-case text); None for what the data cannot give."""

@@ -9,6 +9,8 @@ or a *ratio* of two other metrics. Period-over-period is never a metric: it is `
 ...                     measure=lambda t: (t.amount >= 1000).sum()))
 >>> get("big_payments") is m
 True
+>>> from gigsight.metrics.registry import REGISTRY
+>>> del REGISTRY["big_payments"]  # this example's metric does not stay behind for what runs next
 >>> get("gvs")
 Traceback (most recent call last):
 ...

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from gigsight.backends import ibis_of
+from gigsight.backends.base import Connection
 from gigsight.backends.inventory import info
 from gigsight.backends.shared import Shared
 from gigsight.config import Settings
@@ -40,7 +41,7 @@ from gigsight.report.model import (
 )
 
 
-def build_report(con: Any, period: str) -> Report:
+def build_report(con: Connection, period: str) -> Report:
     """The report for quarter ``period`` (e.g. "2025Q3") of the store ``con``."""
     top_ai: list[str] = []
     sections: list[Section] = []
@@ -61,7 +62,7 @@ def build_report(con: Any, period: str) -> Report:
 # the figures a board reads first, in the order of the story: volume, clients, value per client, AI work
 TILES = ["gsv", "revenue", "take_rate", "active_clients", "gsv_per_active_client", "gsv_per_new_client",
          "ai_gsv_share", "ai_freelancers"]
-def _overview(con: Any, k: _Kpis, sec: Section) -> None:
+def _overview(con: Connection, k: _Kpis, sec: Section) -> None:
     sec.tiles += kpi_tiles(k, TILES)
     sec.tables.append(kpi_table(k))
     q = k.frame[k.frame.period <= k.period].tail(8)
@@ -77,7 +78,7 @@ def _overview(con: Any, k: _Kpis, sec: Section) -> None:
                             y_format=".1%"))
 
 
-def _bridge(con: Any, k: _Kpis, sec: Section) -> None:
+def _bridge(con: Connection, k: _Kpis, sec: Section) -> None:
     steps = [s.to_dict() for s in growth_bridge(k.period, con=con)]
     df = pd.DataFrame(steps)
     sec.text.append(f"How the change from {k.prev} to {k.period} splits along the KPI identities (Shapley split "
@@ -102,7 +103,7 @@ def _in_tier_order(df: pd.DataFrame, col: str) -> pd.DataFrame:
     return df.sort_values(col, key=lambda s: s.map(lambda t: order.get(t, len(order)))).reset_index(drop=True)
 
 
-def _drivers(con: Any, k: _Kpis, sec: Section) -> None:
+def _drivers(con: Connection, k: _Kpis, sec: Section) -> None:
     df = explain_change("gsv", k.prev, k.period, by=["category", "country", "ai"], con=con)
     top = df.head(10).assign(segment=lambda d: [segment_name(a, b)
                                                 for a, b in zip(d.dimension, d.segment, strict=True)])
@@ -119,7 +120,7 @@ def _drivers(con: Any, k: _Kpis, sec: Section) -> None:
                             [_num(v) for v in top.share_of_change], y_format=".0%"))
 
 
-def _segments(con: Any, k: _Kpis, sec: Section) -> None:
+def _segments(con: Connection, k: _Kpis, sec: Section) -> None:
     sec.charts.append(size_against_growth(segment_growth(k.period, "category", con=con), "category", k.period))
     sec.text.append("Right is bigger, up is faster growing. The bars are 95% intervals with client spend treated as "
                     "a random draw: a category carried by a few large clients gets a long bar; one whose bar stays "
@@ -138,7 +139,7 @@ def _segments(con: Any, k: _Kpis, sec: Section) -> None:
                                     [_num(v) for v in df.gsv_yoy], y_format=".0%"))
 
 
-def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:
+def _skills(con: Connection, k: _Kpis, sec: Section) -> list[str]:
     if "job_labels" not in ibis_of(con).list_tables():
         sec.text.append("Run `gigsight enrich` to add skills, AI verdicts and demand to the report.")
         return []
@@ -164,7 +165,7 @@ def _skills(con: Any, k: _Kpis, sec: Section) -> list[str]:
     return [str(s) for s in ai.skill]
 
 
-def _clients(con: Any, k: _Kpis, sec: Section) -> None:
+def _clients(con: Connection, k: _Kpis, sec: Section) -> None:
     tiers = compute(["clients_by_tier", "gsv_by_tier"], period="quarter", by="tier", compare=["yoy"], con=con,
                     start=k.period, end=k.period)
     tiers = _in_tier_order(tiers[tiers.period == k.period].drop(columns=["period"]), "tier")
@@ -181,7 +182,7 @@ def _clients(con: Any, k: _Kpis, sec: Section) -> None:
                             y_labels=list(heat.index), y_format=".0%"))
 
 
-def _prioritise(con: Any, k: _Kpis, sec: Section) -> None:
+def _prioritise(con: Connection, k: _Kpis, sec: Section) -> None:
     span = payment_days(ibis_of(con))
     year, q = int(k.period[:4]), int(k.period[-1])
     end = (pd.Timestamp(year=year, month=3 * q, day=1) + pd.offsets.MonthEnd(0)).date()
@@ -209,7 +210,7 @@ def _prioritise(con: Any, k: _Kpis, sec: Section) -> None:
                             y_format=".0%"))
 
 
-def _freelancers(con: Any, k: _Kpis, sec: Section) -> None:
+def _freelancers(con: Connection, k: _Kpis, sec: Section) -> None:
     q = k.frame[k.frame.period <= k.period].tail(8)
     sec.charts.append(Chart("Active and AI-specialised freelancers", "line", list(q.period),
                             [[_num(v) for v in q.active_freelancers], [_num(v) for v in q.ai_freelancers]],
@@ -218,7 +219,7 @@ def _freelancers(con: Any, k: _Kpis, sec: Section) -> None:
                                                           "active_freelancers_yoy", "ai_freelancers_yoy"]]))
 
 
-def _coverage(con: Any, k: _Kpis, sec: Section) -> None:
+def _coverage(con: Connection, k: _Kpis, sec: Section) -> None:
     sec.text += [f"Caveat ({n.split(':', 1)[0]}):{n.split(':', 1)[1]}" for n in k.frame.attrs.get("notes", [])]
     facts = info(con)
     pay = next((t for t in facts["tables"] if t["table"] == "payments"), None)

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from gigsight.backends import ibis_of
+from gigsight.backends.base import Connection
 from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError, DataValidationError, Issue, did_you_mean
 from gigsight.metrics.periods import Periods, grain_of_label
@@ -119,7 +120,7 @@ def load_claims(path: str | Path) -> list[Claim]:
     return parse_claims(raw, str(p))
 
 
-def store_scale(con: Any) -> float:
+def store_scale(con: Connection) -> float:
     """The scale a simulated store was generated at (``truth_targets.scale``), 1 for real data."""
     ib = ibis_of(con)
     if "truth_targets" not in ib.list_tables():
@@ -129,7 +130,7 @@ def store_scale(con: Any) -> float:
 
 
 @sharing
-def check_claims(claims: list[Claim], con: Any, scale: float | str = "auto") -> list[ClaimResult]:
+def check_claims(claims: list[Claim], con: Connection, scale: float | str = "auto") -> list[ClaimResult]:
     """Measure every claim on the store ``con``."""
     factor = store_scale(con) if scale == "auto" else float(scale)
     out = []

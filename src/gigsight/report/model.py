@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from gigsight.backends.base import Connection
 from gigsight.errors import ConfigError
 from gigsight.metrics.compute import compute
 from gigsight.metrics.display import FLAT, KIND_OF_UNIT, change, money, shown, tone
@@ -129,7 +130,7 @@ def _num(v: Any) -> float | None:
 class _Kpis:
     """The period's KPIs with yoy and qoq, and each metric's year-earlier value for the volume guard."""
 
-    def __init__(self, con: Any, period: str) -> None:
+    def __init__(self, con: Connection, period: str) -> None:
         Periods("quarter").parse(period)  # "2025-Q3" gets a clear error before any query
         df = compute(KPIS, period="quarter", compare=["yoy", "qoq"], con=con)
         if period not in set(df.period):
