@@ -13,7 +13,9 @@ import gigsight
 from gigsight.backends.base import Store
 from gigsight.errors import ConfigError
 from gigsight.metrics.display import money
+from gigsight.model.exact import plain
 from gigsight.report import build_report, write
+from gigsight.report.charts import figure
 from gigsight.report.model import Source, _Kpis, growth_words, pct, sentences
 from tests.helpers.cli import run
 
@@ -168,3 +170,25 @@ def test_the_report_reads_like_a_deck(seed: Path) -> None:
     assert page.count('class="tile"') == len(overview.tiles) and "<polyline" in page
     text = re.sub(r"<[^>]+>", " ", page[page.index("<body>"):page.index('<section id="coverage"')])
     assert "gsv_per_active_client" not in text and "ttm_gsv" not in text  # ids only where the API names are given
+
+
+def test_the_dashboard_draws_the_reports_charts_from_the_same_specification(seed: Path) -> None:
+    """Every chart both faces show is one specification: what /api/charts serves equals the report's figure."""
+    with gigsight.connect(str(seed)) as store:
+        report = {c.title: plain(figure(c)) for s in build_report(store, "2025Q3").sections for c in s.charts}
+        served = [f for name in gigsight.CHARTS for f in gigsight.charts(name, "2025Q3", by="category", second="ai",
+                                                                        con=store)]
+    shared = [f for f in served if f["layout"]["title"]["text"] in report]
+    assert len(shared) >= 8  # four bridges, size against growth, category x AI, the tier mix, spend retention
+    for f in shared:  # the same numbers up to the order floating-point sums were added in
+        assert _alike(f, report[f["layout"]["title"]["text"]]), f["layout"]["title"]["text"]
+
+
+def _alike(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-9)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_alike(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_alike(x, y) for x, y in zip(a, b, strict=True))
+    return a == b

@@ -26,7 +26,15 @@ from gigsight.metrics.compute import compute
 from gigsight.metrics.display import shown
 from gigsight.metrics.grains import tier_labels
 from gigsight.metrics.registry import REGISTRY, get
-from gigsight.report.charts import Chart, bridge_charts, segment_cross, segment_name, size_against_growth
+from gigsight.report.charts import (
+    Chart,
+    bridge_charts,
+    cohort_retention,
+    segment_cross,
+    segment_name,
+    size_against_growth,
+    tier_mix,
+)
 from gigsight.report.model import (
     KPIS,
     Report,
@@ -170,16 +178,8 @@ def _clients(con: Connection, k: _Kpis, sec: Section) -> None:
                     start=k.period, end=k.period)
     tiers = _in_tier_order(tiers[tiers.period == k.period].drop(columns=["period"]), "tier")
     sec.tables.append(frame_table(f"Active clients and trailing-twelve-month GSV by spend tier, {k.period}", tiers))
-    clients, gsv = (pd.to_numeric(tiers[c]).astype(float) for c in ("clients_by_tier", "gsv_by_tier"))
-    sec.charts.append(Chart(f"Spend tiers: share of active clients and of their GSV, {k.period}", "bar",
-                            list(tiers.tier), [list(clients / clients.sum()), list(gsv / gsv.sum())],
-                            series=["share of active clients", "share of trailing-twelve-month GSV"],
-                            y_format=".0%"))
-    c = cohorts(con=con)
-    heat = c.pivot(index="cohort", columns="age", values="spend_retention").tail(12)
-    sec.charts.append(Chart("Spend retention by acquisition cohort (quarters since acquisition)", "heatmap",
-                            [str(a) for a in heat.columns], [[_num(v) for v in r] for r in heat.to_numpy()],
-                            y_labels=list(heat.index), y_format=".0%"))
+    sec.charts.append(tier_mix(tiers, k.period, Settings.from_env().tier_bounds))
+    sec.charts.append(cohort_retention(cohorts(con=con), "spend_retention", until=k.period))
 
 
 def _prioritise(con: Connection, k: _Kpis, sec: Section) -> None:

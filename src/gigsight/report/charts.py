@@ -238,4 +238,31 @@ def segment_cross(cross: pd.DataFrame, by: str, second: str, period: str, tier_b
                  y_format="+.0%", text=text)
 
 
-__all__ = ["Chart", "bridge_charts", "figure", "segment_cross", "segment_name", "size_against_growth", "uncluttered"]
+def tier_mix(tiers: pd.DataFrame, period: str, tier_bounds: tuple[int, ...]) -> Chart:
+    """Each spend tier's share of active clients beside its share of their trailing-twelve-month GSV (tiers from
+    the smallest up): few clients, most of the money."""
+    t = tiers.assign(order=[_ordered("tier", list(tiers.tier), tier_labels(tier_bounds)).index(v)
+                            for v in tiers.tier]).sort_values("order")
+    clients, gsv = (pd.to_numeric(t[c]).astype(float) for c in ("clients_by_tier", "gsv_by_tier"))
+    return Chart(f"Spend tiers: share of active clients and of their GSV, {period}", "bar", list(t.tier),
+                 [list(clients / (clients.sum() or 1.0)), list(gsv / (gsv.sum() or 1.0))],
+                 series=["share of active clients", "share of trailing-twelve-month GSV"], y_format=".0%")
+
+
+RETENTION = {"spend_retention": "Spend retention", "logo_retention": "Logo retention"}
+
+
+def cohort_retention(cohorts: pd.DataFrame, measure: str = "spend_retention", until: str | None = None,
+                     last: int = 12) -> Chart:
+    """A retention triangle: the ``last`` acquisition cohorts up to ``until`` (rows) by quarters since their first
+    payment (columns); ``measure`` is spend_retention (GSV against the first quarter's) or logo_retention (share
+    of the cohort still paying)."""
+    c = cohorts if until is None else cohorts[cohorts.cohort <= until]
+    heat = c.pivot(index="cohort", columns="age", values=measure).tail(last)
+    return Chart(f"{RETENTION[measure]} by acquisition cohort (quarters since acquisition)", "heatmap",
+                 [str(a) for a in heat.columns], [[_num(v) for v in r] for r in heat.to_numpy()],
+                 y_labels=list(heat.index), y_format=".0%")
+
+
+__all__ = ["RETENTION", "Chart", "bridge_charts", "cohort_retention", "figure", "segment_cross", "segment_name",
+           "size_against_growth", "tier_mix", "uncluttered"]

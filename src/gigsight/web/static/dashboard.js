@@ -272,26 +272,16 @@ async function clients(period) {
   const rows = (await api("clients/tiers", { at: period, period: "quarter" }))
     .sort((a, b) => bound(a.tier) - bound(b.tier));
   const card = section(`Client tiers (trailing 12-month spend), ${period}`, "tiers");
-  chart(card, [{ type: "bar", name: "clients", x: rows.map((r) => r.tier), y: rows.map((r) => r.clients_by_tier),
-    offsetgroup: "clients" },
-  { type: "bar", name: "GSV", x: rows.map((r) => r.tier), y: rows.map((r) => r.gsv_by_tier), yaxis: "y2",
-    offsetgroup: "gsv" }],
-  { barmode: "group", yaxis: { title: { text: "clients" } },
-    yaxis2: { overlaying: "y", side: "right", title: { text: "GSV" }, tickprefix: "$" },
-    margin: { l: 60, r: 70, t: 10, b: 60 } });
+  const [mix] = await api("charts/tier_mix", { period });
+  figure(card, mix, { height: 340 });
   card.append(table(rows, [["tier", "tier"], ["clients_by_tier", "clients", count],
     ["clients_by_tier_yoy", "YoY", pct], ["gsv_by_tier", "GSV", money], ["gsv_by_tier_yoy", "GSV YoY", pct]]));
-  const heat = section("Logo retention by acquisition quarter", "cohorts");
+  const heat = section("Retention by acquisition quarter", "cohorts");
   await guarded(heat, async () => {
-    const c = (await api("clients/cohorts", { period: "quarter" })).filter((r) => r.cohort <= period);
-    const cohorts = [...new Set(c.map((r) => r.cohort))];
-    const ages = [...new Set(c.map((r) => r.age))].sort((a, b) => a - b);
-    const z = cohorts.map((k) => ages.map((a) => {
-      const hit = c.find((r) => r.cohort === k && r.age === a);
-      return hit ? hit.logo_retention : null;
-    }));
-    chart(heat, [{ type: "heatmap", x: ages, y: cohorts, z, colorscale: "Blues", reversescale: true, zmin: 0, zmax: 1 }],
-      { xaxis: { title: { text: "quarters since first payment" } }, height: 420 });
+    for (const fig of await api("charts/cohort_retention", { period })) {
+      heat.append(el("h3", {}, fig.layout.title.text));
+      figure(heat, fig, { height: 420, xaxis: { ...fig.layout.xaxis, title: { text: "quarters since first payment" } } });
+    }
   });
 }
 
