@@ -24,12 +24,12 @@ from gigsight.insights.segment_growth import segment_growth
 from gigsight.insights.skill_demand import emerging, trends
 from gigsight.metrics.compute import compute
 from gigsight.metrics.display import shown
-from gigsight.metrics.grains import tier_labels
 from gigsight.metrics.registry import REGISTRY, get
 from gigsight.report.charts import (
     Chart,
     bridge_charts,
     cohort_retention,
+    in_tier_order,
     segment_cross,
     segment_name,
     size_against_growth,
@@ -106,9 +106,7 @@ def _bridge(con: Connection, k: _Kpis, sec: Section) -> None:
 
 
 def _in_tier_order(df: pd.DataFrame, col: str) -> pd.DataFrame:
-    """Rows by spend tier from the smallest up (alphabetical order puts "$100K+" before "$1K-$5K")."""
-    order = {t: i for i, t in enumerate(tier_labels(Settings.from_env().tier_bounds))}
-    return df.sort_values(col, key=lambda s: s.map(lambda t: order.get(t, len(order)))).reset_index(drop=True)
+    return in_tier_order(df, col, Settings.from_env().tier_bounds)
 
 
 def _drivers(con: Connection, k: _Kpis, sec: Section) -> None:

@@ -106,7 +106,7 @@ def figure(c: Chart) -> dict[str, Any]:
     if c.kind == "heatmap":  # a row per label, each tall enough for its text
         layout["height"] = max(340, 30 * len(c.y_labels) + 140)
     if c.kind == "scatter":  # size against growth: sizes span orders of magnitude
-        logs = [math.log10(v) for v in c.x if v is not None and v > 0]
+        logs = [v for v in _logs(c.x) if v is not None]
         layout["xaxis"] = {"type": "log", "dtick": 1, "tickprefix": "$", "automargin": True}
         if logs:  # room for the outermost points' names
             layout["xaxis"]["range"] = [min(logs) - 0.2, max(logs) + 0.2]
@@ -238,11 +238,16 @@ def segment_cross(cross: pd.DataFrame, by: str, second: str, period: str, tier_b
                  y_format="+.0%", text=text)
 
 
+def in_tier_order(df: pd.DataFrame, col: str, tier_bounds: tuple[int, ...]) -> pd.DataFrame:
+    """Rows by the spend tier in ``col``, from the smallest up (alphabetical order puts "$100K+" before "$1K-$5K")."""
+    order = {t: i for i, t in enumerate(tier_labels(tier_bounds))}
+    return df.sort_values(col, key=lambda s: s.map(lambda t: order.get(t, len(order)))).reset_index(drop=True)
+
+
 def tier_mix(tiers: pd.DataFrame, period: str, tier_bounds: tuple[int, ...]) -> Chart:
     """Each spend tier's share of active clients beside its share of their trailing-twelve-month GSV (tiers from
     the smallest up): few clients, most of the money."""
-    t = tiers.assign(order=[_ordered("tier", list(tiers.tier), tier_labels(tier_bounds)).index(v)
-                            for v in tiers.tier]).sort_values("order")
+    t = in_tier_order(tiers, "tier", tier_bounds)
     clients, gsv = (pd.to_numeric(t[c]).astype(float) for c in ("clients_by_tier", "gsv_by_tier"))
     return Chart(f"Spend tiers: share of active clients and of their GSV, {period}", "bar", list(t.tier),
                  [list(clients / (clients.sum() or 1.0)), list(gsv / (gsv.sum() or 1.0))],
@@ -264,5 +269,5 @@ def cohort_retention(cohorts: pd.DataFrame, measure: str = "spend_retention", un
                  y_labels=list(heat.index), y_format=".0%")
 
 
-__all__ = ["RETENTION", "Chart", "bridge_charts", "cohort_retention", "figure", "segment_cross", "segment_name",
-           "size_against_growth", "tier_mix", "uncluttered"]
+__all__ = ["RETENTION", "Chart", "bridge_charts", "cohort_retention", "figure", "in_tier_order", "segment_cross",
+           "segment_name", "size_against_growth", "tier_mix", "uncluttered"]
