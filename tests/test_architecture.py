@@ -139,7 +139,7 @@ def test_the_facade_names_are_pinned() -> None:
         "catalog", "charts", "check_claims", "check_targets", "classify_file", "classify_jobs", "client_backtest",
         "client_history", "client_lists", "client_summary", "client_value", "cohorts", "compute", "connect",
         "coverage", "demo", "emerging_skills", "enrich", "explain_change", "export", "growth_bridge", "info",
-        "ingest", "plain", "reference", "refresh", "report", "scenarios", "segment_growth", "simulate",
+        "ingest", "plain", "readable", "reference", "refresh", "report", "scenarios", "segment_growth", "simulate",
         "skill_pairs", "skill_supply", "skill_trends", "skills_to_learn", "skills_to_promote", "to_json"])
     assert all(hasattr(gigsight, name) for name in gigsight.__all__)
     verbs = [n for n in gigsight.__all__ if callable(getattr(gigsight, n)) and n[0].islower()]

@@ -55,6 +55,7 @@ from gigsight.facade.skills import (
 )
 from gigsight.ingest.mapping import Mapping
 from gigsight.ingest.pipeline import IngestResult
+from gigsight.metrics.display import readable
 from gigsight.model.exact import plain, to_json
 from gigsight.progress import Progress
 
@@ -64,7 +65,7 @@ __all__ = [
     "Issue", "Mapping", "Progress", "Settings", "Shared", "SourceError", "Store", "StoreLike", "catalog", "charts",
     "check_claims", "check_targets", "classify_file", "classify_jobs", "client_backtest", "client_history",
     "client_lists", "client_summary", "client_value", "cohorts", "compute", "connect", "coverage", "demo",
-    "emerging_skills", "enrich", "explain_change", "export", "growth_bridge", "info", "ingest", "plain",
+    "emerging_skills", "enrich", "explain_change", "export", "growth_bridge", "info", "ingest", "plain", "readable",
     "reference", "refresh", "report", "scenarios", "segment_growth", "simulate", "skill_pairs", "skill_supply",
     "skill_trends", "skills_to_learn", "skills_to_promote", "to_json",
 ]

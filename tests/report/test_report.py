@@ -178,8 +178,10 @@ def test_the_dashboard_draws_the_reports_charts_from_the_same_specification(seed
         report = {c.title: plain(figure(c)) for s in build_report(store, "2025Q3").sections for c in s.charts}
         served = [f for name in gigsight.CHARTS for f in gigsight.charts(name, "2025Q3", by="category", second="ai",
                                                                         con=store)]
+        # the Clients page draws the deciles the lists come with (/api/clients/top), as of the quarter's end
+        served.append(gigsight.client_lists("at-risk", at="2025-09-30", con=store)["deciles_figure"])
     shared = [f for f in served if f["layout"]["title"]["text"] in report]
-    assert len(shared) >= 8  # four bridges, size against growth, category x AI, the tier mix, spend retention
+    assert len(shared) >= 9  # four bridges, size against growth, category x AI, tier mix, spend retention, deciles
     for f in shared:  # the same numbers up to the order floating-point sums were added in
         assert _alike(f, report[f["layout"]["title"]["text"]]), f["layout"]["title"]["text"]
 

@@ -16,9 +16,11 @@ from gigsight.cli.base import (
     _emit,
     _json,
     _records,
-    _show_kpis,
+    _rows,
     _url,
     app,
+    beside,
+    bridge_rows,
     err,
     out,
     write_csv,
@@ -46,7 +48,7 @@ def kpis(
     elif fmt is ReportFmt.csv:
         write_csv(rows)
     else:
-        _show_kpis(rows)
+        _rows("KPIs (exact values: --format csv)", [beside(r) for r in rows])
 
 
 @app.command()
@@ -57,8 +59,10 @@ def growth(
     fmt: ReportOption = ReportFmt.table,
 ) -> None:
     """The growth bridge: the change split along the KPI identities."""
-    steps = gigsight.growth_bridge(period, compare=compare, con=_url(db))
-    _emit([s.to_dict() for s in steps], fmt, f"Growth bridge {period} ({compare})")
+    steps = [s.to_dict() for s in gigsight.growth_bridge(period, compare=compare, con=_url(db))]
+    if fmt is ReportFmt.table:
+        steps = bridge_rows(steps)
+    _emit(steps, fmt, f"Growth bridge {period} ({compare})", {"before": "unit", "after": "unit"})
 
 
 @app.command()
@@ -73,7 +77,7 @@ def drivers(
 ) -> None:
     """Which segments explain a change, split into size (clients) and rate (spend per client) effects."""
     df = gigsight.explain_change(metric, from_period, to_period, by, con=_url(db))
-    _emit(_records(df.head(top)), fmt, f"Drivers of {metric}: {from_period} -> {to_period}")
+    _emit(_records(df.head(top)), fmt, f"Drivers of {metric}: {from_period} -> {to_period}", {"change": "$"})
 
 
 @app.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import AbstractContextManager
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -86,28 +85,26 @@ def _json(data: Any) -> None:
     sys.stdout.write(to_json(plain(data), indent=2) + "\n")
 
 
-def _rows(title: str, rows: list[dict[str, Any]]) -> None:
+def _rows(title: str, rows: list[dict[str, Any]], kinds: dict[str, str] | None = None) -> None:
+    """A table for people: headings in words, values in their units (money to the dollar or the cent; exact values
+    come with --format csv or json)."""
     if not rows:
         out.print(f"[dim]{title}: none[/dim]")
         return
-    keys = list(rows[0])
-    cells = [[f"{v:,.2f}" if isinstance(v, float | Decimal) else f"{v:,}" if isinstance(v, int) else str(v or "")
-              for v in r.values()] for r in rows]
-    numeric = [isinstance(rows[0][k], int | float | Decimal) for k in keys]
+    heads, cells, numeric = gigsight.readable(rows, kinds)
     # numbers are never cut ("61,71..."): columns that do not fit the terminal go to a second table (the first
     # column, the row's label, repeated); long text, such as a reason, may wrap at 40 characters
     need = [min(max([len(c[j]) for c in cells] + [len(k)]), 10**6 if numeric[j] else 40) + 3
-            for j, k in enumerate(keys)]
+            for j, k in enumerate(heads)]
     groups: list[list[int]] = [[]]
-    for j in range(1, len(keys)):
+    for j in range(1, len(heads)):
         if groups[-1] and need[0] + sum(need[i] for i in groups[-1]) + need[j] + 1 > out.width:
             groups.append([])
         groups[-1].append(j)
     for n, group in enumerate(groups):
         t = Table(title=title if n == 0 else None, title_justify="left")
         for j in [0, *group]:
-            t.add_column(keys[j].replace("_", " "), justify="right" if numeric[j] else "left",
-                         min_width=need[j] - 3)
+            t.add_column(heads[j], justify="right" if numeric[j] else "left", min_width=need[j] - 3)
         for c in cells:
             t.add_row(*[c[j] for j in [0, *group]])
         out.print(t)
@@ -130,16 +127,22 @@ def _records(df: Any) -> list[dict[str, Any]]:
     return [{k: (None if v != v else v) for k, v in r.items()} for r in df.to_dict(orient="records")]
 
 
-def _show_kpis(rows: list[dict[str, Any]]) -> None:
-    shares = {m["name"] for m in gigsight.catalog()["metrics"] if m["unit"] == "ratio"}
+def beside(row: dict[str, Any]) -> dict[str, Any]:
+    """A KPI row with each metric's comparisons next to it (GSV, GSV YoY, revenue, ...) instead of after all.
 
-    def cell(key: str, v: Any) -> Any:
-        if v is None or isinstance(v, bool | str):
-            return "" if v is None else v
-        if key.endswith(("_yoy", "_qoq")):
-            return f"{v:+.1%}"
-        return f"{v:.1%}" if key in shares else v
-    _rows("KPIs", [{k: cell(k, v) for k, v in r.items()} for r in rows])
+    >>> list(beside({"period": "2025Q3", "gsv": 1, "revenue": 2, "gsv_yoy": 0.1, "revenue_yoy": 0.2}))
+    ['period', 'gsv', 'gsv_yoy', 'revenue', 'revenue_yoy']
+    """
+    compared = ("_yoy", "_qoq")
+    order = [k for k in row if not k.endswith(compared)]
+    return {k2: row[k2] for k in order for k2 in (k, *(k + c for c in compared)) if k2 in row}
+
+
+def bridge_rows(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A growth bridge's steps for reading: each identity once, then its parts, before and after in their unit."""
+    return [{"identity": s["identity"] if i == 0 or steps[i - 1]["bridge"] != s["bridge"] else "",
+             "part": s["part"], "before": s["before"], "after": s["after"], "effect": s["effect"],
+             "share_of_change": s["share"], "unit": s["unit"]} for i, s in enumerate(steps)]
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -170,13 +173,13 @@ def write_csv(rows: list[dict[str, Any]]) -> None:
     w.writerows({k: spreadsheet_safe(v) for k, v in r.items()} for r in rows)
 
 
-def _emit(rows: list[dict[str, Any]], fmt: ReportFmt, title: str) -> None:
+def _emit(rows: list[dict[str, Any]], fmt: ReportFmt, title: str, kinds: dict[str, str] | None = None) -> None:
     if fmt is ReportFmt.json:
         _json(rows)
     elif fmt is ReportFmt.csv:
         write_csv(rows)
     else:
-        _rows(title, [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows])
+        _rows(title, rows, kinds)
 
 
 ReportOption = Annotated[ReportFmt, typer.Option("--format", help="table, csv or json.")]

@@ -19,9 +19,9 @@ from gigsight.cli.base import (
     _print_ingest,
     _refresh,
     _rows,
-    _show_kpis,
     _url,
     app,
+    bridge_rows,
     launcher,
     out,
     progress_for,
@@ -114,9 +114,9 @@ def demo(
               f"({e['ai_jobs'] / max(e['jobs'], 1):.1%}), {e['job_skills']:,} job skills")
     shown = ("period", "gsv", "gsv_yoy", "active_clients", "active_clients_yoy", "gsv_per_active_client",
              "gsv_per_new_client_yoy", "ai_jobs_yoy", "ai_gsv_share")
-    _show_kpis([{k: r[k] for k in shown} for r in result["quarters"][-6:]])
-    _rows(f"Growth bridge {result['period']} vs a year earlier",
-          [{k: round(v, 4) if isinstance(v, float) else v for k, v in b.items()} for b in result["bridge"]])
+    _rows("KPIs", [{k: r[k] for k in shown} for r in result["quarters"][-6:]])
+    _rows(f"Growth bridge {result['period']} vs a year earlier", bridge_rows(result["bridge"]),
+          {"before": "unit", "after": "unit"})
     _rows("Scenario targets, measured on the records", result["targets"])
     _rows("Clients to prioritise: high value at risk (gigsight clients top --list at-risk)", result["prioritise"])
     out.print()

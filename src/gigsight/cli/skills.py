@@ -132,4 +132,4 @@ def skills_supply(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter
     window = str(df["window"].iloc[0]) if len(df) else at or "the last complete period"
     if fmt is ReportFmt.table:
         df = df.drop(columns=["window", "skill_id", "category"])
-    _emit(_records(df), fmt, f"Supply and demand (window {window})")
+    _emit(_records(df), fmt, f"Supply and demand (window {window})", {"median_rate": "$", "hourly_contracts": "n"})

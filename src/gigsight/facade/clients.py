@@ -12,6 +12,8 @@ from gigsight.facade.opening import StoreLike, reading
 from gigsight.insights.client_summary import client_summary as _summary
 from gigsight.insights.client_value import Forecast
 from gigsight.insights.clients_act import backtest, deciles, history, last_day, segments, top, value
+from gigsight.model.exact import plain
+from gigsight.report.charts import clv_deciles, figure
 
 
 def client_summary(at: str | None = None, *, con: StoreLike = None, settings: Settings | None = None) -> pd.DataFrame:
@@ -34,12 +36,15 @@ def client_value(at: str | None = None, *, horizon_days: int = 365, model: str =
 def client_lists(which: str = "value", *, limit: int = 20, at: str | None = None, horizon_days: int = 365,
                  model: str = "auto", con: StoreLike = None, forecast: Forecast | None = None) -> dict[str, Any]:
     """Clients to act on, with reasons: ``which`` is value, at-risk, rising or win-back. Returns ``clients`` (a
-    DataFrame), ``deciles`` (share of expected GSV per tenth of clients), ``segments`` (expected GSV by tier,
+    DataFrame), ``deciles`` (share of expected GSV per tenth of clients) and ``deciles_figure`` (as the report
+    draws them, a Plotly figure), ``segments`` (expected GSV by tier,
     channel and AI work) and the forecast's ``model``, ``notes`` and ``params``. ``forecast``: one made by
     :func:`client_value` to list from instead of forecasting again."""
     def run(store: Any) -> dict[str, Any]:
         f = forecast if forecast is not None else value(store.con, at, horizon_days, model)
-        return {"clients": top(f, which, limit), "deciles": deciles(f),
+        d = deciles(f)
+        return {"clients": top(f, which, limit), "deciles": d,
+                "deciles_figure": plain(figure(clv_deciles(d, f.horizon_days))),
                 "segments": {k: segments(f, k) for k in ("tier", "acquisition_channel", "ai")},
                 "model": f.model, "notes": f.notes, "params": f.params, "horizon_days": f.horizon_days}
 

@@ -40,7 +40,8 @@ PART_WORDS = {"new_clients": "GSV from new clients", "existing_clients": "GSV fr
 class Step:
     """One part of one identity's change. ``bridge`` and ``component`` are ids; ``identity`` and ``part`` the
     same in words; ``total_before`` and ``total_after`` the identity's left side (e.g. TTM GSV) in both periods,
-    which the parts' effects bridge exactly."""
+    which the parts' effects bridge exactly; ``unit`` that of ``before`` and ``after`` (a factor of a product keeps
+    its own: active clients are a count)."""
 
     bridge: str
     component: str
@@ -52,6 +53,7 @@ class Step:
     part: str = ""
     total_before: float = 0.0
     total_after: float = 0.0
+    unit: str = "usd"
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -68,8 +70,10 @@ def _steps(bridge: str, total: float, parts: list[tuple[str, float | None, float
     whole, _, _ = bridge.partition(" = ")
     sign = " \u00d7 " if " x " in bridge else " + "
     identity = f"{_words(whole, True)} = {sign.join(_words(name, False) for name, *_ in parts)}"
+    product = " x " in bridge
     return [Step(bridge, name, b, a, effect, effect / total if total else None, identity, _words(name, True),
-                 after - total, after) for name, b, a, effect in parts]
+                 after - total, after, REGISTRY[name].unit if product and name in REGISTRY else "usd")
+            for name, b, a, effect in parts]
 
 
 def growth_bridge(period: str, *, compare: str = "yoy", con: Connection = None,

@@ -23,15 +23,15 @@ from gigsight.insights.growth_bridge import growth_bridge
 from gigsight.insights.segment_growth import segment_growth
 from gigsight.insights.skill_demand import emerging, trends
 from gigsight.metrics.compute import compute
-from gigsight.metrics.display import shown
-from gigsight.metrics.registry import REGISTRY, get
+from gigsight.metrics.display import KIND_OF_UNIT, cell, segment_name
+from gigsight.metrics.registry import get
 from gigsight.report.charts import (
     Chart,
     bridge_charts,
+    clv_deciles,
     cohort_retention,
     in_tier_order,
     segment_cross,
-    segment_name,
     size_against_growth,
     tier_mix,
 )
@@ -94,12 +94,10 @@ def _bridge(con: Connection, k: _Kpis, sec: Section) -> None:
     sec.charts += bridge_charts(steps, k.prev, k.period)
     rows = []
     for _, part in df.groupby("bridge", sort=False):
-        first = part.iloc[0]
-        product = " x " in str(first.bridge)
         for i, (_, r) in enumerate(part.iterrows()):
-            spec = get(r.component) if product and r.component in REGISTRY else get("gsv")  # a factor's own unit
-            rows.append([first.identity if i == 0 else "", r.part, shown(spec, _num(r.before)),
-                         shown(spec, _num(r.after)), r.effect, r.share])
+            kind = KIND_OF_UNIT[r.unit]
+            rows.append([r.identity if i == 0 else "", r.part, cell(_num(r.before), kind),
+                         cell(_num(r.after), kind), r.effect, r.share])
     sec.tables.append(frame_table("Growth bridge", pd.DataFrame(rows, columns=[
         "identity", "part", k.prev, k.period, "effect", "share of the change"]), kinds={
         "effect": "$", "share of the change": "%"}))
@@ -202,10 +200,7 @@ def _prioritise(con: Connection, k: _Kpis, sec: Section) -> None:
         "90% interval: the forecast's process noise (Poisson purchase days), not parameter uncertainty",
         kinds={"clients": "n", **dict.fromkeys(["GSV, last 12 months", "expected GSV, next 365 days", "90% low",
                                                 "90% high"], "$")}))
-    d = deciles(f)
-    sec.charts.append(Chart("Share of next year's expected GSV by decile of active clients", "bar",
-                            [f"{10 * (i - 1)}-{10 * i}%" for i in d.decile], [_num(v) for v in d.share],
-                            y_format=".0%"))
+    sec.charts.append(clv_deciles(deciles(f), 365))
 
 
 def _freelancers(con: Connection, k: _Kpis, sec: Section) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from gigsight.metrics.display import money
+from gigsight.metrics.display import money, segment_name
 from gigsight.metrics.grains import tier_labels
 
 
@@ -60,6 +60,25 @@ def _axis(fmt: str) -> dict[str, Any]:
     return axis
 
 
+def _one_series(c: Chart) -> list[dict[str, Any]]:
+    """Bars or a line of one series: with its interval, its printed values and a second measure on a right axis
+    where the chart has them."""
+    data: list[dict[str, Any]] = [{"type": "bar" if c.kind == "bar" else "scatter", "x": c.x, "y": c.y,
+                                   "name": (c.series or [""])[0]}]
+    if c.text:
+        data[0].update(text=c.text, textposition="outside", cliponaxis=False)
+    if c.y_low:  # an interval around each bar
+        data[0]["error_y"] = {"type": "data", "symmetric": False, "color": "#5b6472",
+                              "array": [None if h is None or y is None else h - y
+                                        for y, h in zip(c.y, c.y_high, strict=True)],
+                              "arrayminus": [None if lo is None or y is None else y - lo
+                                             for y, lo in zip(c.y, c.y_low, strict=True)]}
+    if c.line:
+        data.append({"type": "scatter", "mode": "lines+markers", "x": c.x, "y": c.line, "name": c.line_name,
+                     "yaxis": "y2", "line": {"color": "#e07b00"}})
+    return data
+
+
 def figure(c: Chart) -> dict[str, Any]:
     """A Plotly figure (data and layout) for one chart."""
     if c.kind == "waterfall":
@@ -90,16 +109,7 @@ def figure(c: Chart) -> dict[str, Any]:
         data = [{"type": "scatter", "mode": "lines+markers", "x": c.x, "y": ys, "name": n} if c.kind == "line"
                 else {"type": "bar", "x": c.x, "y": ys, "name": n} for n, ys in zip(c.series, c.y, strict=True)]
     else:
-        data = [{"type": "bar" if c.kind == "bar" else "scatter", "x": c.x, "y": c.y, "name": (c.series or [""])[0]}]
-        if c.y_low:  # an interval around each bar
-            data[0]["error_y"] = {"type": "data", "symmetric": False, "color": "#5b6472",
-                                  "array": [None if h is None or y is None else h - y for y, h in zip(c.y, c.y_high,
-                                                                                                       strict=True)],
-                                  "arrayminus": [None if lo is None or y is None else y - lo
-                                                 for y, lo in zip(c.y, c.y_low, strict=True)]}
-        if c.line:
-            data.append({"type": "scatter", "mode": "lines+markers", "x": c.x, "y": c.line, "name": c.line_name,
-                         "yaxis": "y2", "line": {"color": "#e07b00"}})
+        data = _one_series(c)
     layout: dict[str, Any] = {"title": {"text": c.title}, "margin": {"l": 60, "r": 20, "t": 50, "b": 80},
               "yaxis": _axis(c.y_format) if c.kind != "heatmap" else {"automargin": True},
               "xaxis": {"automargin": True}, "autosize": True, "showlegend": bool(c.series)}
@@ -168,13 +178,6 @@ def uncluttered(names: list[str], x: list[float | None], y: list[float | None], 
 
 def _num(v: Any) -> float | None:
     return None if v is None or v != v else float(v)
-
-
-def segment_name(dimension: str, value: Any) -> str:
-    """A segment as read: the AI split's booleans in words."""
-    if dimension == "ai":
-        return "AI-related" if str(value) in ("True", "true", "1") else "other work"
-    return str(value)
 
 
 def _wrapped(label: str) -> str:
@@ -254,6 +257,16 @@ def tier_mix(tiers: pd.DataFrame, period: str, tier_bounds: tuple[int, ...]) -> 
                  series=["share of active clients", "share of trailing-twelve-month GSV"], y_format=".0%")
 
 
+def clv_deciles(deciles: pd.DataFrame, horizon_days: int) -> Chart:
+    """How concentrated next period's value is: the share of the expected GSV of the next ``horizon_days`` held by
+    each tenth of the active clients, ranked by it (the top tenth first)."""
+    shares = [_num(v) for v in deciles.share]
+    return Chart(f"Share of the next {horizon_days} days' expected GSV by decile of active clients", "bar",
+                 [f"{10 * (int(i) - 1)}-{10 * int(i)}%" for i in deciles.decile], shares, y_format=".0%",
+                 text=["" if v is None else f"{v:.0%}" for v in shares],
+                 x_title="active clients ranked by expected GSV", y_title="share of expected GSV")
+
+
 RETENTION = {"spend_retention": "Spend retention", "logo_retention": "Logo retention"}
 
 
@@ -269,5 +282,5 @@ def cohort_retention(cohorts: pd.DataFrame, measure: str = "spend_retention", un
                  y_labels=list(heat.index), y_format=".0%")
 
 
-__all__ = ["RETENTION", "Chart", "bridge_charts", "cohort_retention", "figure", "in_tier_order", "segment_cross",
-           "segment_name", "size_against_growth", "tier_mix", "uncluttered"]
+__all__ = ["RETENTION", "Chart", "bridge_charts", "clv_deciles", "cohort_retention", "figure", "in_tier_order",
+           "segment_cross", "size_against_growth", "tier_mix", "uncluttered"]

@@ -14,9 +14,9 @@ import pandas as pd
 from gigsight.backends.base import Connection
 from gigsight.errors import ConfigError
 from gigsight.metrics.compute import compute
-from gigsight.metrics.display import FLAT, KIND_OF_UNIT, change, money, shown, tone
+from gigsight.metrics.display import FLAT, change, column_words, money, shown, tone
 from gigsight.metrics.periods import Periods
-from gigsight.metrics.registry import REGISTRY, get
+from gigsight.metrics.registry import get
 from gigsight.report.charts import Chart
 
 KPIS = ["gsv", "revenue", "take_rate", "active_clients", "gsv_per_active_client", "new_clients",
@@ -244,28 +244,6 @@ def kpi_table(k: _Kpis) -> Table:
     return Table(f"Key figures, {k.period}", ["metric", "value", "year over year", "quarter over quarter"], rows,
                  note=f"n/a where the comparison quarter has no data, or a count had fewer than {MIN_BASE} a year "
                       "earlier; exact values in report.json")
-
-
-COMPARED = {"yoy": "YoY", "qoq": "QoQ"}
-
-
-def column_words(col: str) -> tuple[str, str]:
-    """A column's heading in words and its display kind, from the metric registry where it names a metric.
-
-    >>> column_words("gsv_per_active_client"), column_words("jobs_posted_yoy_low"), column_words("gsv_from")
-    (('GSV per active client', '$'), ('Jobs posted YoY, low', '+%'), ('GSV from', ''))
-    """
-    head, _, bound = col.rpartition("_") if col.endswith(("_low", "_high")) else (col, "", "")
-    base, _, cmp = head.rpartition("_") if head.endswith(tuple(f"_{c}" for c in COMPARED)) else (head, "", "")
-    if base in REGISTRY:
-        words, kind = get(base).title, KIND_OF_UNIT[get(base).unit]
-    else:
-        parts = [{"gsv": "GSV", "ai": "AI", "ttm": "TTM", "id": "ID"}.get(w, w) for w in base.split("_")]
-        words, kind = " ".join(parts), ""
-        words = words[:1].upper() + words[1:]
-    if cmp:
-        words, kind = f"{words} {COMPARED[cmp]}", "+%"
-    return (f"{words}, {bound}" if bound else words), kind
 
 
 def frame_table(title: str, df: pd.DataFrame, note: str = "", kinds: dict[str, str] | None = None) -> Table:

@@ -277,6 +277,7 @@ class Service:
         r = gigsight.client_lists(which, limit=limit, con=self.store, forecast=f)
         return {"list": which, "model": r["model"], "at": r["params"]["at"], "horizon_days": r["horizon_days"],
                 "notes": r["notes"], "clients": records(r["clients"]), "deciles": records(r["deciles"]),
+                "deciles_figure": r["deciles_figure"],
                 "segments": {k: records(v) for k, v in r["segments"].items()}}
 
     def client_history(self, client_id: str) -> list[Any]:

@@ -315,9 +315,7 @@ async function clientValue(period) {
     }
     card.append(t);
     const dec = section("Share of next year's expected GSV by decile of active clients", "clv-deciles");
-    chart(dec, [{ type: "bar", x: r.deciles.map((d) => `${d.decile * 10 - 10}-${d.decile * 10}%`),
-      y: r.deciles.map((d) => d.share), text: r.deciles.map((d) => share(d.share)), textposition: "outside" }],
-    { yaxis: { tickformat: ".0%", title: { text: "share of expected GSV" } }, showlegend: false });
+    figure(dec, r.deciles_figure, { showlegend: false });
     dec.append(el("p", { class: "status" }, `The top 10% of active clients (paid in the last 12 months) hold ${share(r.deciles[0].share)} of the GSV they are expected to spend over the next 365 days.`));
   });
 }
