@@ -99,7 +99,7 @@ def test_the_growth_bridge_table_names_each_identity_once_with_parts_in_their_un
     assert r.exit_code == 0, r.output
     steps = {s.component: s for s in gigsight.growth_bridge("2025Q3", con=f"duckdb://{db}")}
     take = steps["take_rate"]
-    assert r.stdout.count("Revenue = volume (GSV) × take rate") == 1
+    assert r.stdout.count("Revenue = volume (GSV) \u00d7 take rate") == 1
     assert f"{float(take.after):.1%}" in r.stdout and f"{int(steps['active_clients'].after):,}" in r.stdout
     assert f"${float(steps['gsv_per_active_client'].after):,.0f}" in r.stdout
     assert "ttm_gsv" not in r.stdout and "active_clients" not in r.stdout
@@ -130,7 +130,7 @@ def test_warm_up_and_partial_periods_are_marked(db: str) -> None:
     df = gigsight.compute("gsv,active_clients", con=f"duckdb://{db}")
     notes = " ".join(df.attrs["notes"])
     first = gigsight.info(f"duckdb://{db}")
-    assert "warm-up: active_clients" in notes, (notes, first)
+    assert "warm-up: Active clients" in notes, (notes, first)
     assert "gsv" not in notes.split("warm-up: ")[1].split(" in ")[0]  # a plain sum needs no trailing window
     meta = TestClient(gigsight_app(db)).get("/api/meta").json()
     assert meta["warmup_periods"] and meta["warmup_periods"][0] == meta["periods"]["quarter"][0]

@@ -48,6 +48,31 @@ def test_page_fits_a_phone(browser: Any, server: str, name: str) -> None:
     assert overflow <= 0  # wide tables scroll inside their card, not the page
 
 
+@pytest.mark.parametrize("name", list(PAGES))
+def test_tables_fit_a_laptop_without_sideways_scroll(browser: Any, server: str, name: str) -> None:
+    w = Watched(browser, width=1440, height=900)
+    page = w.open(f"{server}/" if name == "overview" else f"{server}/{name}")
+    wide = page.evaluate("""[...document.querySelectorAll('.scroll')].filter((s) => s.offsetParent
+        && s.scrollWidth > s.clientWidth + 1).map((s) => s.closest('section').id)""")
+    w.close()
+    assert w.problems == []
+    assert wide == []
+
+
+def test_a_list_with_reasons_reads_as_cards_on_a_phone(browser: Any, server: str) -> None:
+    w = Watched(browser, width=390, height=844)
+    page = w.open(f"{server}/clients")
+    wait_until(page, "document.querySelectorAll('#client-list tbody tr').length > 0", timeout=120)
+    shown = page.evaluate("""(() => { const t = document.querySelector('#client-list table');
+        const s = t.closest('.scroll'); const td = t.querySelector('tbody td.num');
+        return [getComputedStyle(t.querySelector('thead')).display, getComputedStyle(td).display,
+                getComputedStyle(td, '::before').content, s.scrollWidth - s.clientWidth]; })()""")
+    w.shot("clients-phone-cards")
+    w.close()
+    assert w.problems == []
+    assert shown[:3] == ["none", "block", '"expected GSV (365 d): "'] and shown[3] <= 1
+
+
 def test_key_figures_read_in_words_with_coloured_growth_and_a_trend(browser: Any, server: str) -> None:
     w = Watched(browser)
     page = w.open(f"{server}/")

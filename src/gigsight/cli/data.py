@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -91,6 +91,12 @@ def refresh(
         out.print(f"kept {r.tables} fact tables ({r.rows:,} rows) in {r.seconds:.1f} s")
 
 
+def _show_targets(targets: list[dict[str, Any]]) -> None:
+    titles = {m["name"]: m["title"] for m in gigsight.catalog()["metrics"]}
+    _rows("Scenario targets, measured on the records",
+          [{**t, "metric": titles.get(t["metric"], t["metric"])} for t in targets])
+
+
 @app.command()
 def demo(
     db: DbOption = "gigsight.duckdb",
@@ -117,7 +123,7 @@ def demo(
     _rows("KPIs", [{k: r[k] for k in shown} for r in result["quarters"][-6:]])
     _rows(f"Growth bridge {result['period']} vs a year earlier", bridge_rows(result["bridge"]),
           {"before": "unit", "after": "unit"})
-    _rows("Scenario targets, measured on the records", result["targets"])
+    _show_targets(result["targets"])
     _rows("Clients to prioritise: high value at risk (gigsight clients top --list at-risk)", result["prioritise"])
     out.print()
     for line in result["sentences"]:
@@ -165,7 +171,7 @@ def simulate(
     if validate:
         _print_ingest(result["ingest"])
     if check:
-        _rows("Scenario targets, measured on the records", result["targets"])
+        _show_targets(result["targets"])
 
 
 @app.command()

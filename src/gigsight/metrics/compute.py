@@ -252,11 +252,11 @@ def coverage_notes(wanted: Sequence[Metric], periods: Periods, span: tuple[datet
     >>> p = Periods("quarter")
     >>> span = (datetime(2022, 1, 3), datetime(2025, 11, 20))
     >>> coverage_notes([get("active_clients")], p, span, p.parse("2022Q1"), p.parse("2025Q4"), 12)[0][:60]
-    'warm-up: active_clients in 2022Q1 to 2022Q3 count fewer than'
+    'warm-up: Active clients in 2022Q1 to 2022Q3 count fewer than'
     """
     out = []
     first_month = span[0].year * 12 + span[0].month - 1
-    trailing = [m.name for m in wanted if any(p.grain in TRAILING_GRAINS for p in measures_of(m))]
+    trailing = [m.title for m in wanted if any(p.grain in TRAILING_GRAINS for p in measures_of(m))]
     warm = [k for k in range(lo, hi + 1) if periods.end_month(k) - first_month + 1 < ttm_months]
     if trailing and warm:
         out.append(f"warm-up: {', '.join(trailing)} in {periods.label(warm[0])} to {periods.label(warm[-1])} count "

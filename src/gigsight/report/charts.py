@@ -120,10 +120,11 @@ def figure(c: Chart) -> dict[str, Any]:
         layout["xaxis"] = {"type": "log", "dtick": 1, "tickprefix": "$", "automargin": True}
         if logs:  # room for the outermost points' names
             layout["xaxis"]["range"] = [min(logs) - 0.2, max(logs) + 0.2]
+    if c.series or c.line:  # a legend above the plot, not beside it: on a phone it would take half the width
+        layout["legend"] = {"orientation": "h", "y": 1.08}
     if c.line:
         layout["yaxis2"] = {**_axis(c.line_format), "overlaying": "y", "side": "right", "showgrid": False}
         layout["showlegend"] = True
-        layout["legend"] = {"orientation": "h", "y": 1.08}
     if c.x_title:
         layout["xaxis"]["title"] = {"text": c.x_title}
     if c.y_title:

@@ -19,9 +19,11 @@ h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bo
 .headline li{margin:.4rem 0;font-size:1.05rem}.src{color:#667;font-size:.8rem}
 table{border-collapse:collapse;width:100%;margin:.8rem 0;font-size:.85rem;display:block;overflow-x:auto}
 th,td{border-bottom:1px solid #eee;padding:.3rem .5rem;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}caption{text-align:left;font-weight:600;padding:.3rem 0}
-td.text{text-align:left;white-space:normal;min-width:16rem}
+th:first-child,td:first-child,th.text,td.text{text-align:left}
+.caption{font-weight:600;font-size:.9rem;margin:1rem 0 0}
+td.long{white-space:normal;min-width:16rem}
 .note{color:#667;font-size:.8rem}.chart{width:100%;min-height:340px}
+.chart-title{text-align:center;font-size:1rem;color:#2a3342;margin:1.4rem 0 0}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:.8rem;margin:1rem 0}
 .tile{border:1px solid #e3e6ec;border-radius:8px;padding:.7rem .9rem}
 .tile .label{color:#4a5263;font-size:.85rem}.tile .value{font-size:1.6rem;font-weight:650;margin:.15rem 0}
@@ -52,15 +54,22 @@ def _cells(t: Table, row: list[Any]) -> list[str]:
 
 
 def _table_html(t: Table) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
-
-    def td(text: str) -> str:  # a sentence (a reason) wraps and reads left to right; figures stay on one line
-        return f"<td{' class=text' if len(text) > 40 else ''}>{html.escape(text)}</td>"
-
-    body = "".join("<tr>" + "".join(td(c) for c in _cells(t, r)) + "</tr>" for r in t.rows)
+    cells = [_cells(t, r) for r in t.rows]
+    # a column of words (names, reasons, definitions) reads left to right and its long sentences wrap; a column
+    # of figures aligns right and stays on one line
+    words = [all(v is None or isinstance(v, str) for v in col) and any(isinstance(v, str) for v in col)
+             for col in zip(*t.rows, strict=True)] if t.rows else [False] * len(t.columns)
+    long = [w and any(len(r[j]) > 40 for r in cells) for j, w in enumerate(words)]
+    cls = [' class="text long"' if lg else ' class="text"' if w else "" for w, lg in zip(words, long, strict=True)]
+    head = "".join(f"<th{cls[j]}>{html.escape(c[:1].upper() + c[1:])}</th>" for j, c in enumerate(t.columns))
+    body = "".join("<tr>" + "".join(f"<td{cls[j]}>{html.escape(c)}</td>" for j, c in enumerate(r)) + "</tr>"
+                   for r in cells)
     note = f'<p class="note">{html.escape(t.note)}</p>' if t.note else ""
-    return f"<table><caption>{html.escape(t.title)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody>" \
-           f"</table>{note}"
+    title = html.escape(t.title)
+    # the title sits above the table, not in a <caption>: the table scrolls sideways on a phone and a caption
+    # would be squeezed to the width of a narrow table
+    return f'<p class="caption">{title}</p><table aria-label="{title}"><thead><tr>{head}</tr></thead>' \
+           f"<tbody>{body}</tbody></table>{note}"
 
 
 def _sparkline(values: list[float | None], periods: list[str], width: int = 180, height: int = 30) -> str:
@@ -115,12 +124,15 @@ def to_html(r: Report) -> str:
         parts.append(_tiles_html(sec.tiles))
         for c in sec.charts:
             figures.append(figure(c))
-            parts.append(f'<div class="chart" id="chart-{len(figures)}"></div>')
+            # the title is HTML above the chart, where it wraps on a phone (Plotly cuts a long one off)
+            parts.append(f'<p class="chart-title">{html.escape(c.title)}</p>'
+                         f'<div class="chart" id="chart-{len(figures)}"></div>')
         parts += [_table_html(t) for t in sec.tables]
         parts.append("</section>")
     # every "<" escaped: "</" alone still lets "<!--<script" put the HTML parser in script-data-escaped state
     script = "const FIGS=" + to_json(plain(figures), compact=True).replace("<", "\\u003c") + ";" \
-             "FIGS.forEach((f,i)=>Plotly.newPlot('chart-'+(i+1),f.data,f.layout," \
+             "FIGS.forEach((f,i)=>Plotly.newPlot('chart-'+(i+1),f.data,{...f.layout,title:{text:''}," \
+             "margin:{...f.layout.margin,t:f.layout.showlegend?40:16}}," \
              "{displaylogo:false,responsive:true,displayModeBar:false}));"
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"

@@ -79,11 +79,19 @@ function csvCell(v) {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
+// A table whose rows end in a reason (a sentence) becomes a stack of cards on a phone: one row, one block, each
+// figure labelled, instead of a narrow sideways-scrolling grid of tall rows.
 function table(rows, columns) {
-  const t = el("table");
-  t.append(el("thead", {}, el("tr", {}, ...columns.map(([, label]) => el("th", {}, label)))));
+  const t = el("table", columns[columns.length - 1][1] === "why" ? { class: "stack" } : {});
+  // a column of figures (one with a number format) aligns right, as in the report; words stay left
+  const num = columns.map(([key, , f]) => Boolean(f) && rows.some((r) => typeof r[key] === "number"));
+  const cls = (i) => (num[i] ? { class: "num" } : {});
+  t.append(el("thead", {}, el("tr", {}, ...columns.map(([, label], i) => el("th", cls(i), label)))));
   const body = el("tbody");
-  for (const r of rows) body.append(el("tr", {}, ...columns.map(([key, , f]) => el("td", {}, (f || String)(r[key])))));
+  for (const r of rows) {
+    body.append(el("tr", {}, ...columns.map(([key, label, f], i) => el("td", { ...cls(i), "data-label": label },
+      (f || String)(r[key])))));
+  }
   t.append(body);
   const csv = [columns.map(([, label]) => csvCell(label)).join(","),
     ...rows.map((r) => columns.map(([key]) => csvCell(r[key])).join(","))].join("\r\n") + "\r\n";
@@ -211,8 +219,10 @@ async function segments(period) {
   const names = rows.map((r) => String(r[by]));
   chart(card, [{ type: "bar", name: "GSV", x: names, y: rows.map((r) => r.gsv) },
     { type: "scatter", mode: "markers", name: "YoY", x: names, y: rows.map((r) => r.gsv_yoy), yaxis: "y2" }],
-  { yaxis2: { overlaying: "y", side: "right", tickformat: ".0%", title: { text: "GSV YoY" } },
-    margin: { l: 60, r: 60, t: 10, b: 120 } });
+  { yaxis: { tickprefix: "$", title: { text: "GSV" } },
+    yaxis2: { overlaying: "y", side: "right", tickformat: "+.0%", showgrid: false, zeroline: false,
+      title: { text: "GSV YoY" } },
+    margin: { l: 70, r: 70, t: 10, b: 120 } });
   card.append(table(rows, [[by, by], ["gsv", "GSV", money], ["gsv_yoy", "GSV YoY", pct],
     ["paying_clients", "paying clients", count], ["paying_clients_yoy", "paying clients YoY", pct],
     ["take_rate", "take rate", share]]));
