@@ -20,8 +20,9 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
 @pytest.fixture(scope="session")
-def spark_session() -> Iterator[Any]:
-    store = gigsight.connect("pyspark://local[2]", create=False)
+def spark_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    store = gigsight.connect(f"pyspark://local[2]?warehouse={warehouse}", create=False)
     session = store.con._session
     session.sparkContext.setLogLevel("ERROR")
     yield session
