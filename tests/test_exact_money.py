@@ -67,7 +67,7 @@ def test_cli_prints_every_cent(big_db: Path) -> None:
     rows = json.loads(kpis(big_db, "json"), parse_float=Decimal)
     assert {r["country"]: r["gsv"] for r in rows} == {"US": TOTAL, "DE": Decimal("0.01")}
     assert f"2023Q2,US,{TEXT}" in kpis(big_db, "csv").splitlines()
-    assert "94,999,996,005,190.99" in kpis(big_db, "table")
+    assert "$94,999,996,005,190.99" in kpis(big_db, "table")
 
 
 def test_api_sends_every_cent(big_db: Path) -> None:

@@ -75,7 +75,7 @@ def test_an_80_column_terminal_keeps_every_digit(db: str) -> None:
     assert r.exit_code == 0
     df = gigsight.compute("gsv,revenue,active_clients,gsv_per_active_client", con=f"duckdb://{db}")
     for v in df.gsv.dropna().tail(3):
-        assert f"${float(v):,.0f}" in r.stdout
+        assert f"${v:,.2f}" in r.stdout
     assert "…" not in r.stdout and "..." not in r.stdout
 
 
@@ -83,10 +83,10 @@ def test_tables_speak_in_words_and_units_while_csv_stays_exact(db: str) -> None:
     r = CliRunner().invoke(app, ["kpis", "--db", db, "--compare", "yoy"], terminal_width=200)
     assert r.exit_code == 0, r.output
     row = gigsight.compute("gsv,take_rate,active_clients", compare="yoy", con=f"duckdb://{db}").iloc[-1]
-    for shown in ("GSV per active client", "Take rate", "GSV YoY", f"${float(row.gsv):,.0f}",
+    for shown in ("GSV per active client", "Take rate", "GSV YoY", f"${row.gsv:,.2f}",
                   f"{float(row.take_rate):.1%}", f"{int(row.active_clients):,}", f"{float(row.gsv_yoy):+.1%}"):
         assert shown in r.stdout, shown
-    for raw in ("gsv_per_active_client", "take rate", f"{float(row.take_rate):.4f}", f"{float(row.gsv):,.2f}"):
+    for raw in ("gsv_per_active_client", "take rate", f"{float(row.take_rate):.4f}", f" {row.gsv:,.2f}"):
         assert raw not in r.stdout, raw
     # a metric's comparison sits beside it
     assert r.stdout.index("GSV YoY") < r.stdout.index("Revenue")
@@ -101,7 +101,7 @@ def test_the_growth_bridge_table_names_each_identity_once_with_parts_in_their_un
     take = steps["take_rate"]
     assert r.stdout.count("Revenue = volume (GSV) \u00d7 take rate") == 1
     assert f"{float(take.after):.1%}" in r.stdout and f"{int(steps['active_clients'].after):,}" in r.stdout
-    assert f"${float(steps['gsv_per_active_client'].after):,.0f}" in r.stdout
+    assert f"${float(steps['gsv_per_active_client'].after):,.2f}" in r.stdout
     assert "ttm_gsv" not in r.stdout and "active_clients" not in r.stdout
 
 

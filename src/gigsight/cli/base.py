@@ -86,7 +86,7 @@ def _json(data: Any) -> None:
 
 
 def _rows(title: str, rows: list[dict[str, Any]], kinds: dict[str, str] | None = None) -> None:
-    """A table for people: headings in words, values in their units (money to the dollar or the cent; exact values
+    """A table for people: headings in words, values in their units (money to the cent; exact values
     come with --format csv or json)."""
     if not rows:
         out.print(f"[dim]{title}: none[/dim]")

@@ -67,7 +67,7 @@ KIND_OF_UNIT = {"usd": "$", "count": "n", "ratio": "%", "days": "d", "number": "
 
 
 def cell(v: object, kind: str) -> str:
-    """A table cell for reading: ``kind`` "$" money (compact), "$1" to the dollar, "$." to the cent, "n" a count,
+    """A table cell for reading: ``kind`` "$" money (compact), "$." every cent (a Decimal exactly), "n" a count,
     "%" a share, "+%" a signed change, "d" days, "x" a plain number, "" as it is.
 
     >>> cell(1766886.25, "$"), cell(2598, "n"), cell(0.3624, "%"), cell(-0.1272, "+%"), cell(None, "$")
@@ -81,10 +81,8 @@ def cell(v: object, kind: str) -> str:
         return str(v)
     if kind == "$":
         return money(v)
-    if kind == "$.":
-        return f"{'-' if v < 0 else ''}${abs(float(v)):,.2f}"
-    if kind == "$1":
-        return f"{'-' if v < 0 else ''}${abs(float(v)):,.0f}"
+    if kind == "$.":  # a Decimal formats exactly; through float, $94,999,996,005,190.99 would lose its cent
+        return f"{'-' if v < 0 else ''}${abs(v if isinstance(v, Decimal) else float(v)):,.2f}"
     if kind == "n":
         return f"{float(v):,.0f}"
     if kind == "%":
@@ -148,27 +146,22 @@ def segment_name(dimension: str, value: object) -> str:
 def readable(rows: list[dict[str, object]], kinds: dict[str, str] | None = None
              ) -> tuple[list[str], list[list[str]], list[bool]]:
     """Rows of a result as a person reads them: headings in words, cells in units, and which columns hold numbers
-    (to align right). Money is shown to the dollar
-    where a column holds $1,000 or more, else to the cent; ``kinds`` overrides a column's kind (see :func:`cell`),
-    and the kind "unit" shows a cell in the unit its row names (``unit``: usd, count, ratio, days, number), as the
+    (to align right). Money is shown to the cent (the table is as exact as the store); ``kinds`` overrides a
+    column's kind (see :func:`cell`), and the kind "unit" shows a cell in the unit its row names (``unit``: usd,
+    count, ratio, days, number), as the
     before and after of a growth bridge's parts. Segments read as words (an ``ai`` column, or an ``ai`` dimension).
 
     >>> heads, cells, numeric = readable([{"ai": True, "gsv": 52095108.04, "gsv_yoy": 0.158, "clients": 61370}])
     >>> heads
     ['AI', 'GSV', 'GSV YoY', 'Clients']
     >>> cells, numeric
-    ([['AI-related', '$52,095,108', '+15.8%', '61,370']], [False, True, True, True])
+    ([['AI-related', '$52,095,108.04', '+15.8%', '61,370']], [False, True, True, True])
     >>> readable([{"part": "Take rate", "unit": "ratio", "after": 0.1559}], {"after": "unit"})[1]
     [['Take rate', '15.6%']]
     """
     kinds = kinds or {}
     keys = [k for k in (rows[0] if rows else {}) if not (k == "unit" and "unit" in kinds.values())]
-    shown_as = {k: kinds.get(k) or column_words(k)[1] for k in keys}
-    for k, kind in shown_as.items():
-        if kind == "$":
-            big = any(isinstance(r.get(k), int | float | Decimal) and abs(float(r[k])) >= 1000  # type: ignore[arg-type]
-                      for r in rows)
-            shown_as[k] = "$1" if big else "$."
+    shown_as = {k: {"$": "$."}.get(kind, kind) for k in keys for kind in [kinds.get(k) or column_words(k)[1]]}
 
     def one(r: dict[str, object], k: str) -> str:
         v = r.get(k)
@@ -177,7 +170,7 @@ def readable(rows: list[dict[str, object]], kinds: dict[str, str] | None = None
         kind = shown_as[k]
         if kind == "unit":
             kind = KIND_OF_UNIT.get(str(r.get("unit")), "")
-            kind = {"$": "$1"}.get(kind, kind)
+            kind = {"$": "$."}.get(kind, kind)
         return cell(v, kind)
     numeric = [any(isinstance(r.get(k), int | float | Decimal) and not isinstance(r.get(k), bool) for r in rows)
                for k in keys]
