@@ -148,8 +148,8 @@ def readable(rows: list[dict[str, object]], kinds: dict[str, str] | None = None
     """Rows of a result as a person reads them: headings in words, cells in units, and which columns hold numbers
     (to align right). Money is shown to the cent (the table is as exact as the store); ``kinds`` overrides a
     column's kind (see :func:`cell`), and the kind "unit" shows a cell in the unit its row names (``unit``: usd,
-    count, ratio, days, number), as the
-    before and after of a growth bridge's parts. Segments read as words (an ``ai`` column, or an ``ai`` dimension).
+    count, ratio, days, number), as the before and after of a growth bridge's parts. Segments read as words (an
+    ``ai`` column, or an ``ai`` dimension).
 
     >>> heads, cells, numeric = readable([{"ai": True, "gsv": 52095108.04, "gsv_yoy": 0.158, "clients": 61370}])
     >>> heads
@@ -161,17 +161,14 @@ def readable(rows: list[dict[str, object]], kinds: dict[str, str] | None = None
     """
     kinds = kinds or {}
     keys = [k for k in (rows[0] if rows else {}) if not (k == "unit" and "unit" in kinds.values())]
-    shown_as = {k: {"$": "$."}.get(kind, kind) for k in keys for kind in [kinds.get(k) or column_words(k)[1]]}
+    shown_as = {k: kinds.get(k) or column_words(k)[1] for k in keys}
 
     def one(r: dict[str, object], k: str) -> str:
         v = r.get(k)
         if k == "ai" or (k == "segment" and r.get("dimension") == "ai"):
             return "-" if v is None else segment_name("ai", v)
-        kind = shown_as[k]
-        if kind == "unit":
-            kind = KIND_OF_UNIT.get(str(r.get("unit")), "")
-            kind = {"$": "$."}.get(kind, kind)
-        return cell(v, kind)
+        kind = KIND_OF_UNIT.get(str(r.get("unit")), "") if shown_as[k] == "unit" else shown_as[k]
+        return cell(v, "$." if kind == "$" else kind)
     numeric = [any(isinstance(r.get(k), int | float | Decimal) and not isinstance(r.get(k), bool) for r in rows)
                for k in keys]
     return [column_words(k)[0] for k in keys], [[one(r, k) for k in keys] for r in rows], numeric
