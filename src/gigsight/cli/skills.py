@@ -93,16 +93,16 @@ def _interval(lo: float | None, hi: float | None) -> str:
 def skills_emerging(db: DbOption = "gigsight.duckdb", top: TopOpt = 20,
                     fdr: Annotated[float, typer.Option(min=0.0001, max=0.5, help="False discovery rate.")] = 0.05,
                     fmt: ReportOption = ReportFmt.table) -> None:
-    """Emerging and declining skills: last 6 months' share of jobs against the 12 before, FDR-controlled."""
-    df = gigsight.emerging_skills(fdr=fdr, con=_url(db))
-    df = df[df.trend != "steady"].head(top)
+    """Emerging and declining skills: last 6 months' share of jobs against the 12 before, FDR-controlled (--top
+    rows of each)."""
+    df = gigsight.emerging_skills(fdr=fdr, top=top, con=_url(db))
     _emit(_records(df), fmt, "Emerging and declining skills")
 
 
 @skills_app.command("promote")
 def skills_promote(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
                    top: TopOpt = 10, min_jobs: MinJobsOpt = 20, fmt: ReportOption = ReportFmt.table) -> None:
-    """Skills to promote: growth x unmet demand x GSV, with the reasons."""
+    """Skills to promote: growth x unmet demand x scarcity x rate premium (never size), with the reasons."""
     _emit(_records(gigsight.skills_to_promote(period=period, at=at, min_jobs=min_jobs, top=top, con=_url(db))), fmt,
           "Skills to promote")
 
@@ -110,10 +110,11 @@ def skills_promote(db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarte
 @skills_app.command("learn")
 def skills_learn(freelancer: Annotated[str, typer.Option("--freelancer", help="Freelancer id.")],
                  db: DbOption = "gigsight.duckdb", period: PeriodOpt = "quarter", at: AtOpt = None,
-                 top: TopOpt = 5, fmt: ReportOption = ReportFmt.table) -> None:
-    """Skills a freelancer should learn next: adjacency x demand growth x rate premium, with the reasons."""
-    _emit(_records(gigsight.skills_to_learn(freelancer, period=period, at=at, top=top, con=_url(db))), fmt,
-          f"Skills for {freelancer}")
+                 top: TopOpt = 5, min_jobs: MinJobsOpt = 20, fmt: ReportOption = ReportFmt.table) -> None:
+    """Skills a freelancer should learn next: growing skills asked with theirs, then growing skills of their
+    categories, with the reasons."""
+    _emit(_records(gigsight.skills_to_learn(freelancer, period=period, at=at, top=top, min_jobs=min_jobs,
+                                            con=_url(db))), fmt, f"Skills for {freelancer}")
 
 
 @skills_app.command("cooccur")

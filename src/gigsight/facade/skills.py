@@ -9,7 +9,7 @@ import pandas as pd
 
 from gigsight.facade.opening import StoreLike, reading
 from gigsight.insights import cooccurrence, emerging, learn, promote, supply, trends
-from gigsight.insights.skill_demand import last_complete_period
+from gigsight.insights.skill_demand import last_complete_period, movers
 from gigsight.model.exact import plain
 from gigsight.skills.batch import classify_file
 from gigsight.skills.classify import Classifier
@@ -24,10 +24,15 @@ def skill_trends(*, period: str = "quarter", at: str | None = None, min_jobs: in
 
 
 def emerging_skills(*, window: int = 6, baseline: int = 12, min_jobs: int = 20, fdr: float = 0.05,
-                    con: StoreLike = None) -> pd.DataFrame:
+                    top: int | None = None, con: StoreLike = None) -> pd.DataFrame:
     """Emerging and declining skills: share of jobs in the last ``window`` months against the ``baseline`` months
-    before, FDR-controlled."""
-    return reading(con, lambda store: emerging(store, window=window, baseline=baseline, min_jobs=min_jobs, fdr=fdr))
+    before, FDR-controlled; every skill tested (emerging, then declining, then steady), or with ``top`` the ``top``
+    strongest of each moving kind."""
+    def run(store: Any) -> pd.DataFrame:
+        out = emerging(store, window=window, baseline=baseline, min_jobs=min_jobs, fdr=fdr)
+        return out if top is None else movers(out, top)
+
+    return reading(con, run)
 
 
 def skills_to_promote(*, period: str = "quarter", at: str | None = None, min_jobs: int = 20, top: int = 10,
@@ -38,9 +43,10 @@ def skills_to_promote(*, period: str = "quarter", at: str | None = None, min_job
 
 
 def skills_to_learn(freelancer_id: str, *, period: str = "quarter", at: str | None = None, top: int = 5,
-                    con: StoreLike = None) -> pd.DataFrame:
-    """Skills one freelancer should learn next, with the reasons."""
-    return reading(con, lambda store: learn(store, freelancer_id, period=period, at=at, top=top))
+                    min_jobs: int = 20, con: StoreLike = None) -> pd.DataFrame:
+    """Skills one freelancer should learn next, with the reasons: growing skills asked with theirs, then growing
+    skills of their categories; see :mod:`gigsight.insights.skill_actions`."""
+    return reading(con, lambda store: learn(store, freelancer_id, period=period, at=at, top=top, min_jobs=min_jobs))
 
 
 def skill_pairs(*, period: str = "quarter", at: str | None = None, top: int = 20,

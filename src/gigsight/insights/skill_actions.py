@@ -1,15 +1,18 @@
 """Skills to promote (operator view) and skills to learn next (freelancer view), each with its reasons.
 
-promote: score = growth x unmet demand x scarcity x volume, where growth = 1 + jobs YoY (the low end of its 95%
-interval when the interval is known, so a noisy jump counts for less; clipped to [0.5, 3]), unmet demand = share of
-the period's jobs not filled within 30 days, scarcity = jobs per active freelancer with the skill against the
-median skill's (clipped to [0.5, 2]), volume = log(1 + jobs) against the largest skill's (so size steadies the
-ranking without deciding it). Skills whose jobs fell for certain (the whole 95% interval below zero) are not
-promoted, and only skills past the minimum-volume guard are ranked.
+promote ranks skills for growth and unmet demand, never for size: score = growth x unmet x scarcity x rate, where
+growth = 1 + the skill's jobs YoY with the noise shrunk away (:func:`~gigsight.insights.skill_demand.shrunk_growth`:
+a small skill's lucky jump counts for less, a big skill's steady size for nothing; clipped to [0.25, 4]), unmet =
+share of the period's jobs not filled within 30 days, scarcity = jobs per active freelancer with the skill against
+the median skill's (clipped to [0.5, 2]), rate = 1 + the hourly-rate premium of its contracts over the median
+(clipped to [0.5, 2]). Skills whose jobs fell for certain (the whole 95% interval below zero) are never listed, and
+only skills past the minimum-volume guard are ranked. Every number in a reason names its denominator.
 
 learn: candidates are skills asked together with the freelancer's own (lift > 1 and at least ``min_together``
-shared jobs in the trailing twelve months), scored by adjacency (best lift with an owned skill, log-damped) x demand
-growth (as above) x rate factor (1 + the candidate's hourly-rate premium, clipped to [0.5, 2]).
+shared jobs in the trailing twelve months) whose jobs are growing (the shrunk growth at least zero; a skill too
+small to measure is not suggested), scored by adjacency (best lift with an owned skill, log-damped) x growth (as
+above) x rate. When fewer than ``top`` remain, growing skills of the freelancer's own categories fill the list, then
+the marketplace's fastest growing, each saying why: learning a shrinking skill is never advised.
 
 >>> import tempfile, gigsight
 >>> store = gigsight.connect(tempfile.mkdtemp() + "/d.duckdb")
@@ -19,13 +22,14 @@ growth (as above) x rate factor (1 + the candidate's hourly-rate premium, clippe
 >>> top["rank"].tolist(), "YoY" in top.reasons[0]
 ([1, 2, 3], True)
 >>> fid = store.con.table("freelancer_canonical_skills").limit(1).to_pandas().freelancer_id[0]
->>> "asked together with your" in learn(store, fid, at="2025Q3").reasons[0]
-True
+>>> list(learn(store, fid, at="2025Q3", min_jobs=5).columns)  # empty where no skill near theirs grows
+['freelancer_id', 'rank', 'skill', 'score', 'lift', 'because_of', 'reasons']
 >>> store.close()
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -34,18 +38,81 @@ from gigsight.backends import ibis_of
 from gigsight.backends.base import Connection
 from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError
-from gigsight.insights.skill_demand import nulls_to_none, trends
+from gigsight.insights.skill_demand import nulls_to_none, shrunk_growth, trends
 from gigsight.insights.skill_supply import cooccurrence, supply
 from gigsight.metrics.compute import compute
+from gigsight.metrics.periods import Periods
 
 
-def _growth(row: Any) -> float:
-    g = row.jobs_yoy_low if row.jobs_yoy_low is not None else row.jobs_yoy
-    return min(max(1 + (g if g is not None else 0.0), 0.5), 3.0)
+def _clip(x: float, lo: float, hi: float) -> float:
+    return min(max(x, lo), hi)
+
+
+def _num(x: Any) -> float | None:
+    v = None if x is None else float(x)
+    return None if v is None or math.isnan(v) else v
 
 
 def _pct(x: float | None) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.0%}"
+    return "n/a" if _num(x) is None else f"{x:+.0%}"
+
+
+@dataclass(frozen=True)
+class _Market:
+    """One period's skills (past the volume guard, indexed by name, with ``growth`` shrunk and ``falling`` for
+    certain), their supply, and what they are set against: all jobs' YoY and the median skill's jobs per freelancer."""
+
+    at: str
+    skills: pd.DataFrame
+    supply: pd.DataFrame
+    median_jpf: float | None
+    all_jobs_yoy: float | None
+
+
+def _market(con: Connection, period: str, at: str | None, min_jobs: int, frame: pd.DataFrame | None) -> _Market:
+    t = frame if frame is not None else trends(con, period=period, at=at, min_jobs=min_jobs)
+    at = str(t.period.iloc[0])
+    ok = t[t.guard == "ok"].set_index("skill")
+    if len(ok):
+        ok = ok.assign(growth=shrunk_growth(ok.jobs_posted, ok.jobs_posted_prev),
+                       falling=pd.to_numeric(ok.jobs_yoy_high) < 0)
+    sup = supply(con, period, at).set_index("skill")
+    per = pd.to_numeric(sup.jobs_per_freelancer, errors="coerce")
+    periods = Periods(period)
+    prev = periods.label(periods.parse(at) - periods.offset("yoy"))
+    jobs = compute("jobs_posted", period=period, con=con, start=prev, end=at).set_index("period").jobs_posted
+    before, now = _num(jobs.get(prev)), _num(jobs.get(at))
+    return _Market(at, ok, sup, float(per.median()) if per.notna().any() else None,
+                   now / before - 1 if now is not None and before else None)
+
+
+def _rate(m: _Market, skill: str) -> tuple[float, str | None]:
+    prem = _num(m.supply.rate_premium.get(skill)) if skill in m.supply.index else None
+    why = None if prem is None else f"hourly rates on its contracts {_pct(prem)} against the median hourly contract"
+    return _clip(1 + (prem or 0.0), 0.5, 2.0), why
+
+
+def _growth_reason(m: _Market, r: Any) -> str:
+    return (f"jobs {_pct(r.jobs_yoy)} YoY ({int(r.jobs_posted_prev):,} to {int(r.jobs_posted):,}; 95% CI "
+            f"{_pct(r.jobs_yoy_low)} to {_pct(r.jobs_yoy_high)}) against {_pct(m.all_jobs_yoy)} for all jobs")
+
+
+def _demand(m: _Market, r: Any) -> tuple[float, list[str]]:
+    """growth x unmet x scarcity x rate for one skill's row of ``m.skills``, and the reasons in words."""
+    fill = _num(r.fill_rate)
+    unmet = 1 - fill if fill is not None else 0.3
+    jpf = _num(m.supply.jobs_per_freelancer.get(r.Index)) if r.Index in m.supply.index else None
+    scarcity = _clip(jpf / m.median_jpf, 0.5, 2.0) if jpf is not None and m.median_jpf else 1.0
+    rate, rate_why = _rate(m, r.Index)
+    why = [_growth_reason(m, r),
+           f"{unmet:.0%} of its {int(r.jobs_posted):,} jobs unfilled after 30 days" if fill is not None
+           else "fill rate not known yet"]
+    if jpf is not None and m.median_jpf:
+        why.append(f"{jpf:.1f} jobs per active freelancer with the skill in the 12 months to {m.at} (median skill "
+                   f"{m.median_jpf:.1f})")
+    if rate_why:
+        why.append(rate_why)
+    return _clip(1 + float(r.growth), 0.25, 4.0) * unmet * scarcity * rate * 10, why
 
 
 def _period_gsv(con: Connection, period: str, at: str) -> float:
@@ -60,85 +127,89 @@ def promote(con: Connection, period: str = "quarter", at: str | None = None, min
 
     ``frame``: the period's :func:`~gigsight.insights.skill_demand.trends` when the caller has it already (the report).
     """
-    t = frame if frame is not None else trends(con, period=period, at=at, min_jobs=min_jobs)
-    t = t[t.guard == "ok"].copy()
-    if t.empty:
+    m = _market(con, period, at, min_jobs, frame)
+    if m.skills.empty:
         raise ConfigError(f"no skill has {min_jobs}+ jobs in both {period}s compared: lower the minimum (--min-jobs on "
                           "the command line, min_jobs in the API) or choose a later period")
-    at = str(t.period.iloc[0])
-    falling = t.jobs_yoy_high.notna() & (pd.to_numeric(t.jobs_yoy_high) < 0)
-    if falling.all():
-        raise ConfigError(f"every skill past the volume guard lost jobs in {at}: none to promote")
-    t = t[~falling]
-    sup = supply(con, period, at).set_index("skill")
-    per = pd.to_numeric(sup.jobs_per_freelancer, errors="coerce")
-    median_jpf = float(per.median()) if per.notna().any() else float("nan")
-    quarter_gsv = _period_gsv(con, period, at)
-    biggest = math.log1p(float(pd.to_numeric(t.jobs_posted).max()))
+    if m.skills.falling.all():
+        raise ConfigError(f"every skill past the volume guard lost jobs in {m.at}: none to promote")
+    total = _period_gsv(con, period, m.at)
     rows = []
-    for r in t.itertuples():
-        fill = float(r.fill_rate) if r.fill_rate is not None else None
-        unmet = 1 - fill if fill is not None else 0.3
-        jpf = float(per.get(r.skill, float("nan")))
-        scarcity = min(max(jpf / median_jpf, 0.5), 2.0) if jpf == jpf and median_jpf == median_jpf else 1.0
-        volume = math.log1p(float(r.jobs_posted)) / biggest if biggest > 0 else 1.0
-        score = _growth(r) * unmet * scarcity * volume * 10
-        share = f" ({float(r.gsv or 0) / quarter_gsv:.1%} of the {period}'s GSV of ${quarter_gsv:,.0f}; a job counts " \
-                "under each of its skills)" if quarter_gsv else ""
-        why = [f"jobs {_pct(r.jobs_yoy)} YoY (95% CI {_pct(r.jobs_yoy_low)} to {_pct(r.jobs_yoy_high)})",
-               f"{unmet:.0%} of its jobs unfilled after 30 days" if fill is not None else "fill rate not known yet"]
-        if jpf == jpf:
-            why.append(f"{jpf:.1f} jobs per active freelancer with the skill (median skill {median_jpf:.1f})")
+    for r in m.skills[~m.skills.falling].itertuples():
+        score, why = _demand(m, r)
+        share = f" ({float(r.gsv or 0) / total:.1%} of the {period}'s GSV of ${total:,.0f}; a job counts under each " \
+                "of its skills)" if total else ""
         why.append(f"${float(r.gsv or 0):,.0f} GSV on its jobs{share}")
-        rows.append((r.skill, r.is_ai, score, r.jobs_posted, r.jobs_yoy, fill, r.gsv, "; ".join(why)))
-    out = pd.DataFrame(rows, columns=["skill", "is_ai", "score", "jobs_posted", "jobs_yoy", "fill_rate", "gsv",
-                                      "reasons"]).sort_values("score", ascending=False).head(top)
+        rows.append((r.Index, r.is_ai, score, r.jobs_posted, r.jobs_yoy, r.growth, _num(r.fill_rate), r.gsv,
+                     "; ".join(why)))
+    out = pd.DataFrame(rows, columns=["skill", "is_ai", "score", "jobs_posted", "jobs_yoy", "growth_shrunk",
+                                      "fill_rate", "gsv", "reasons"])
+    out = out.sort_values(["score", "skill"], ascending=[False, True]).head(top)
     out.insert(0, "rank", range(1, len(out) + 1))
-    out.insert(0, "period", at)
+    out.insert(0, "period", m.at)
     return nulls_to_none(out.reset_index(drop=True))
 
 
-def learn(con: Connection, freelancer_id: str, period: str = "quarter", at: str | None = None, min_together: int = 5,
-          top: int = 5) -> pd.DataFrame:
-    """Skills ``freelancer_id`` should learn next, with the reasons."""
+def _owned(con: Connection, freelancer_id: str) -> pd.DataFrame:
     if "\x00" in freelancer_id:  # engines cannot hold NUL in a string literal; no stored id has one
         raise ConfigError(f"no freelancer {freelancer_id!r} in the store (ids cannot contain NUL)")
     ib = ibis_of(con)
     if "freelancer_canonical_skills" not in ib.list_tables():
         raise ConfigError("no freelancer skills: run `gigsight enrich` first")
     fs, sk = ib.table("freelancer_canonical_skills"), ib.table("skills")
-    mine = fs.filter(fs.freelancer_id == freelancer_id).join(sk, "skill_id").select("name").to_pandas().name
+    mine = fs.filter(fs.freelancer_id == freelancer_id).join(sk, "skill_id").select("name", "category").to_pandas()
     if mine.empty:
         exists = ib.table("freelancers").filter(lambda f: f.freelancer_id == freelancer_id).count().execute()
         if not exists:
             raise ConfigError(f"no freelancer {freelancer_id!r} in the store")
         raise ConfigError(f"freelancer {freelancer_id!r} lists no skill the taxonomy knows")
-    owned = set(mine)
-    t = trends(con, period=period, at=at)
-    at = str(t.period.iloc[0])
-    trend = t.set_index("skill")
-    sup = supply(con, period, at).set_index("skill")
-    co = cooccurrence(con, period, at, min_together=min_together)
-    cands: dict[str, tuple[float, str, int]] = {}
+    return mine
+
+
+@sharing
+def learn(con: Connection, freelancer_id: str, period: str = "quarter", at: str | None = None, min_together: int = 5,
+          top: int = 5, min_jobs: int = 20) -> pd.DataFrame:
+    """Skills ``freelancer_id`` should learn next, with the reasons (columns freelancer_id, rank, skill, score,
+    lift, because_of, reasons); growth is measured on skills with ``min_jobs`` jobs in both periods compared."""
+    mine = _owned(con, freelancer_id)
+    owned = set(mine.name)
+    m = _market(con, period, at, min_jobs, None)
+    if m.skills.empty:
+        raise ConfigError(f"no skill has {min_jobs}+ jobs in both {period}s compared, so no growth to go by: lower "
+                          "the minimum (--min-jobs on the command line) or choose a later period")
+    growing = set(m.skills.index[(m.skills.growth >= 0) & ~m.skills.falling]) if len(m.skills) else set()
+    co = cooccurrence(con, period, m.at, min_together=min_together)
+    adjacent: dict[str, tuple[float, str, int]] = {}
     for r in co.itertuples():
         for have, other in ((r.skill_a, r.skill_b), (r.skill_b, r.skill_a)):
-            better = other not in cands or r.lift > cands[other][0]
-            if have in owned and other not in owned and r.lift > 1 and better:
-                cands[other] = (float(r.lift), have, int(r.jobs_together))
+            better = other not in adjacent or r.lift > adjacent[other][0]
+            if have in owned and other in growing - owned and r.lift > 1 and better:
+                adjacent[other] = (float(r.lift), have, int(r.jobs_together))
     rows = []
-    for skill, (lift, have, together) in cands.items():
-        tr = trend.loc[skill] if skill in trend.index else None
-        growth = _growth(tr) if tr is not None else 1.0
-        prem = sup.rate_premium.get(skill) if skill in sup.index else None
-        prem = None if prem is None or (isinstance(prem, float) and math.isnan(prem)) else float(prem)
-        rate = min(max(1 + (prem or 0.0), 0.5), 2.0)
-        score = math.log1p(lift) * growth * rate
-        why = [f"asked together with your {have} in {together} jobs (lift {lift:.1f})",
-               f"jobs {_pct(tr.jobs_yoy if tr is not None else None)} YoY",
-               f"hourly rates {_pct(prem)} vs the median" if prem is not None else "no hourly rate data"]
-        rows.append((skill, score, lift, have, "; ".join(why)))
-    out = pd.DataFrame(rows, columns=["skill", "score", "lift", "because_of", "reasons"])
-    out = out.sort_values("score", ascending=False).head(top).reset_index(drop=True)
+    for skill, (lift, have, together) in adjacent.items():
+        rate, rate_why = _rate(m, skill)
+        why = [f"asked together with your {have} in {together} jobs in the 12 months to {m.at} (lift {lift:.1f})",
+               _growth_reason(m, next(m.skills.loc[[skill]].itertuples())), *([rate_why] if rate_why else [])]
+        growth = _clip(1 + float(m.skills.growth[skill]), 0.25, 4.0)
+        rows.append((0, skill, math.log1p(lift) * growth * rate, lift, have, "; ".join(why)))
+    rows += _growing_fill(m, owned | set(adjacent), set(mine.category.dropna()), top - len(rows))
+    out = pd.DataFrame(rows, columns=["tier", "skill", "score", "lift", "because_of", "reasons"])
+    out = out.sort_values(["tier", "score", "skill"], ascending=[True, False, True]).head(top).drop(columns="tier")
     out.insert(0, "rank", range(1, len(out) + 1))
     out.insert(0, "freelancer_id", freelancer_id)
-    return nulls_to_none(out)
+    return nulls_to_none(out.reset_index(drop=True))
+
+
+def _growing_fill(m: _Market, taken: set[str], categories: set[str], room: int) -> list[tuple[Any, ...]]:
+    """Up to ``room`` growing skills not in ``taken``: first those of ``categories``, then any (tiers 1 and 2)."""
+    if room <= 0 or m.skills.empty:
+        return []
+    growing = m.skills[(m.skills.growth > 0) & ~m.skills.falling & ~m.skills.index.isin(taken)]
+    rows: list[tuple[Any, ...]] = []
+    for tier, pick in ((1, growing.category.isin(categories)), (2, ~growing.category.isin(categories))):
+        for r in growing[pick].sort_values("growth", ascending=False).head(room - len(rows)).itertuples():
+            rate, rate_why = _rate(m, r.Index)
+            where = f"your category, {r.category}" if tier == 1 else "the marketplace"
+            why = [f"among the fastest growing skills in {where}", _growth_reason(m, r), *filter(None, [rate_why])]
+            rows.append((tier, r.Index, (1 + float(r.growth)) * rate, None, where, "; ".join(why)))
+    return rows

@@ -8,14 +8,17 @@ Statistics (no scipy needed):
   either period (the minimum-volume guard), never a wild +400% on 2 -> 10 jobs.
 - Emerging and declining: a skill's share of all jobs in the last ``window`` months against the ``baseline`` months
   before, tested as a log ratio of two binomial shares (z test), with the Benjamini-Hochberg procedure controlling
-  the false discovery rate across skills (``fdr``), and a minimum effect (``min_ratio``). Shares, not counts, so a
-  growing marketplace does not make every skill "emerging".
+  the false discovery rate across skills (``fdr``), and a minimum effect (``min_ratio``, the same on both sides: a
+  share up by a quarter or down to four fifths). Shares, not counts, so a growing marketplace does not make every
+  skill "emerging"; a shrinking one does not make every skill "declining". Rows come emerging first (strongest
+  rise first), then declining (steepest fall first), then steady; :func:`movers` keeps the top of each.
 
 >>> import pandas as pd
->>> rows = [("a", m, 20 if m < 12 else 60) for m in range(18)] + [("b", m, 100) for m in range(18)]
+>>> rows = [("a", m, 20 if m < 12 else 60) for m in range(18)] + [("b", m, 100 if m < 12 else 50) for m in range(18)]
+>>> rows += [("c", m, 1000) for m in range(18)]
 >>> out = detect(pd.DataFrame(rows, columns=["skill", "month", "jobs"]), window=6, baseline=12)
->>> out.set_index("skill").trend.to_dict()
-{'a': 'emerging', 'b': 'steady'}
+>>> out.set_index("skill").trend.to_dict()  # risers first, then fallers
+{'a': 'emerging', 'b': 'declining', 'c': 'steady'}
 """
 from __future__ import annotations
 
@@ -121,6 +124,25 @@ def _add_growth(out: pd.DataFrame, min_jobs: int, too_few: str) -> None:
     out["guard"] = ["ok" if c[0] is not None else too_few for c in cis]
 
 
+def shrunk_growth(now: pd.Series, prev: pd.Series) -> pd.Series:
+    """Each skill's jobs growth (now / prev - 1) with its noise shrunk away: the log rate ratio pulled towards all
+    skills' pooled growth by the share of its variance that is sampling noise (a normal-normal empirical Bayes
+    estimate; between-skill variance by the method of moments). A big skill keeps its own growth, a small one's
+    lucky jump counts for less, and neither ranks high for its size alone. Counts must be positive.
+
+    >>> g = shrunk_growth(pd.Series([1000, 20, 1000]), pd.Series([500, 10, 1000]))
+    >>> [round(x, 2) for x in g]  # both doubled; the 20-job skill's doubling is mostly noise
+    [0.97, 0.55, 0.01]
+    """
+    a, b = now.astype(float).to_numpy(), prev.astype(float).to_numpy()
+    log_ratio = pd.Series([math.log(x / y) for x, y in zip(a, b, strict=True)], index=now.index)
+    noise = pd.Series(1 / a + 1 / b, index=now.index)
+    pooled = math.log(a.sum() / b.sum())
+    between = max(float(((log_ratio - pooled) ** 2).mean() - noise.mean()), 0.0) if len(a) > 1 else 0.0
+    weight = between / (between + noise) if between > 0 else noise * 0
+    return ((pooled + (log_ratio - pooled) * weight).map(math.exp) - 1).rename("growth")
+
+
 def skill_meta(con: Connection) -> pd.DataFrame:
     """skill name -> is_ai, category (from the enrich stage's skills table; empty when it has not run)."""
     ib = ibis_of(con)
@@ -143,7 +165,7 @@ def last_complete_period(con: Connection, period: str = "quarter") -> str:
 
 
 def detect(monthly: pd.DataFrame, window: int = 6, baseline: int = 12, min_jobs: int = 20, fdr: float = 0.05,
-           min_ratio: float = 1.5) -> pd.DataFrame:
+           min_ratio: float = 1.25) -> pd.DataFrame:
     """Emerging and declining skills from monthly counts (columns skill, month (int), jobs); see the module doc."""
     last = int(monthly.month.max())
     recent = monthly[monthly.month > last - window].groupby("skill").jobs.sum()
@@ -165,7 +187,21 @@ def detect(monthly: pd.DataFrame, window: int = 6, baseline: int = 12, min_jobs:
     out = pd.DataFrame({"skill": df.index, "recent_jobs": df.recent.astype(int).to_numpy(),
                         "baseline_jobs": df.base.astype(int).to_numpy(), "share_ratio": ratio.to_numpy(),
                         "z": z.to_numpy(), "q": q, "trend": trend})
-    return out.sort_values("z", ascending=False).reset_index(drop=True)
+    order = out.trend.map({"emerging": 0, "declining": 1, "steady": 2})
+    strength = out.z.where(out.trend != "declining", -out.z)
+    return out.assign(_o=order, _s=strength).sort_values(["_o", "_s"], ascending=[True, False]).drop(
+        columns=["_o", "_s"]).reset_index(drop=True)
+
+
+def movers(out: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The ``top`` strongest emerging and the ``top`` steepest declining skills of :func:`emerging`'s output, so
+    a long list of risers never hides the fallers.
+
+    >>> df = pd.DataFrame({"skill": list("abcd"), "trend": ["emerging", "emerging", "declining", "steady"]})
+    >>> list(movers(df, 1).skill)
+    ['a', 'c']
+    """
+    return pd.concat([out[out.trend == t].head(top) for t in ("emerging", "declining")], ignore_index=True)
 
 
 def _bh(p: pd.Series) -> list[float]:
@@ -183,7 +219,7 @@ def _bh(p: pd.Series) -> list[float]:
 
 @sharing
 def emerging(con: Connection, window: int = 6, baseline: int = 12, min_jobs: int = 20, fdr: float = 0.05,
-             min_ratio: float = 1.5) -> pd.DataFrame:
+             min_ratio: float = 1.25) -> pd.DataFrame:
     """Emerging and declining skills of the store (monthly jobs posted; the last, partial month left out)."""
     months = sorted(str(p) for p in compute("jobs_posted", period="month", con=con).period)
     # only the months the test reads (baseline, window and the partial last one) are fanned out by skill

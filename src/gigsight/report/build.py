@@ -21,7 +21,7 @@ from gigsight.insights.cohorts import cohorts
 from gigsight.insights.drivers import explain_change
 from gigsight.insights.growth_bridge import growth_bridge
 from gigsight.insights.segment_growth import segment_growth
-from gigsight.insights.skill_demand import emerging, trends
+from gigsight.insights.skill_demand import emerging, movers, trends
 from gigsight.metrics.compute import compute
 from gigsight.metrics.display import KIND_OF_UNIT, cell, segment_name
 from gigsight.metrics.registry import get
@@ -158,7 +158,7 @@ def _skills(con: Connection, k: _Kpis, sec: Section) -> list[str]:
                             list(ai.skill), [_num(v) for v in ai.jobs_yoy], y_low=[_num(v) for v in ai.jobs_yoy_low],
                             y_high=[_num(v) for v in ai.jobs_yoy_high], y_format=".0%"))
     em = emerging(con)
-    moving = em[em.trend != "steady"].head(10)
+    moving = movers(em, 5)
     sec.tables.append(frame_table(f"Emerging and declining skills (through {em.through.iloc[0] if len(em) else '-'})",
                                   moving[["skill", "trend", "share_ratio", "recent_jobs", "baseline_jobs", "q"]],
                                   "share ratio: the skill's share of jobs in the last 6 months over its share in the "

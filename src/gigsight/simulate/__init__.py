@@ -76,7 +76,7 @@ def records(scenario: Scenario, scale: float, seed: int,
     fit = fit_plan(scenario)
     g = grammar()
     clients = make_clients(fit, scale, _rng(seed, "population"))
-    free = make_freelancers(fit, clients, g.n_ai, len(g.kinds) - g.n_ai, _rng(seed, "freelancers"))
+    free = make_freelancers(fit, clients, g.kinds, g.n_ai, _rng(seed, "freelancers"))
     gen = Generator(fit, clients, free, g)
     c_table, c_truth = client_tables(gen, _rng(seed, "clients_table"))
     yield from (("clients", c_table), ("truth_clients", c_truth))

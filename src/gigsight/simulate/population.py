@@ -16,9 +16,11 @@ which is what lets a small-scale run meet the same targets as a full-scale one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from gigsight.errors import ConfigError, did_you_mean
 from gigsight.simulate.calibrate import Fit, yearly_path
 
 GOLDEN = (np.sqrt(5) - 1) / 2
@@ -182,9 +184,27 @@ class Freelancers:
         return out
 
 
-def make_freelancers(fit: Fit, clients: Clients, n_kinds: int, n_categories: int,
+def _supply_weights(raw: Any, kinds: list[str], source: str) -> dict[str, float]:
+    where = f"scenario {source}: field 'behaviour.freelancer_supply'"
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must map a category or AI kind to a weight, got {raw!r}")
+    for name, w in raw.items():
+        if name not in kinds:
+            raise ConfigError(f"{where}: {did_you_mean(str(name), kinds, 'category or AI kind')}")
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 < w <= 100:
+            raise ConfigError(f"{where}.{name} must be a weight in (0, 100], got {w!r}")
+    return {str(k): float(v) for k, v in raw.items()}
+
+
+def make_freelancers(fit: Fit, clients: Clients, kinds: list[str], n_kinds: int,
                      rng: np.random.Generator) -> Freelancers:
+    """The freelancer pool; ``kinds`` names the grammar's AI kinds (the first ``n_kinds``) and categories, and
+    ``behaviour.freelancer_supply`` may weight how many freelancers call each one home (default 1 each), which
+    plants scarcity: a category with weight 0.2 has a fifth of the freelancers of the others."""
     b = fit.scenario.behaviour
+    n_categories = len(kinds) - n_kinds
     n = max(round(len(clients) * b["freelancers_per_client"]), 20)
     weights = fit.acquisitions.copy()
     weights[: fit.time.first] *= 0.5                    # a pool already existed before the records
@@ -198,7 +218,12 @@ def make_freelancers(fit: Fit, clients: Clients, n_kinds: int, n_categories: int
     high = np.isin(np.array(names)[country], ["US", "GB", "CA", "AU", "DE", "FR", "NL"])
     rate = np.round(np.where(high, 45.0, 18.0) * np.exp(0.45 * rng.standard_normal(n)) * np.where(ai, 1.3, 1.0), 0)
     # the grammar lists the AI kinds first, then the categories: an ordinary freelancer's home is a category
-    home = np.where(ai, rng.integers(0, n_kinds, n), n_kinds + rng.integers(0, n_categories, n))
+    supply = _supply_weights(b.get("freelancer_supply"), kinds, fit.scenario.source)
+    if supply:
+        w = np.array([float(supply.get(k, 1.0)) for k in kinds])
+        home = np.where(ai, choose(rng, w[:n_kinds], n), n_kinds + choose(rng, w[n_kinds:], n))
+    else:  # the draw every existing scenario was calibrated with
+        home = np.where(ai, rng.integers(0, n_kinds, n), n_kinds + rng.integers(0, n_categories, n))
     days = fit.time.days()[month]
     by_month, members = {}, {}
     for group in (False, True):

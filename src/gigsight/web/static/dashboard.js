@@ -269,7 +269,9 @@ async function skills(period) {
   const em = section("Emerging and declining skills", "emerging");
   await guarded(em, async () => {
     const e = await api("skills/emerging");
-    em.append(e.length ? table(e.filter((r) => r.trend !== "steady").slice(0, 20), [["skill", "skill"], ["trend", "trend"],
+    const of = (t) => e.filter((r) => r.trend === t).slice(0, 10); // risers never hide fallers
+    const moving = [...of("emerging"), ...of("declining")];
+    em.append(moving.length ? table(moving, [["skill", "skill"], ["trend", "trend"],
       ["share_ratio", "share ratio", (v) => v === null ? "n/a" : `${v.toFixed(2)}x`],
       ["q", "q-value", (v) => v === null ? "n/a" : v.toFixed(3)]])
       : el("p", {}, "No skill changed beyond chance in the last months."));
