@@ -17,7 +17,7 @@ _TAG_SPLIT = re.compile(r"\s*[|]\s*")
 _HTML = re.compile(r"<[^>]{0,500}>")
 
 
-def eval_posts(root: Path, limit: int = 900) -> list[dict[str, str]]:
+def eval_posts(root: Path, limit: int = 900, offset: int = 0) -> list[dict[str, str]]:
     posts = []
     for read in (powerbi_rss, freelancer_2020, data_analyst):
         for p in read(root):
@@ -25,7 +25,7 @@ def eval_posts(root: Path, limit: int = 900) -> list[dict[str, str]]:
                 text = _HTML.sub(" ", f"{p['title']}\n{p['description']}")
                 posts.append({**p, "text": text})
     posts.sort(key=lambda p: hashlib.sha1(p["post_id"].encode()).hexdigest())
-    return posts[:limit]
+    return posts[offset:offset + limit]
 
 
 def tags_of(p: dict[str, str]) -> list[str]:

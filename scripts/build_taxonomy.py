@@ -1,6 +1,6 @@
 """Build src/gigsight/skills/data/taxonomy.csv from the curated skills and the open taxonomies.
 
-    python scripts/build_taxonomy.py --taxonomy ../shared/data/taxonomy
+    python scripts/build_taxonomy.py --taxonomy ../shared/data/taxonomy --upwork ../shared/data/jobs/upwork_2025_graphql
 
 Curated skills (skills/data/curated.yaml) come first and win every conflict. Derived layers, each filtered to the
 tools and skills that freelance posts name (the open taxonomies hold tens of thousands of rows of noise for this use):
@@ -11,6 +11,11 @@ tools and skills that freelance posts name (the open taxonomies hold tens of tho
 - ESCO: "X (computer programming)" knowledge concepts add their alternative labels as aliases of X.
 A derived skill that shares an alias with a known one adds its other aliases to it ("Microsoft ASP.NET" to ASP.NET),
 so every alias names one skill.
+- Upwork's own skill list (``--upwork``: the upwork_2025_graphql folder of the shared jobs data, its all_skills.csv
+  and upwork_skills.json): where the marketplace lists both a skill and one of its aliases as skills of their own
+  (Email Marketing and Mailchimp, iOS Development and iOS, REST API and API Integration), the alias becomes a skill
+  under the marketplace's name, in the same category and AI class, so a client who writes and tags "Mailchimp"
+  sees "Mailchimp" extracted. Spelling variants the marketplace does not list apart stay aliases.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import argparse
 import csv
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -162,17 +168,53 @@ def _merge(skills: dict[str, Skill], layer: list[Skill], owner: dict[str, str]) 
         owner.update({normalise_alias(a): known for a in fresh})
 
 
+def _upwork_names(folder: Path) -> dict[str, str]:
+    """Normalised name -> the marketplace's spelling, for every skill Upwork lists."""
+    names = [r["skill"] for r in csv.DictReader((folder / "all_skills.csv").open(encoding="utf-8"))]
+    for speciality in json.loads((folder / "upwork_skills.json").read_text(encoding="utf-8")):
+        for group in speciality["attributeGroups"]:
+            names += group["attributes"]
+    return {normalise_alias(n): n for n in sorted(set(names))}
+
+
+def _upwork_splits(folder: Path, skills: dict[str, Skill], owner: dict[str, str]) -> None:
+    """Aliases the marketplace lists as skills beside their skill become skills of their own (see the module doc)."""
+    upwork = _upwork_names(folder)
+    for s in list(skills.values()):
+        own = normalise_alias(s.name)
+        if own not in upwork:
+            continue
+        split: dict[str, list[str]] = {}
+        for a in s.aliases:
+            n = normalise_alias(a)
+            if n in upwork and n != own:
+                split.setdefault(n, []).append(a)
+        if not split:
+            continue
+        skills[s.skill_id] = replace(s, aliases=tuple(a for a in s.aliases if normalise_alias(a) not in split))
+        for n, spellings in split.items():
+            name = upwork[n]
+            sid = slug(name) if slug(name) not in skills else f"{slug(name)}-upwork"
+            skills[sid] = Skill(sid, name, s.category, s.is_ai, s.ai_kind, s.weak_ai,
+                                tuple(a for a in dict.fromkeys(spellings) if a != name), "upwork")
+            owner[n] = sid
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--taxonomy", type=Path, required=True,
                     help="folder of the open taxonomies (../shared/data/taxonomy)")
-    folder = ap.parse_args().taxonomy
+    ap.add_argument("--upwork", type=Path, required=True,
+                    help="Upwork's skill list (../shared/data/jobs/upwork_2025_graphql)")
+    args = ap.parse_args()
+    folder = args.taxonomy
     curated = load_curated()
     skills = {s.skill_id: s for s in curated.skills}
     owner = {normalise_alias(a): s.skill_id for s in curated.skills for a in (s.name, *s.aliases)}
     _merge(skills, _onet(folder), owner)
     _merge(skills, _stackoverflow(folder), owner)
     _esco_aliases(folder, skills, owner)
+    _upwork_splits(args.upwork, skills, owner)
     with OUT.open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["skill_id", "name", "category", "is_ai", "ai_kind", "weak_ai", "aliases", "source"])

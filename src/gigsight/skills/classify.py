@@ -48,6 +48,8 @@ NEGATIONS = {"no", "not", "without", "never", "avoid", "zero", "don't", "dont", 
              "banned", "forbidden", "detectors", "detector", "detection", "rejected", "human-written", "humanwritten"}
 COMPANY = {"company", "startup", "start-up", "platform", "agency", "business", "firm", "team", "brand", "products",
            "saas", "organization", "organisation", "leader", "solutions", "world", "era", "age", "revolution"}
+# before any skill: the AI words above also catch "AI-free" and "AI detectors", which say nothing of a plain skill
+PLAIN_NEGATIONS = {"no", "not", "without", "never", "avoid", "don't", "dont", "nor"}
 NEGATED_AFTER = {"rejected", "prohibited", "allowed", "detected"}
 PRODUCT_SUFFIX = {"powered", "driven", "based", "first", "native"}
 CLIENT = {"agency", "business", "company", "startup", "start-up", "firm", "brand", "consultancy", "platform"}
@@ -157,10 +159,18 @@ class Classifier:
         tally = _Tally(kept={s.skill_id for s in tag_skills})
         for where in ("title", "description"):
             words, hits = scans[where]
-            for sk, i, k in hits:
+            last_end = 0
+            for sk, i, k in sorted(hits, key=lambda h: h[1]):
                 if sk.is_ai:
                     tally.mention(where, sk, " ".join(words[i:i + k]), _cancelled(words, i, k, sk.weak_ai),
                                   where == "description" and _method(words, i, k))
+                # "no Wix" rules Wix out; in "Shopify, not WooCommerce; WooCommerce export" the second is asked for:
+                # a negation reaches back no further than the skill named before
+                elif PLAIN_NEGATIONS.isdisjoint(words[max(last_end, i - 3):i]):
+                    tally.kept.add(sk.skill_id)
+                else:
+                    tally.cancelled.add(sk.skill_id)
+                last_end = max(last_end, i + k)
         desc_generic, bare_denied = _bare_ai_description(scans["description"][0])
         # "no AI or LLM" in the description outweighs the title's words and the tags
         denied = tally.denied or bare_denied

@@ -9,7 +9,7 @@ Ambiguous names (R, Go, C, Make, Runway, Swift...) count only as their context r
 [('Go', 'Go developer'), ('REST API', 'REST APIs'), ('PostgreSQL', 'Postgres'), ('R', 'R')]
 >>> [x.skill.name for x in m.find("Ready to go? Make it pop with AI videos")]
 ['AI Video Generation']
->>> [s.name for s in m.tags("['Python', 'LLM Prompt Engineering', 'n8n']")]
+>>> [s.name for s in m.tags("['Python', 'Prompt engineering', 'n8n']")]
 ['Python', 'Prompt Engineering', 'n8n']
 """
 from __future__ import annotations
