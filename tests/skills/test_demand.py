@@ -14,6 +14,7 @@ import gigsight
 from gigsight.backends.base import Store
 from gigsight.errors import ConfigError
 from gigsight.insights import cooccurrence, detect, emerging, learn, promote, rate_ratio_ci, supply, trends
+from gigsight.insights.clients_act import money
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +137,7 @@ def test_promoted_skills_are_growing_and_say_their_denominators(sim: Store) -> N
     falling = set(every[every.jobs_yoy_high.notna() & (every.jobs_yoy_high < 0)].skill)
     assert falling and not set(p.skill) & falling
     quarter = float(gigsight.compute("gsv", con=sim, start="2025Q3", end="2025Q3").gsv.iloc[0])
-    assert all(f"of the quarter's GSV of ${quarter:,.0f}" in r for r in p.reasons)
+    assert all(f"of the quarter's {money(quarter)};" in r for r in p.reasons)
 
 
 def trends_of_all(store: Store) -> Any:

@@ -58,7 +58,7 @@ def test_promote_ranks_planted_growth_then_planted_scarcity_first_not_size(plant
     software = every[every.cat == "Web, Mobile & Software Dev"]
     biggest = set(software.assign(n=software.jobs_posted.astype(int)).nlargest(5, "n").skill)
     assert not biggest & set(p[p["rank"].astype(int) <= 10].skill)
-    assert all("against" in r and "for all jobs" in r and "median skill" in r for r in p.reasons)
+    assert all(" vs " in r and "for all jobs" in r and "median skill" in r for r in p.reasons)
 
 
 def test_emerging_lists_planted_declines_beside_the_risers(planted: Store) -> None:

@@ -38,6 +38,7 @@ from gigsight.backends import ibis_of
 from gigsight.backends.base import Connection
 from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError
+from gigsight.insights.clients_act import money
 from gigsight.insights.skill_demand import nulls_to_none, shrunk_growth, trends
 from gigsight.insights.skill_supply import cooccurrence, supply
 from gigsight.metrics.compute import compute
@@ -88,13 +89,13 @@ def _market(con: Connection, period: str, at: str | None, min_jobs: int, frame: 
 
 def _rate(m: _Market, skill: str) -> tuple[float, str | None]:
     prem = _num(m.supply.rate_premium.get(skill)) if skill in m.supply.index else None
-    why = None if prem is None else f"hourly rates on its contracts {_pct(prem)} against the median hourly contract"
+    why = None if prem is None else f"hourly rates {_pct(prem)} vs the median hourly contract"
     return _clip(1 + (prem or 0.0), 0.5, 2.0), why
 
 
 def _growth_reason(m: _Market, r: Any) -> str:
     return (f"jobs {_pct(r.jobs_yoy)} YoY ({int(r.jobs_posted_prev):,} to {int(r.jobs_posted):,}; 95% CI "
-            f"{_pct(r.jobs_yoy_low)} to {_pct(r.jobs_yoy_high)}) against {_pct(m.all_jobs_yoy)} for all jobs")
+            f"{_pct(r.jobs_yoy_low)} to {_pct(r.jobs_yoy_high)}) vs {_pct(m.all_jobs_yoy)} for all jobs")
 
 
 def _demand(m: _Market, r: Any) -> tuple[float, list[str]]:
@@ -108,7 +109,7 @@ def _demand(m: _Market, r: Any) -> tuple[float, list[str]]:
            f"{unmet:.0%} of its {int(r.jobs_posted):,} jobs unfilled after 30 days" if fill is not None
            else "fill rate not known yet"]
     if jpf is not None and m.median_jpf:
-        why.append(f"{jpf:.1f} jobs per active freelancer with the skill in the 12 months to {m.at} (median skill "
+        why.append(f"{jpf:.1f} jobs per active freelancer with it in the 12 months to {m.at} (median skill "
                    f"{m.median_jpf:.1f})")
     if rate_why:
         why.append(rate_why)
@@ -137,9 +138,9 @@ def promote(con: Connection, period: str = "quarter", at: str | None = None, min
     rows = []
     for r in m.skills[~m.skills.falling].itertuples():
         score, why = _demand(m, r)
-        share = f" ({float(r.gsv or 0) / total:.1%} of the {period}'s GSV of ${total:,.0f}; a job counts under each " \
-                "of its skills)" if total else ""
-        why.append(f"${float(r.gsv or 0):,.0f} GSV on its jobs{share}")
+        share = f" ({float(r.gsv or 0) / total:.1%} of the {period}'s {money(total)}; a job counts under each of its " \
+                "skills)" if total else ""
+        why.append(f"{money(float(r.gsv or 0))} GSV on its jobs{share}")
         rows.append((r.Index, r.is_ai, score, r.jobs_posted, r.jobs_yoy, r.growth, _num(r.fill_rate), r.gsv,
                      "; ".join(why)))
     out = pd.DataFrame(rows, columns=["skill", "is_ai", "score", "jobs_posted", "jobs_yoy", "growth_shrunk",

@@ -105,6 +105,21 @@ class _Tally:
     evidence: list[tuple[str, str]] = field(default_factory=list)
     strong_seen: bool = False
 
+    def scan(self, where: str, words: list[str], hits: list[tuple[Skill, int, int]]) -> None:
+        """Every skill one field names: AI skills weighed with their context, the others kept unless ruled out."""
+        last_end = 0
+        for sk, i, k in sorted(hits, key=lambda h: h[1]):
+            if sk.is_ai:
+                self.mention(where, sk, " ".join(words[i:i + k]), _cancelled(words, i, k, sk.weak_ai),
+                             where == "description" and _method(words, i, k))
+            # "no Wix" rules Wix out; in "Shopify, not WooCommerce; WooCommerce export" the second is asked for: a
+            # negation reaches back no further than the skill named before
+            elif PLAIN_NEGATIONS.isdisjoint(words[max(last_end, i - 3):i]):
+                self.kept.add(sk.skill_id)
+            else:
+                self.cancelled.add(sk.skill_id)
+            last_end = max(last_end, i + k)
+
     def mention(self, where: str, sk: Skill, said: str, cancel: str, method: bool = False) -> None:
         if cancel:
             self.reasons.append(f"ignored {said!r} in {where} ({cancel})")
@@ -158,19 +173,7 @@ class Classifier:
         cat, cat_source, cat_p = self._category(category, t, d, tags, found, tag_skills)
         tally = _Tally(kept={s.skill_id for s in tag_skills})
         for where in ("title", "description"):
-            words, hits = scans[where]
-            last_end = 0
-            for sk, i, k in sorted(hits, key=lambda h: h[1]):
-                if sk.is_ai:
-                    tally.mention(where, sk, " ".join(words[i:i + k]), _cancelled(words, i, k, sk.weak_ai),
-                                  where == "description" and _method(words, i, k))
-                # "no Wix" rules Wix out; in "Shopify, not WooCommerce; WooCommerce export" the second is asked for:
-                # a negation reaches back no further than the skill named before
-                elif PLAIN_NEGATIONS.isdisjoint(words[max(last_end, i - 3):i]):
-                    tally.kept.add(sk.skill_id)
-                else:
-                    tally.cancelled.add(sk.skill_id)
-                last_end = max(last_end, i + k)
+            tally.scan(where, *scans[where])
         desc_generic, bare_denied = _bare_ai_description(scans["description"][0])
         # "no AI or LLM" in the description outweighs the title's words and the tags
         denied = tally.denied or bare_denied
