@@ -14,7 +14,7 @@ import gigsight
 from gigsight.backends.base import Store
 from gigsight.errors import ConfigError
 from gigsight.insights import cooccurrence, detect, emerging, learn, promote, rate_ratio_ci, supply, trends
-from gigsight.insights.clients_act import money
+from gigsight.metrics.display import money
 
 
 @pytest.fixture(scope="module")

@@ -38,15 +38,20 @@ from gigsight.backends import ibis_of
 from gigsight.backends.base import Connection
 from gigsight.backends.shared import sharing
 from gigsight.errors import ConfigError
-from gigsight.insights.clients_act import money
 from gigsight.insights.skill_demand import nulls_to_none, shrunk_growth, trends
 from gigsight.insights.skill_supply import cooccurrence, supply
 from gigsight.metrics.compute import compute
+from gigsight.metrics.display import money
 from gigsight.metrics.periods import Periods
 
 
 def _clip(x: float, lo: float, hi: float) -> float:
     return min(max(x, lo), hi)
+
+
+def _growth_factor(growth: float) -> float:
+    """1 + a skill's shrunk growth, clipped so one outlier cannot decide a ranking alone."""
+    return _clip(1 + float(growth), 0.25, 4.0)
 
 
 def _num(x: Any) -> float | None:
@@ -113,7 +118,7 @@ def _demand(m: _Market, r: Any) -> tuple[float, list[str]]:
                    f"{m.median_jpf:.1f})")
     if rate_why:
         why.append(rate_why)
-    return _clip(1 + float(r.growth), 0.25, 4.0) * unmet * scarcity * rate * 10, why
+    return _growth_factor(r.growth) * unmet * scarcity * rate * 10, why
 
 
 def _period_gsv(con: Connection, period: str, at: str) -> float:
@@ -178,7 +183,7 @@ def learn(con: Connection, freelancer_id: str, period: str = "quarter", at: str 
     if m.skills.empty:
         raise ConfigError(f"no skill has {min_jobs}+ jobs in both {period}s compared, so no growth to go by: lower "
                           "the minimum (--min-jobs on the command line) or choose a later period")
-    growing = set(m.skills.index[(m.skills.growth >= 0) & ~m.skills.falling]) if len(m.skills) else set()
+    growing = set(m.skills.index[(m.skills.growth >= 0) & ~m.skills.falling])
     co = cooccurrence(con, period, m.at, min_together=min_together)
     adjacent: dict[str, tuple[float, str, int]] = {}
     for r in co.itertuples():
@@ -190,9 +195,9 @@ def learn(con: Connection, freelancer_id: str, period: str = "quarter", at: str 
     for skill, (lift, have, together) in adjacent.items():
         rate, rate_why = _rate(m, skill)
         why = [f"asked together with your {have} in {together} jobs in the 12 months to {m.at} (lift {lift:.1f})",
-               _growth_reason(m, next(m.skills.loc[[skill]].itertuples())), *([rate_why] if rate_why else [])]
-        growth = _clip(1 + float(m.skills.growth[skill]), 0.25, 4.0)
-        rows.append((0, skill, math.log1p(lift) * growth * rate, lift, have, "; ".join(why)))
+               _growth_reason(m, next(m.skills.loc[[skill]].itertuples())), *filter(None, [rate_why])]
+        score = math.log1p(lift) * _growth_factor(m.skills.growth[skill]) * rate
+        rows.append((0, skill, score, lift, have, "; ".join(why)))
     rows += _growing_fill(m, owned | set(adjacent), set(mine.category.dropna()), top - len(rows))
     out = pd.DataFrame(rows, columns=["tier", "skill", "score", "lift", "because_of", "reasons"])
     out = out.sort_values(["tier", "score", "skill"], ascending=[True, False, True]).head(top).drop(columns="tier")

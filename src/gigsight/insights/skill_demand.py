@@ -138,8 +138,8 @@ def shrunk_growth(now: pd.Series, prev: pd.Series) -> pd.Series:
     log_ratio = pd.Series([math.log(x / y) for x, y in zip(a, b, strict=True)], index=now.index)
     noise = pd.Series(1 / a + 1 / b, index=now.index)
     pooled = math.log(a.sum() / b.sum())
-    between = max(float(((log_ratio - pooled) ** 2).mean() - noise.mean()), 0.0) if len(a) > 1 else 0.0
-    weight = between / (between + noise) if between > 0 else noise * 0
+    between = max(float(((log_ratio - pooled) ** 2).mean() - noise.mean()), 0.0)
+    weight = between / (between + noise)  # 0 when every difference is noise: all take the pooled growth
     return ((pooled + (log_ratio - pooled) * weight).map(math.exp) - 1).rename("growth")
 
 
