@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -114,6 +115,8 @@ def _spark(session: Any, url: str) -> Store:
         master, warehouse, database = spark_target(url)
         warehouse.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # Python workers run this interpreter, which has gigsight (enrich labels jobs there); PATH's python3 may not
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         # a Hive metastore (embedded Derby) in the warehouse folder keeps the catalog between processes; Spark's
         # in-memory catalog would forget every table when the command ends
         session = (
@@ -126,6 +129,7 @@ def _spark(session: Any, url: str) -> Store:
             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")  # our own bar says how far the work got
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.driver.memory", "2g")
             .getOrCreate()

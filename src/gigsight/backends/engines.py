@@ -276,10 +276,23 @@ class SparkStore(Store):
                 kept = old.filter(~old["source"].isin(sources))
             kept.unionByName(new).write.mode("overwrite").saveAsTable(f"{table}__next")
             swaps.append(table)
-        for table in swaps:
-            spark.sql(f"DROP TABLE {table}")
-            spark.sql(f"ALTER TABLE {table}__next RENAME TO {table}")
+        self._swap(swaps)
         return out
+
+    def bulk_replace(self, tables: dict[str, Path]) -> None:
+        """Every new table is written in full before the first swap: a failure while writing (a lost worker, a
+        full disk) leaves every old table in place."""
+        self.data_changed()
+        spark = self.con._session
+        for name, folder in tables.items():
+            spark.read.parquet(str(folder)).write.mode("overwrite").saveAsTable(f"{name}__next")
+        self._swap(list(tables))
+
+    def _swap(self, tables: list[str]) -> None:
+        spark = self.con._session
+        for table in tables:
+            spark.sql(f"DROP TABLE IF EXISTS {table}")
+            spark.sql(f"ALTER TABLE {table}__next RENAME TO {table}")
 
     def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
         self.data_changed()

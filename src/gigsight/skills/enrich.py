@@ -15,7 +15,7 @@ come from AI jobs.
 """
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,17 @@ import pyarrow.parquet as pq
 from gigsight.backends.base import Store, bounded_memory
 from gigsight.progress import Progress, task
 from gigsight.skills.classify import Classifier
+from gigsight.skills.job_labels import (
+    JOB_COLUMNS,
+    JOB_SKILLS_SCHEMA,
+    LABEL_COLUMNS,
+    LABEL_SCHEMA,
+    label_batch,
+    version_of,
+)
+from gigsight.skills.spark_labels import label_on_spark
 from gigsight.skills.taxonomy import Taxonomy
 
-VERSION = "classifier-2026.12.1"  # bump when the rules change: every job is then classified again
 BATCH = 20_000
 ENGINE_MEMORY = "512MB"
 
@@ -47,20 +55,6 @@ class EnrichResult:
     ai_specialists: int
 
 
-def fingerprint(*parts: object) -> str:
-    """A short digest of a job's inputs (the first part: the classifier version and taxonomy digest).
-
-    >>> fingerprint("v1", "Logo design", None) == fingerprint("v1", "Logo design", "")
-    True
-    >>> fingerprint("v1", "Logo design") != fingerprint("v2", "Logo design")
-    True
-    """
-    h = hashlib.blake2b(digest_size=12)
-    for p in parts:
-        h.update(b"\x1f" + (p if isinstance(p, str) else "").encode("utf-8", "replace"))
-    return h.hexdigest()
-
-
 def enrich(store: Store, progress: Progress | None = None, classifier: Classifier | None = None) -> EnrichResult:
     """Label every job and profile every freelancer of ``store`` (see the module docstring).
 
@@ -74,44 +68,40 @@ def enrich(store: Store, progress: Progress | None = None, classifier: Classifie
 
 
 def _enrich(store: Store, progress: Progress | None, c: Classifier) -> EnrichResult:
-    version = f"{VERSION}/{c.matcher.taxonomy.digest}"  # new rules or a new taxonomy relabel every job
+    version = version_of(c)
     out = store.tmpdir() / "enrich"
     n_jobs = int(store.con.table("jobs").count().execute())
-    labels = _Parts(out / "job_labels", LABEL_SCHEMA)
-    job_skills = _Parts(out / "job_skills", JOB_SKILLS_SCHEMA)
-    reused_ids = _Parts(out / "reused", pa.schema([("job_id", pa.string())]))
-    classified = reused = 0
     advance = task(progress, "enrich jobs", n_jobs, "jobs")
-    for b in _jobs_with_previous(store).to_pyarrow_batches(chunk_size=BATCH):
-        d = b.to_pydict()
-        rows: list[list[Any]] = []
-        js: list[tuple[str, str]] = []
-        kept: list[str] = []
-        previous = d.get("prev_fingerprint", [None] * b.num_rows)
-        for jid, t, desc, tags, cat, prev in zip(*(d[k] for k in JOB_COLUMNS), previous, strict=True):
-            fp = fingerprint(version, t, desc, tags, cat)
-            if prev == fp:  # same inputs, same rules: the previous labels stand
-                kept.append(jid)
-                continue
-            r = c.classify(t, desc, tags, cat)
-            rows.append([jid, r.is_ai, r.ai_kind, r.ai_score, r.category, r.category_confidence, r.category_source,
-                         r.reason, fp])
-            js.extend((jid, s.skill_id) for s in r.skills)
-        labels.write({k: [r[i] for r in rows] for i, k in enumerate(LABEL_COLUMNS)})
-        job_skills.write({"job_id": [x[0] for x in js], "skill_id": [x[1] for x in js],
-                          "source": ["enrich"] * len(js)})
-        reused_ids.write({"job_id": kept})
-        classified, reused = classified + len(rows), reused + len(kept)
-        advance(b.num_rows)
-    if reused:
-        _carry_over(store, out, reused_ids.close(), labels, job_skills)
-    label_parts, skill_parts = labels.close(), job_skills.close()  # once: closing an empty one writes a part
+    if store.name == "spark":  # classified on the executors, never through this process
+        label_parts, skill_parts, classified, reused = label_on_spark(store, c, version, out, advance)
+    else:
+        label_parts, skill_parts, classified, reused = _label_here(store, c, version, out, advance)
     ai, n_skills = _counts(out, label_parts, skill_parts)
     n_free, n_specialists, profiles = _profiles(store, c, out)
     # every derived table in one replacement: a run killed half-way must not leave new labels beside old skills
     store.bulk_replace({"skills": _parts_of(out, "skills", _skills_table(c.matcher.taxonomy)),
                         "job_labels": label_parts, "job_skills": skill_parts, **profiles})
     return EnrichResult(n_jobs, classified, reused, ai, n_skills, n_free, n_specialists)
+
+
+def _label_here(store: Store, c: Classifier, version: str, out: Path,
+                advance: Callable[[int], None]) -> tuple[Path, Path, int, int]:
+    """Label the jobs in this process, batch by batch (DuckDB, Postgres): the label and job-skill parts, and how
+    many jobs were classified and how many kept their labels."""
+    labels = _Parts(out / "job_labels", LABEL_SCHEMA)
+    job_skills = _Parts(out / "job_skills", JOB_SKILLS_SCHEMA)
+    reused_ids = _Parts(out / "reused", pa.schema([("job_id", pa.string())]))
+    classified = reused = 0
+    for b in _jobs_with_previous(store).to_pyarrow_batches(chunk_size=BATCH):
+        done = label_batch(c, version, b.to_pydict())
+        labels.write(done.labels)
+        job_skills.write(done.skill_columns())
+        reused_ids.write({"job_id": done.kept})
+        classified, reused = classified + len(done.labels["job_id"]), reused + len(done.kept)
+        advance(b.num_rows)
+    if reused:
+        _carry_over(store, out, reused_ids.close(), labels, job_skills)
+    return labels.close(), job_skills.close(), classified, reused  # closed once: an empty one gets a part
 
 
 def _jobs_with_previous(store: Store) -> Any:
@@ -197,16 +187,6 @@ class _Parts:
         if self.n == 0:
             self.write({f.name: [] for f in self.schema})
         return self.folder
-
-
-JOB_COLUMNS = ("job_id", "title", "description", "skills", "category")
-LABEL_COLUMNS = ("job_id", "is_ai", "ai_kind", "ai_score", "category_inferred", "category_confidence",
-                 "category_source", "reason", "fingerprint")
-LABEL_SCHEMA = pa.schema([("job_id", pa.string()), ("is_ai", pa.bool_()), ("ai_kind", pa.string()),
-                          ("ai_score", pa.float64()), ("category_inferred", pa.string()),
-                          ("category_confidence", pa.float64()), ("category_source", pa.string()),
-                          ("reason", pa.string()), ("fingerprint", pa.string())])
-JOB_SKILLS_SCHEMA = pa.schema([("job_id", pa.string()), ("skill_id", pa.string()), ("source", pa.string())])
 
 
 def _skills_table(tax: Taxonomy) -> pa.Table:
