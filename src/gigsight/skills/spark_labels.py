@@ -9,7 +9,7 @@ not classified again: its old labels and skills are carried over by Spark. If an
 written to the store's tables yet (the caller replaces them afterwards), so the previous labels stay in place.
 
 On a cluster, every worker needs gigsight installed (the same version as the driver) and the store's temporary
-folder must be on storage every worker can write (local mode shares the machine's disk).
+folder (``TMPDIR``) must be a mount every worker can write (local mode shares the machine's disk).
 """
 
 from __future__ import annotations
