@@ -7,37 +7,44 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import gigsight
 from gigsight.backends import connect, spark_target
-from gigsight.ingest.sample import write_sample
 from tests.helpers.cli import run
 from tests.helpers.engines import BACKENDS
 
 needs_spark = pytest.mark.skipif("spark" not in BACKENDS, reason="Spark is not among GIGSIGHT_TEST_BACKENDS")
 
 
+def shown(report: dict[str, Any]) -> list[str]:
+    """What a reader of report.json sees: every sentence and every number as shown."""
+    seen = [s["text"] for s in report["sentences"]]
+    for section in report["sections"]:
+        seen += [f"{t['metric']} {t['shown']} {t.get('yoy_shown')}" for t in section.get("tiles", [])]
+    return seen
+
+
 @needs_spark
-def test_commands_in_separate_processes_share_one_spark_store(tmp_path: Path) -> None:
-    write_sample(tmp_path / "in", clients=40, seed=5)
-    url = f"pyspark://local[1]?warehouse={tmp_path / 'warehouse'}&database=shop"
-    loaded = run("ingest", str(tmp_path / "in"), "--db", url, "--no-refresh", "--format", "json")
-    assert loaded.returncode == 0, loaded.stderr
-    enriched = run("enrich", "--db", url, "--no-refresh", "--format", "json")
-    assert enriched.returncode == 0, enriched.stderr
-    answered = run("kpis", "--db", url, "--metrics", "gsv,active_clients,ai_jobs", "--format", "json")
-    assert answered.returncode == 0, answered.stderr
-    duck = f"duckdb://{tmp_path / 'same.duckdb'}"
-    gigsight.ingest(tmp_path / "in", con=duck)
-    gigsight.enrich(con=duck)
-    expected = gigsight.compute("gsv,active_clients,ai_jobs", con=duck)
-    got = json.loads(answered.stdout)
-    assert [r["period"] for r in got] == list(expected.period)
-    for row, want in zip(got, expected.to_dict(orient="records"), strict=True):
-        assert str(row["gsv"]) == str(want["gsv"])  # to the cent
-        assert (row["active_clients"], row["ai_jobs"]) == (want["active_clients"], want["ai_jobs"])
+def test_the_pipeline_runs_as_separate_commands_on_spark_with_duckdb_numbers(tmp_path: Path) -> None:
+    spark = f"pyspark://local[1]?warehouse={tmp_path / 'warehouse'}&database=shop"
+    answers = {}
+    for db in (spark, str(tmp_path / "same.duckdb")):
+        for step in (["simulate", "--scale", "0.001", "--seed", "7", "--no-check", "--no-refresh"],
+                     ["enrich", "--no-refresh"], ["refresh"],
+                     ["report", "--period", "2025Q3", "--out", str(tmp_path / f"report-{len(answers)}")]):
+            done = run(*step, "--db", db)
+            assert done.returncode == 0, f"{step[0]} on {db}: {done.stderr}"
+        kpis = run("kpis", "--db", db, "--period", "quarter", "--format", "json")
+        assert kpis.returncode == 0, kpis.stderr
+        report = json.loads((tmp_path / f"report-{len(answers)}" / "report.json").read_text(encoding="utf-8"))
+        answers[db] = (json.loads(kpis.stdout), shown(report))
+    (spark_kpis, spark_report), (duck_kpis, duck_report) = answers.values()
+    assert len(duck_kpis) >= 12 and "gsv" in duck_kpis[0]
+    assert spark_kpis == duck_kpis  # every metric of every quarter, money to the cent
+    assert spark_report == duck_report and any("GSV" in line for line in duck_report)
     assert (tmp_path / "warehouse" / "metastore_db").is_dir()
 
 
