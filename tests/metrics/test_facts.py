@@ -13,13 +13,13 @@ import pytest
 import gigsight
 from gigsight.backends import kept as storage
 from gigsight.backends.base import Store
+from gigsight.backends.capabilities import CAPABILITIES
 from gigsight.ingest.pipeline import ingest
 from gigsight.ingest.sample import write_sample
 from gigsight.metrics import compute, facts
 from gigsight.metrics.grains import Grains
 from gigsight.metrics.periods import Periods
 from tests.helpers.cli import run
-from tests.helpers.engines import BACKENDS
 from tests.helpers.files import write_csv, write_records
 
 PAYMENT_HEADER = ["payment_id", "contract_id", "client_id", "freelancer_id", "paid_at", "amount", "client_fee",
@@ -45,20 +45,19 @@ def kept(store: Store) -> dict[str, str] | None:
     return storage.current(store.con, set(store.con.list_tables()))
 
 
-@pytest.mark.backend
-@pytest.mark.parametrize("store", [b for b in BACKENDS if b == "spark"], indirect=True)
-def test_an_engine_that_keeps_no_facts_says_so_and_answers_alike(store: Store, tmp_path: Path) -> None:
+def test_an_engine_that_keeps_no_facts_says_so_and_answers_alike(duck: Store, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(CAPABILITIES, "duckdb", {**CAPABILITIES["duckdb"], "keeps_facts": False})
     write_sample(tmp_path / "in", clients=40, seed=8)
-    ingest(store, tmp_path / "in")
-    fresh = answers(store)
-    r = facts.refresh(store)
-    assert r.tables == 0 and "per process" in (r.skipped or "") and kept(store) is None
-    for a, b in zip(fresh, answers(store), strict=True):
+    ingest(duck, tmp_path / "in")
+    fresh = answers(duck)
+    r = facts.refresh(duck)
+    assert r.tables == 0 and "does not keep facts" in (r.skipped or "") and kept(duck) is None
+    for a, b in zip(fresh, answers(duck), strict=True):
         pd.testing.assert_frame_equal(a, b)
 
 
 @pytest.mark.backend
-@pytest.mark.notimpl(["spark"], reason="facts are built per process, not kept in the store")
 def test_kept_facts_answer_like_computing_afresh_and_a_write_drops_them(store: Store, tmp_path: Path) -> None:
     write_sample(tmp_path / "in", clients=40, seed=8)
     ingest(store, tmp_path / "in")
@@ -82,7 +81,6 @@ def test_kept_facts_answer_like_computing_afresh_and_a_write_drops_them(store: S
 
 
 @pytest.mark.backend
-@pytest.mark.notimpl(["spark"], reason="facts are built per process, not kept in the store")
 def test_a_change_made_outside_gigsight_is_noticed(store: Store, tmp_path: Path) -> None:
     ingest(store, write_records(tmp_path / "in"))
     assert facts.refresh(store).tables > 0

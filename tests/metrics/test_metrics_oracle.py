@@ -52,7 +52,7 @@ def test_every_metric_matches_the_oracle(store: Store, tmp_path: Path) -> None:
     last = df.period.iloc[-1]
     got = {r["tier"]: r["clients_by_tier"] for r in tiers.to_dict(orient="records") if r["period"] == last}
     assert got == oracle.active_by_tier(last)
-    # the same questions answered from the facts the store keeps (DuckDB, Postgres; Spark builds them per process)
+    # the same questions answered from the facts the store keeps (every engine)
     kept = refresh(store)
     assert (kept.tables > 0) == capable(store.name, "keeps_facts")
     pd.testing.assert_frame_equal(compute(BUILTIN, period="quarter", compare=["yoy"], con=store), df)

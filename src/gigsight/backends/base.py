@@ -117,7 +117,9 @@ class Store:
         return CAPABILITIES[self.name]
 
     def tables(self) -> list[str]:
-        return list(self.con.list_tables())
+        """The store's tables, without the temporary views Ibis registers for in-memory tables (on Spark they are
+        session-wide and outlive the write that made them)."""
+        return [t for t in self.con.list_tables() if not t.startswith("ibis_")]
 
     def ensure_tables(self) -> None:
         """Create every canonical table and the rejects table that does not exist yet."""

@@ -1,6 +1,6 @@
 """What each engine can and cannot do, consulted before work starts (not discovered half-way through it).
 
->>> capable("spark", "keeps_facts"), capable("duckdb", "atomic_ingest")
+>>> capable("spark", "atomic_ingest"), capable("duckdb", "atomic_ingest")
 (False, True)
 """
 
@@ -10,16 +10,23 @@ CAPABILITIES: dict[str, dict[str, bool]] = {
     # atomic_ingest: every table of one ingest run lands in one transaction.
     # count_distinct_window: COUNT(DISTINCT) over a window frame (DESIGN.md known traps).
     # atomic_replace: the enrich stage's derived tables are replaced together or not at all.
-    # keeps_facts: metric facts are kept in the store between processes (Spark builds them per process).
+    # keeps_facts: metric facts are kept in the store between processes.
     "duckdb": {"atomic_ingest": True, "count_distinct_window": True, "atomic_replace": True, "keeps_facts": True},
     "postgres": {"atomic_ingest": True, "count_distinct_window": False, "atomic_replace": False, "keeps_facts": True},
-    "spark": {"atomic_ingest": False, "count_distinct_window": False, "atomic_replace": False, "keeps_facts": False},
+    "spark": {"atomic_ingest": False, "count_distinct_window": False, "atomic_replace": False, "keeps_facts": True},
 }
+
+_ENGINE = {"pyspark": "spark"}  # the Ibis backend's name -> the store's
 
 
 def capable(engine: str, what: str) -> bool:
-    """Whether ``engine`` (an Ibis backend name) can do ``what``; an engine not listed can do nothing special."""
-    return CAPABILITIES.get(engine, {}).get(what, False)
+    """Whether ``engine`` (a store's name, or its Ibis backend's: ``pyspark`` is ``spark``) can do ``what``; an
+    engine not listed can do nothing special.
+
+    >>> capable("pyspark", "keeps_facts") == capable("spark", "keeps_facts")
+    True
+    """
+    return CAPABILITIES.get(_ENGINE.get(engine, engine), {}).get(what, False)
 
 
 __all__ = ["CAPABILITIES", "capable"]

@@ -40,6 +40,8 @@ def _rows(con: Backend, sql: str) -> list[tuple[Any, ...]]:
     """Plain SQL over our own table names: every question checks freshness, and Ibis would first read the
     schema of each table (most of the check's time)."""
     cur = con.raw_sql(sql)
+    if hasattr(cur, "collect"):  # Spark answers with a DataFrame
+        return [tuple(r) for r in cur.collect()]
     try:
         return list(cur.fetchall())
     finally:
@@ -49,7 +51,8 @@ def _rows(con: Backend, sql: str) -> list[tuple[Any, ...]]:
 
 def fingerprint(con: Backend, present: set[str]) -> str:
     """Row counts of the source tables, and this code's version, as one string (one query)."""
-    sql = " UNION ALL ".join(f"SELECT '{t}', COUNT(*) FROM \"{t}\"" for t in SOURCES if t in present)
+    # unquoted: our table names are plain words, and Spark quotes with backticks where the others use "
+    sql = " UNION ALL ".join(f"SELECT '{t}', COUNT(*) FROM {t}" for t in SOURCES if t in present)
     counts = sorted(_rows(con, sql)) if sql else []
     return f"v{VERSION};" + ";".join(f"{t}={int(n)}" for t, n in counts)
 

@@ -10,8 +10,9 @@ so readers (the report, the web service on a read-only file) find them current.
 
 The fingerprint is the row count of every source table plus the version of this code; it catches writes that
 bypass gigsight and change row counts. A change made outside gigsight that keeps every count (an UPDATE in
-place) is not seen: run ``gigsight refresh --force`` after one. DuckDB and Postgres keep facts; on Spark every process
-builds its own (its tables are files in a warehouse folder, not worth keeping per data version).
+place) is not seen: run ``gigsight refresh --force`` after one. DuckDB, Postgres and Spark keep facts (on Spark,
+tables in the store's warehouse, which outlives the process); an engine without the capability builds them per
+process.
 
 >>> from gigsight.ingest.sample import sample_store
 >>> from gigsight.metrics.compute import compute
@@ -64,7 +65,7 @@ def refresh(con: Connection, settings: Settings | None = None, *, force: bool = 
     settings = settings or Settings.from_env()
     started = time.perf_counter()
     if not capable(ibis_con.name, "keeps_facts"):
-        return RefreshResult(0, 0, 0.0, f"the {ibis_con.name} backend builds its facts per process")
+        return RefreshResult(0, 0, 0.0, f"the {ibis_con.name} backend does not keep facts")
     if not force and current(ibis_con, set(ibis_con.list_tables())) is not None:
         return RefreshResult(0, 0, 0.0, "already current")
     forget(id(ibis_con))  # tables an open Shared block built are not kept: build afresh, as kept tables
