@@ -1,4 +1,4 @@
-"""Shared by the benchmark scripts: run a snippet in a fresh process under /usr/bin/time -v."""
+"""Shared by the benchmark scripts: run a snippet in a fresh process under /usr/bin/time -v; a live process's peak."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 
 def timed(code: str, ok: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
@@ -19,3 +20,16 @@ def timed(code: str, ok: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
     found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr)
     work = re.search(r"WORK_SECONDS ([\d.]+)", out.stdout)
     return secs, (int(found.group(1)) / 1024 if found else float("nan")), float(work.group(1)) if work else secs
+
+
+def peak_mib(pid: int | str) -> float:
+    """A live process's peak resident memory (VmHWM) in MiB, 0 when it has gone (``pid`` may be "self").
+
+    Not ``getrusage``: on Linux a child's ``ru_maxrss`` starts at its parent's peak at fork, and ``/usr/bin/time``
+    counts only the processes it waits for (not the JVM pyspark starts).
+    """
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0.0
+    return next((int(x.split()[1]) / 1024 for x in lines if x.startswith("VmHWM")), 0.0)

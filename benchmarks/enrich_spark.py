@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from common import peak_mib
 
 import gigsight
 
@@ -35,21 +36,12 @@ def child(url: str, fresh: bool) -> None:
     r = gigsight.enrich(store)
     took = time.perf_counter() - t0
     out = {"seconds": round(took, 1), "jobs": r.jobs, "classified": r.classified, "reused": r.reused,
-           "python_peak_mb": peak_mb("self")}
+           "python_peak_mb": int(peak_mib("self"))}
     if store.name == "spark":
-        out["jvm_peak_mb"] = peak_mb(store.con._session.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
+        jvm = store.con._session.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
+        out["jvm_peak_mb"] = int(peak_mib(jvm))
     store.close()
     print(json.dumps(out))
-
-
-def peak_mb(pid: object) -> int:
-    """A process's peak resident memory (VmHWM), in MiB.
-
-    Not ``getrusage``: on Linux a child's ``ru_maxrss`` starts from its parent's peak at fork, so every child
-    of this script would report at least the parent's peak.
-    """
-    hwm = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM"))
-    return int(hwm.split()[1]) // 1024
 
 
 def load_spark(url: str, folder: Path) -> None:

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import peak_mib
+
 GIGSIGHT = str(Path(sys.executable).with_name("gigsight"))
 STEPS = ("ingest", "enrich", "refresh", "kpis", "report")
 
@@ -40,15 +42,6 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def hwm_mb(pid: int) -> float:
-    """A live process's peak resident memory (VmHWM) in MiB, 0 when it has gone."""
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except OSError:
-        return 0.0
-    return next((int(x.split()[1]) / 1024 for x in lines if x.startswith("VmHWM")), 0.0)
-
-
 def timed(*args: str) -> tuple[float, float, str]:
     """(wall seconds, peak RSS in MiB of the largest process of the command's tree, stdout) of one command.
 
@@ -60,7 +53,7 @@ def timed(*args: str) -> tuple[float, float, str]:
         p = subprocess.Popen([GIGSIGHT, *args], stdout=out, stderr=err, text=True)
         peak = 0.0
         while p.poll() is None:
-            peak = max([peak, hwm_mb(p.pid), *(hwm_mb(c) for c in descendants(p.pid))])
+            peak = max([peak, peak_mib(p.pid), *(peak_mib(c) for c in descendants(p.pid))])
             time.sleep(0.5)
         secs = time.perf_counter() - t
         out.seek(0)

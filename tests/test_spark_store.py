@@ -30,18 +30,18 @@ def shown(report: dict[str, Any]) -> list[str]:
 @needs_spark
 def test_the_pipeline_runs_as_separate_commands_on_spark_with_duckdb_numbers(tmp_path: Path) -> None:
     spark = f"pyspark://local[1]?warehouse={tmp_path / 'warehouse'}&database=shop"
-    answers = {}
-    for db in (spark, str(tmp_path / "same.duckdb")):
+    answers = []
+    for i, db in enumerate((spark, str(tmp_path / "same.duckdb"))):
         for step in (["simulate", "--scale", "0.001", "--seed", "7", "--no-check", "--no-refresh"],
                      ["enrich", "--no-refresh"], ["refresh"],
-                     ["report", "--period", "2025Q3", "--out", str(tmp_path / f"report-{len(answers)}")]):
+                     ["report", "--period", "2025Q3", "--out", str(tmp_path / f"report-{i}")]):
             done = run(*step, "--db", db)
             assert done.returncode == 0, f"{step[0]} on {db}: {done.stderr}"
         kpis = run("kpis", "--db", db, "--period", "quarter", "--format", "json")
         assert kpis.returncode == 0, kpis.stderr
-        report = json.loads((tmp_path / f"report-{len(answers)}" / "report.json").read_text(encoding="utf-8"))
-        answers[db] = (json.loads(kpis.stdout), shown(report))
-    (spark_kpis, spark_report), (duck_kpis, duck_report) = answers.values()
+        report = json.loads((tmp_path / f"report-{i}" / "report.json").read_text(encoding="utf-8"))
+        answers.append((json.loads(kpis.stdout), shown(report)))
+    (spark_kpis, spark_report), (duck_kpis, duck_report) = answers
     assert len(duck_kpis) >= 12 and "gsv" in duck_kpis[0]
     assert spark_kpis == duck_kpis  # every metric of every quarter, money to the cent
     assert spark_report == duck_report and any("GSV" in line for line in duck_report)
