@@ -21,9 +21,11 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from gigsight.backends.base import bounded_memory
@@ -32,7 +34,9 @@ from gigsight.errors import GigsightError
 from gigsight.metrics.grains import tier_labels
 
 SECONDS_PER_DAY = 86_400
-SUMMARY_MEMORY = "2GB"
+SUMMARY_MEMORY = "512MB"
+ROWS_PER_SLICE = 4_000_000
+TIERS = (1_000, 5_000, 10_000, 50_000, 100_000)
 SUMMARY_COLUMNS = (
     "client_id", "purchase_days", "x", "t_x", "T", "first_purchase", "last_purchase", "days_since_last",
     "total_gsv", "repeat_spend", "first_day_gsv", "first_90d_gsv", "ttm_gsv", "prior_ttm_gsv", "days_last_90",
@@ -81,81 +85,94 @@ def _flag(cond: Any) -> Any:
     return ibis.ifelse(cond, 1, 0)
 
 
-def _daily(con: Backend, end_day: int) -> Any:
-    """Per client and UTC day: GSV and whether any payment was positive (payments before ``end_day`` + 1)."""
+def _payments(con: Backend, last: int, ids: tuple[str | None, str | None]) -> Any:
+    """Payments up to the end of day ``last`` of the clients whose id is in ``[ids[0], ids[1])`` (None: open),
+    with their UTC day and GSV."""
     p = con.table("payments")
     day = (p.paid_at.epoch_seconds() // SECONDS_PER_DAY).cast("int64")
     p = p.mutate(day=day, gsv=(p.amount + p.client_fee).cast("decimal(18, 2)"), pos=(p.amount > 0))
-    p = p.filter(p.day <= end_day)
-    return p, p.group_by(["client_id", "day"]).aggregate(gsv=p.gsv.sum(), spend=p.amount.sum(),
-                                                         pos=_flag(p.pos).max())
+    return _in_slice(p.filter(p.day <= last), ids)
 
 
-def _mix(con: Backend, p: Any) -> Any:
-    """Per client: contracts paid, and the shares of GSV on hourly contracts and on AI-related jobs. Payments are
-    summed per contract first, so the joins to contracts and job labels meet one row per contract, not per
-    payment (tens of millions at full size)."""
+def _in_slice(t: Any, ids: tuple[str | None, str | None]) -> Any:
+    """The rows of ``t`` whose ``client_id`` is in ``[ids[0], ids[1])`` (None: open)."""
+    lo, hi = ids
+    if lo is not None:
+        t = t.filter(t.client_id >= lo)
+    if hi is not None:
+        t = t.filter(t.client_id < hi)
+    return t
+
+
+def _mix(con: Backend, p: Any, ends: list[int], ids: tuple[str | None, str | None]) -> Any:
+    """Per client and as-of day ``ends[i]`` (columns suffixed ``__i``): contracts paid, and GSV in all, on hourly
+    contracts and on AI-related jobs. Payments are summed per contract first, so the joins to contracts and job
+    labels meet one row per contract, not per payment (tens of millions at full size)."""
     tables = set(con.list_tables())
-    per = p.group_by(["client_id", "contract_id"]).aggregate(gsv=p.gsv.cast("float64").sum())
-    kind = ibis.null().cast("string")
-    ai = ibis.null().cast("boolean")
+    sums = {f"gsv__{i}": ibis.ifelse(p.day <= e, p.gsv.cast("float64"), 0.0).sum() for i, e in enumerate(ends)}
+    paid = {f"paid__{i}": _flag(p.day <= e).max() for i, e in enumerate(ends)}
+    per = p.group_by(["client_id", "contract_id"]).aggregate(**sums, **paid)
+    # only the slice's contracts: joining all of them (and their jobs) again for every slice cost a second each
     if "contracts" in tables:
-        c = con.table("contracts").select("contract_id", "job_id", "contract_type")
-        if "job_labels" in tables:
-            lab = con.table("job_labels").select(job_id_l="job_id", is_ai_l="is_ai")
-            c = c.left_join(lab, c.job_id == lab.job_id_l).select("contract_id", "contract_type", "is_ai_l")
-        elif "jobs" in tables and "is_ai" in con.table("jobs").columns:  # the user's own flag, before enrich
-            j = con.table("jobs").select(job_id_l="job_id", is_ai_l="is_ai")
-            c = c.left_join(j, c.job_id == j.job_id_l).select("contract_id", "contract_type", "is_ai_l")
-        else:
-            c = c.mutate(is_ai_l=ai).select("contract_id", "contract_type", "is_ai_l")
-        c = c.rename(contract_id_c="contract_id")
+        c = _in_slice(con.table("contracts"), ids)
+        c = c.select(contract_id_c="contract_id", job_id_c="job_id", contract_type="contract_type")
         per = per.left_join(c, per.contract_id == c.contract_id_c)
-        kind, ai = per.contract_type, per.is_ai_l
+        labels = None
+        if "job_labels" in tables:
+            labels = con.table("job_labels")
+        elif "jobs" in tables and "is_ai" in con.table("jobs").columns:  # the user's own flag, before enrich
+            labels = con.table("jobs")
+        if labels is not None:
+            lab = labels.select(job_id_l="job_id", is_ai_l="is_ai")
+            per = per.left_join(lab, per.job_id_c == lab.job_id_l)
+        else:
+            per = per.mutate(is_ai_l=ibis.null().cast("boolean"))
     else:
-        per = per.mutate(contract_type=kind, is_ai_l=ai)
-        kind, ai = per.contract_type, per.is_ai_l
-    g = per.gsv
-    return per.group_by("client_id").aggregate(
-        contracts=per.contract_id.count(),
-        hourly_gsv=ibis.ifelse(kind == "hourly", g, 0.0).sum(),
-        ai_gsv=ibis.ifelse(ai.fill_null(False), g, 0.0).sum(),
-        ai_known=_flag(ai.notnull()).max(),
-        mix_gsv=g.sum(),
-    ).rename(client_id_m="client_id")
+        per = per.mutate(contract_type=ibis.null().cast("string"), is_ai_l=ibis.null().cast("boolean"))
+    kind, ai = per.contract_type, per.is_ai_l
+    out: dict[str, Any] = {}
+    for i in range(len(ends)):
+        g, paid_i = per[f"gsv__{i}"], per[f"paid__{i}"]
+        out |= {f"contracts__{i}": paid_i.sum(), f"hourly_gsv__{i}": ibis.ifelse(kind == "hourly", g, 0.0).sum(),
+                f"ai_gsv__{i}": ibis.ifelse(ai.fill_null(False), g, 0.0).sum(),
+                f"ai_known__{i}": _flag(ai.notnull() & (paid_i == 1)).max(), f"mix_gsv__{i}": g.sum()}
+    return per.group_by("client_id").aggregate(**out).rename(client_id_m="client_id")
 
 
-def _summary_expr(con: Backend, end_day: int) -> Any:
-    p, d = _daily(con, end_day)
+def _summary_expr(con: Backend, ends: list[int], ids: tuple[str | None, str | None] = (None, None)) -> Any:
+    """Per client with a positive payment up to ``max(ends)``: the aggregates of every as-of day in one pass
+    (columns suffixed ``__i`` for ``ends[i]``; a client belongs to day ``i`` when its ``first_day`` is on or
+    before it). The first purchase day is the same for every as-of day that has one."""
+    p = _payments(con, max(ends), ids)
+    d = p.group_by(["client_id", "day"]).aggregate(gsv=p.gsv.sum(), spend=p.amount.sum(), pos=_flag(p.pos).max())
     first = d.filter(d.pos == 1).group_by("client_id").aggregate(first_day=d.day.min()).rename(cid="client_id")
     d = d.join(first, d.client_id == first.cid)
     g = d.gsv.cast("float64")
-    buy = d.pos == 1
-
-    def days_since(lo: int) -> Any:
-        return _flag(buy & (d.day > end_day - lo)).sum()
+    aggs: dict[str, Any] = {"first_day": d.first_day.min(),
+                            "first_day_gsv": ibis.ifelse(d.day == d.first_day, g, 0.0).sum()}
 
     def gsv_when(cond: Any) -> Any:
         return ibis.ifelse(cond, g, 0.0).sum()
 
-    s = d.group_by("client_id").aggregate(
-        first_day=d.first_day.min(),
-        last_day=ibis.ifelse(buy, d.day, None).max(),
-        purchase_days=_flag(buy).sum(),
-        total_gsv=g.sum(),
-        first_day_gsv=gsv_when(d.day == d.first_day),
-        first_90d_gsv=gsv_when(d.day < d.first_day + 90),
-        ttm_gsv=gsv_when(d.day > end_day - 365),
-        ttm_spend=ibis.ifelse(d.day > end_day - 365, d.spend.cast("float64"), 0.0).sum(),
-        prior_ttm_gsv=gsv_when((d.day > end_day - 730) & (d.day <= end_day - 365)),
-        days_last_90=days_since(90), days_last_180=days_since(180), days_last_365=days_since(365),
-        max_day_gsv=g.max(),
-    )
-    mix = _mix(con, p)
+    for i, end in enumerate(ends):
+        seen = d.day <= end
+        buy = seen & (d.pos == 1)
+        aggs |= {
+            f"last_day__{i}": ibis.ifelse(buy, d.day, None).max(),
+            f"purchase_days__{i}": _flag(buy).sum(),
+            f"total_gsv__{i}": gsv_when(seen),
+            f"first_90d_gsv__{i}": gsv_when(seen & (d.day < d.first_day + 90)),
+            f"ttm_gsv__{i}": gsv_when(seen & (d.day > end - 365)),
+            f"ttm_spend__{i}": ibis.ifelse(seen & (d.day > end - 365), d.spend.cast("float64"), 0.0).sum(),
+            f"prior_ttm_gsv__{i}": gsv_when((d.day > end - 730) & (d.day <= end - 365)),
+            f"max_day_gsv__{i}": ibis.ifelse(seen, g, None).max(),
+            **{f"days_last_{n}__{i}": _flag(buy & (d.day > end - n)).sum() for n in (90, 180, 365)},
+        }
+    s = d.group_by("client_id").aggregate(**aggs)
+    mix = _mix(con, p, ends, ids)
     s = s.left_join(mix, s.client_id == mix.client_id_m).drop("client_id_m")
-    tables = set(con.list_tables())
-    if "clients" in tables:
-        c = con.table("clients")
+    if "clients" in set(con.list_tables()):
+        c = _in_slice(con.table("clients"), ids)
         cols = {"country": c.country, "company_size": c.company_size, "is_enterprise": c.is_enterprise}
         if "acquisition_channel" in c.columns:
             cols["acquisition_channel"] = c.acquisition_channel
@@ -164,19 +181,61 @@ def _summary_expr(con: Backend, end_day: int) -> Any:
     return s
 
 
-def client_summary(con: Backend, at: str | dt.date, tier_bounds: tuple[int, ...] = (1_000, 5_000, 10_000, 50_000,
-                                                                                   100_000)) -> pd.DataFrame:
+def _slices(con: Backend) -> list[tuple[str | None, str | None]]:
+    """Ranges of client ids, one summary query each: one range per :data:`ROWS_PER_SLICE` payments on DuckDB
+    (whose per-day hash table would otherwise hold every client-day at once and spill), one elsewhere (the
+    servers bound their own memory). Ranges of the sorted ids, not hashes: a comparison costs a tenth of
+    hashing every payment's id."""
+    tables = set(con.list_tables())
+    if getattr(con, "name", "") != "duckdb" or "clients" not in tables:
+        return [(None, None)]
+    n = -(-int(con.table("payments").count().execute()) // ROWS_PER_SLICE)
+    if n <= 1:
+        return [(None, None)]
+    ids = np.sort(con.table("clients").select("client_id").to_pandas()["client_id"].to_numpy(str))
+    cuts = sorted({str(ids[len(ids) * k // n]) for k in range(1, n)})
+    edges: list[str | None] = [None, *cuts, None]
+    return list(itertools.pairwise(edges))
+
+
+def client_summaries(con: Backend, ats: list[str | dt.date],
+                     tier_bounds: tuple[int, ...] = TIERS) -> list[pd.DataFrame]:
+    """:func:`client_summary` for several as-of days, read in one pass over the payments (a backtest and the
+    covariate model need two or three).
+
+    >>> import gigsight
+    >>> store = gigsight.connect("duckdb://:memory:")
+    >>> client_summaries(store.con, ["2025-01-01", "2024-01-01"])[1].empty
+    True
+    """
+    ends = [epoch_day(parse_day(a)) for a in ats]
+    if "payments" not in con.list_tables():
+        return [pd.DataFrame(columns=list(SUMMARY_COLUMNS)) for _ in ends]
+    pieces: list[list[pd.DataFrame]] = [[] for _ in ends]
+    with bounded_memory(con, SUMMARY_MEMORY):  # DuckDB spills instead of growing when a slice is still too big
+        for ids in _slices(con):  # ranges in id order, each finished in id order: the pieces concatenate sorted
+            df = _summary_expr(con, ends, ids).to_pandas()
+            for i, end in enumerate(ends):
+                pieces[i].append(finish(_as_of(df, i, end), end, tier_bounds))
+    kept = [[x for x in p if len(x)] or p[:1] for p in pieces]  # empty slices would only upset the dtypes
+    return [p[0] if len(p) == 1 else pd.concat(p, ignore_index=True) for p in kept]
+
+
+def _as_of(df: pd.DataFrame, i: int, end: int) -> pd.DataFrame:
+    """The clients and columns of as-of day ``i`` from a one-pass result, under the one-day column names."""
+    rows = df[df["first_day"] <= end]
+    own = {c: c.removesuffix(f"__{i}") for c in rows.columns if c.endswith(f"__{i}")}
+    shared = [c for c in rows.columns if "__" not in c]
+    return rows[shared + list(own)].rename(columns=own)
+
+
+def client_summary(con: Backend, at: str | dt.date, tier_bounds: tuple[int, ...] = TIERS) -> pd.DataFrame:
     """One row per client with a positive payment up to the end of ``at`` (UTC), columns :data:`SUMMARY_COLUMNS`.
 
     ``con`` is the store's Ibis backend. Covariates the store lacks (no contracts, no enrich labels, no
     acquisition channel) are empty, never guessed.
     """
-    day = epoch_day(parse_day(at))
-    if "payments" not in con.list_tables():
-        return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
-    with bounded_memory(con, SUMMARY_MEMORY):  # DuckDB spills the per-day aggregate instead of growing
-        df = _summary_expr(con, day).to_pandas()
-    return finish(df, day, tier_bounds)
+    return client_summaries(con, [at], tier_bounds)[0]
 
 
 def finish(df: pd.DataFrame, end_day: int, tier_bounds: tuple[int, ...]) -> pd.DataFrame:

@@ -170,49 +170,77 @@ def can_validate(history_days: int, horizon: int) -> bool:
     return history_days >= 2 * horizon + 30
 
 
-def covariate(s0: pd.DataFrame, s: pd.DataFrame, window: int, horizon: int) -> tuple[pd.DataFrame, dict[str, Any],
-                                                                                   list[str]]:
+def realised(s0: pd.DataFrame, s: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Purchase days and GSV each client of ``s0`` had between it and the later summary ``s`` (NaN for a client
+    ``s`` lacks, which a later summary never does).
+
+    >>> a = pd.DataFrame({"client_id": ["a", "b"], "purchase_days": [1, 2], "total_gsv": [10.0, 5.0]})
+    >>> b = pd.DataFrame({"client_id": ["b", "a"], "purchase_days": [4, 1], "total_gsv": [9.0, 10.0]})
+    >>> realised(a, b)
+    (array([0., 2.]), array([0., 4.]))
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Arrow's hash lookup: pandas hashing 1.8M Python strings took 1.8 s a call
+    at = pc.index_in(pa.array(s0["client_id"].astype(str)), value_set=pa.array(s["client_id"].astype(str)))
+    at = at.to_numpy(zero_copy_only=False)
+    at = np.where(np.isnan(at.astype(float)), -1, at).astype(np.int64)
+    found = at >= 0
+    out = []
+    for c in ("purchase_days", "total_gsv"):
+        later = np.where(found, s[c].to_numpy(float)[at], np.nan)
+        out.append(later - s0[c].to_numpy(float))
+    return out[0], out[1]
+
+
+def covariate(s0: pd.DataFrame, s: pd.DataFrame, window: int, horizon: int,
+              rows: np.ndarray | None = None) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
     """Gradient-boosted trees trained on ``s0`` (the summary ``window`` days before ``s``) with the purchase days
-    and GSV each client had in those days, applied to ``s`` as a correction of its BG/NBD forecast over
-    ``horizon`` days."""
+    and GSV each client had in those days, applied to ``s`` (to its rows at positions ``rows`` when given) as a
+    correction of its BG/NBD forecast over ``horizon`` days."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     _check_fit(s0)
     _check_fit(s)
-    later = s.set_index("client_id")
-    y_days = (later["purchase_days"].reindex(s0["client_id"]).to_numpy(float) - s0["purchase_days"].to_numpy(float))
-    y_gsv = later["total_gsv"].reindex(s0["client_id"]).to_numpy(float) - s0["total_gsv"].to_numpy(float)
+    y_days, y_gsv = realised(s0, s)
     cats = _categories(s0)
     bg0: BGNBD = fitted(s0)
     spend0, _, _ = fitted(s0, "spend")
     x0 = _features(s0, bg0, float(window), spend0, cats)
+    # the trees learn from at most FIT_ROWS clients: only those are kept, quantised and binned
+    train = np.random.default_rng(0).permutation(len(x0))[:FIT_ROWS] if len(x0) > FIT_ROWS else slice(None)
+    x0, y_days, y_gsv = x0.iloc[train], y_days[train], y_gsv[train]
     bg: BGNBD = fitted(s)
     spend, gg, notes = fitted(s, "spend")
     notes = list(notes)
+    if rows is not None:
+        s, spend = s.iloc[rows], spend[rows]
     x1 = _features(s, bg, float(window), spend, cats)
-    # covariates the store lacks (all empty or constant) carry nothing and upset the binning
-    keep = [c for c in x0.columns if x0[c].nunique(dropna=True) > 1]
-    x0, x1 = x0[keep], x1[keep]
-    cat_mask = [c in CATEGORICAL for c in keep]
-    q0, q1 = _quantised(x0, x1, set(CATEGORICAL))
+    bg_days1, bg_alive1 = x1["bg_days"].to_numpy(float), x1["bg_alive"].to_numpy(float)
     # The trees learn a correction to BG/NBD, not the outcome itself: Poisson loss on outcome / BG/NBD forecast
     # weighted by that forecast is a Poisson model with BG/NBD as its offset. BG/NBD keeps what it does well
     # (clients ageing and lapsing, which a tree trained on a younger population extrapolates flat) and the trees
     # move it with what it ignores (channel, size, AI work, spend trend, ...).
     base0 = {"days": x0["bg_days"].to_numpy(float), "gsv": x0["bg_gsv"].to_numpy(float)}
-    days_h = bg.expected(s["x"], s["t_x"], s["T"], float(horizon))
+    # the features hold the forecast over the training window: over the horizon it is the same when they match
+    days_h = bg_days1 if window == horizon else bg.expected(s["x"], s["t_x"], s["T"], float(horizon))
     base1 = {"days": days_h, "gsv": days_h * spend}
+    # covariates the store lacks (all empty or constant) carry nothing and upset the binning
+    keep = [c for c in x0.columns if x0[c].nunique(dropna=True) > 1]
+    cat_mask = [c in CATEGORICAL for c in keep]
+    q0, q1 = _quantised(x0[keep], x1[keep], set(CATEGORICAL))
+    del x0, x1  # the quantised copies are all the trees need
     preds = {}
-    rows = np.random.default_rng(0).permutation(len(q0))[:FIT_ROWS] if len(q0) > FIT_ROWS else slice(None)
     for name, y in (("days", np.nan_to_num(y_days)), ("gsv", np.clip(np.nan_to_num(y_gsv), 0, None))):
-        b = np.maximum(base0[name], 1e-6)[rows]
-        m = HistGradientBoostingRegressor(loss="poisson", max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+        b = np.maximum(base0[name], 1e-6)
+        m = HistGradientBoostingRegressor(loss="poisson", max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
                                           min_samples_leaf=100, l2_regularization=1.0, categorical_features=cat_mask,
                                           early_stopping=True, validation_fraction=0.15, n_iter_no_change=20,
                                           random_state=0)
-        m.fit(q0[rows], y[rows] / b, sample_weight=b)
+        m.fit(q0, y / b, sample_weight=b)
         preds[name] = np.clip(m.predict(q1), 0, None) * base1[name]
-    out = pd.DataFrame({"client_id": s["client_id"], "p_active": bg.p_alive(s["x"], s["t_x"], s["T"]),
+    out = pd.DataFrame({"client_id": s["client_id"], "p_active": bg_alive1,
                         "expected_purchase_days": preds["days"], "expected_gsv": preds["gsv"]})
     info = {"bgnbd": params(bg), "gamma_gamma": gg, "trained_on_clients": len(s0), "training_window_days": window}
     return out, info, notes
@@ -220,7 +248,11 @@ def covariate(s0: pd.DataFrame, s: pd.DataFrame, window: int, horizon: int) -> t
 
 def finish(s: pd.DataFrame, fc: pd.DataFrame, horizon: int, discount_rate: float) -> pd.DataFrame:
     """Join the forecast to the summary, add the discounted value and the rank by expected GSV."""
-    out = s.merge(fc, on="client_id", how="left")
+    if len(fc) == len(s) and (fc["client_id"].to_numpy() == s["client_id"].to_numpy()).all():
+        out = s.assign(**{c: fc[c].to_numpy() for c in fc.columns if c != "client_id"})  # the models keep order
+        out.attrs = {}  # not the summary's fitted models: frames holding arrays there cannot be concatenated
+    else:
+        out = s.merge(fc, on="client_id", how="left")
     for c in ("p_active", "expected_purchase_days", "expected_gsv"):
         out[c] = out[c].astype(float).fillna(0.0).clip(lower=0)
     out["clv"] = out["expected_gsv"] * discount_factor(horizon, discount_rate)

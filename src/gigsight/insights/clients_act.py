@@ -21,9 +21,10 @@ from gigsight.backends.types import Backend
 from gigsight.config import Settings
 from gigsight.errors import GigsightError, SourceError
 from gigsight.insights import client_value as cv
-from gigsight.insights.client_summary import client_summary, parse_day, payment_days
+from gigsight.insights.client_summary import client_summaries, client_summary, parse_day, payment_days
 
 LISTS = ("value", "at-risk", "rising", "win-back")
+CHECK_ROWS = 300_000  # clients auto's check scores both models on
 
 
 def last_day(con: Backend) -> str:
@@ -48,27 +49,31 @@ def _range(con: Backend, at: str | dt.date | None) -> tuple[dt.date, dt.date, dt
     return first, last, day
 
 
-def _score(f: pd.DataFrame, later: pd.DataFrame) -> tuple[float, float]:
-    """MAE of purchase days and the total GSV error of a forecast against a later summary."""
-    nxt = later.set_index("client_id").reindex(f["client_id"])
-    real_days = nxt["purchase_days"].to_numpy(float) - f["purchase_days"].to_numpy(float)
-    real_gsv = nxt["total_gsv"].to_numpy(float) - f["total_gsv"].to_numpy(float)
-    mae = float(np.mean(np.abs(f["expected_purchase_days"].to_numpy(float) - real_days)))
-    total = float(f["expected_gsv"].sum() / real_gsv.sum() - 1) if real_gsv.sum() > 0 else float("inf")
+def _score(s: pd.DataFrame, fc: pd.DataFrame, later: pd.DataFrame) -> tuple[float, float]:
+    """MAE of purchase days and the total GSV error of a forecast ``fc`` (rows aligned with the summary ``s``)
+    against a later summary."""
+    real_days, real_gsv = cv.realised(s, later)
+    days, gsv = (np.clip(np.nan_to_num(fc[c].to_numpy(float)), 0, None) for c in ("expected_purchase_days",
+                                                                                  "expected_gsv"))
+    mae = float(np.mean(np.abs(days - real_days)))
+    total = float(gsv.sum() / real_gsv.sum() - 1) if real_gsv.sum() > 0 else float("inf")
     return mae, total
 
 
-def _choose(con: Backend, day: dt.date, horizon: int, s_mid: pd.DataFrame, s: pd.DataFrame,
-            bounds: tuple[int, ...]) -> tuple[bool, str]:
-    """Evidence for the covariate model: trained two horizons before ``day``, scored on the last horizon beside
-    BG/NBD fitted one horizon before. It is used when its MAE is lower and its total no further off than
-    BG/NBD's or 10%."""
-    s_early = client_summary(con, day - dt.timedelta(days=2 * horizon), bounds)
+def _choose(horizon: int, s_early: pd.DataFrame, s_mid: pd.DataFrame, s: pd.DataFrame) -> tuple[bool, str]:
+    """Evidence for the covariate model: trained on ``s_early`` (two horizons before ``s``), scored on the last
+    horizon beside BG/NBD fitted on ``s_mid`` (one horizon before). It is used when its MAE is lower and its
+    total no further off than BG/NBD's or 10%."""
     if len(s_early) < cv.MIN_TRAIN_CLIENTS or int((s_early["x"] > 0).sum()) < 50:
         return False, "Too few clients two horizons before --at to check the covariate model: BG/NBD used."
-    cov, _, _ = cv.covariate(s_early, s_mid, horizon, horizon)
+    # scored on a seeded sample of the clients: the comparison is paired, and scoring all of them cost a minute
+    # at 1.4M clients
+    rows = np.random.default_rng(0).permutation(len(s_mid))[:CHECK_ROWS] if len(s_mid) > CHECK_ROWS else None
+    cov, _, _ = cv.covariate(s_early, s_mid, horizon, horizon, rows)
     bg, _, _ = cv.probabilistic(s_mid, horizon, "bgnbd")
-    (mae_c, tot_c), (mae_b, tot_b) = (_score(cv.finish(s_mid, f, horizon, 0.0), s) for f in (cov, bg))
+    if rows is not None:
+        s_mid, bg = s_mid.iloc[rows], bg.iloc[rows]
+    (mae_c, tot_c), (mae_b, tot_b) = (_score(s_mid, f, s) for f in (cov, bg))
     won = mae_c < mae_b and abs(tot_c) <= max(abs(tot_b), 0.10)
     verdict = "covariate model used" if won else "BG/NBD used"
     return won, (f"Checked one horizon back: covariates MAE {mae_c:.3f} purchase days, total {tot_c:+.1%}; BG/NBD "
@@ -86,27 +91,30 @@ def value(con: Backend, at: str | dt.date | None = None, horizon_days: int = 365
     horizon = cv.check_horizon(horizon_days)
     bounds = (settings or Settings()).tier_bounds
     first, _, day = _range(con, at)
-    s = client_summary(con, day, bounds)
     history = (day - first).days
+    window = horizon if model == "auto" else cv.training_window(history, horizon)
+    # every summary the model needs, in one pass over the payments: as of --at, and for auto one and two
+    # horizons back (its check), for covariates one training window back
+    back = {"auto": [horizon, 2 * horizon] if cv.can_validate(history, horizon) else [],
+            "covariates": [window] if window is not None else []}.get(model, [])
+    s, *earlier = client_summaries(con, [day, *(day - dt.timedelta(days=b) for b in back)], bounds)
     notes: list[str] = []
     used = model
     if model == "auto":
         used = "bgnbd"
-        if cv.can_validate(history, horizon):
-            s_mid = client_summary(con, day - dt.timedelta(days=horizon), bounds)
-            won, why = _choose(con, day, horizon, s_mid, s, bounds)
+        if earlier:
+            won, why = _choose(horizon, earlier[1], earlier[0], s)
+            del earlier[1:]  # two horizons back served the check only: free it before the last fit
             notes.append(why)
             used = "covariates" if won else "bgnbd"
         else:
             notes.append(f"{history} days of history before --at: two horizons ({2 * horizon + 30} days) are needed "
                          "to check the covariate model before trusting it; BG/NBD + Gamma-Gamma used")
     if used == "covariates":
-        window = horizon if model == "auto" else cv.training_window(history, horizon)
         if window is None:
             raise GigsightError(f"the covariate model learns from the history before --at, and {history} days is too "
                                 "little (at least 60); use --model bgnbd")
-        s0 = s_mid if model == "auto" else client_summary(con, day - dt.timedelta(days=window), bounds)
-        fc, info, more = cv.covariate(s0, s, window, horizon)
+        fc, info, more = cv.covariate(earlier[0], s, window, horizon)
     else:
         fc, info, more = cv.probabilistic(s, horizon, used)
     out = cv.finish(s, fc, horizon, discount_rate)
