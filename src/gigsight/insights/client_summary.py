@@ -25,7 +25,6 @@ import itertools
 from typing import Any
 
 import ibis
-import numpy as np
 import pandas as pd
 
 from gigsight.backends.base import bounded_memory
@@ -192,9 +191,13 @@ def _slices(con: Backend) -> list[tuple[str | None, str | None]]:
     n = -(-int(con.table("payments").count().execute()) // ROWS_PER_SLICE)
     if n <= 1:
         return [(None, None)]
-    ids = np.sort(con.table("clients").select("client_id").to_pandas()["client_id"].to_numpy(str))
-    cuts = sorted({str(ids[len(ids) * k // n]) for k in range(1, n)})
-    edges: list[str | None] = [None, *cuts, None]
+    c = con.table("clients").select("client_id")
+    total = int(c.count().execute())
+    # cut points sorted by the engine: numpy's fixed-width strings would size every id like the longest one
+    c = c.mutate(position=ibis.row_number().over(order_by=c.client_id))
+    at = sorted({total * k // n for k in range(1, n)})
+    cuts = c.filter(c.position.isin(at)).order_by("position").to_pandas()["client_id"]
+    edges: list[str | None] = [None, *sorted(set(map(str, cuts))), None]
     return list(itertools.pairwise(edges))
 
 
