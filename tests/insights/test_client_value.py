@@ -11,6 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -208,6 +209,53 @@ def test_too_few_repeat_clients(duck: Store, sample: Path) -> None:
         gigsight.client_value("2022-07-20", model="bgnbd", con=duck)
 
 
+def _short_history_store(path: Path) -> str:
+    """500 clients acquired in January 2024, buying at gamma-distributed rates and leaving after a purchase with
+    beta-distributed odds (a BG/NBD process), as bare payments: nine months of history by 2024-09-30."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(500):
+        rate, drop = rng.gamma(1.2, 1 / 25.0), rng.beta(1.0, 6.0)
+        t = float(rng.uniform(0, 30))
+        while t < 640:
+            day = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(t), hours=12)
+            rows.append((f"q{i:04d}", day, round(float(rng.gamma(2.0, 40.0)) + 1, 2)))
+            if rng.random() < drop:
+                break
+            t += float(rng.exponential(1 / rate))
+    tx = pd.DataFrame(rows, columns=["client_id", "paid_at", "amount"])
+    con = duckdb.connect(str(path))
+    con.register("tx", tx)
+    con.execute("""CREATE TABLE payments AS SELECT 'p' || row_number() OVER () AS payment_id,
+        NULL::VARCHAR AS contract_id, client_id, paid_at, CAST(amount AS DECIMAL(18, 2)) AS amount,
+        0::DECIMAL(18, 2) AS client_fee FROM tx""")
+    con.close()
+    return f"duckdb://{path}"
+
+
+def test_auto_picks_bgnbd_or_pareto_on_a_check_when_history_is_short(tmp_path: Path) -> None:
+    """Nine months of history cannot check the covariate model over 180 days: auto compares BG/NBD and Pareto/NBD
+    one check window back and forecasts with the one its note names; the note's BG/NBD score is the check's own."""
+    store = gigsight.connect(_short_history_store(tmp_path / "short.duckdb"), read_only=True)
+    f = gigsight.client_value("2024-09-30", horizon_days=180, con=store)
+    check = next(n for n in f.notes if n.startswith("Checked "))
+    found = re.search(r"Checked (\d+) days back: Pareto/NBD MAE ([\d.]+) purchase days, total ([-+\d.]+)%; BG/NBD MAE "
+                      r"([\d.]+), total ([-+\d.]+)%: (Pareto/NBD|BG/NBD) used", check)
+    assert found, f.notes
+    window, mae_p, tot_p, mae_b, tot_b, name = found.groups()
+    assert f.model == {"Pareto/NBD": "pareto", "BG/NBD": "bgnbd"}[name]
+    pareto_won = float(mae_p) < float(mae_b) and abs(float(tot_p)) <= max(abs(float(tot_b)), 10.0)
+    assert (f.model == "pareto") == pareto_won, check
+    back = (pd.Timestamp("2024-09-30") - pd.Timedelta(days=int(window))).date()
+    s_back, s_now = summary_module.client_summaries(store.con, [back, "2024-09-30"])
+    bg = BGNBD.fit(s_back["x"], s_back["t_x"], s_back["T"])
+    real = s_now.set_index("client_id")["purchase_days"].reindex(s_back["client_id"]).to_numpy(float)
+    want = np.mean(np.abs(bg.expected(s_back["x"], s_back["t_x"], s_back["T"], float(window))
+                          - (real - s_back["purchase_days"].to_numpy(float))))
+    assert float(mae_b) == pytest.approx(want, abs=0.0006)
+    store.close()
+
+
 def test_cli_value_csv_has_every_client(duck: Store, sample: Path, tmp_path: Path) -> None:
     gigsight.ingest(sample, con=duck)
     url = duck.url
@@ -249,7 +297,7 @@ def test_forecast_against_the_simulators_planted_truth(duck: Store, monkeypatch:
     f = gigsight.client_value("2024-09-30", model="auto", con=duck)
     check = next(n for n in f.notes if n.startswith("Checked one horizon back"))
     assert re.search(r"covariates MAE \d+\.\d{3}.*BG/NBD MAE \d+\.\d{3}", check), check
-    assert check.endswith("covariate model used" if f.model == "covariates" else "BG/NBD used"), check
+    assert check.endswith("covariate model used" if f.model == "covariates" else "covariate model not used"), check
     truth = duck.con.table("truth_clients").to_pandas().set_index("client_id")
     c = f.clients.join(truth, on="client_id")
     gone = c["dropout_at"].notna() & (c["dropout_at"] < pd.Timestamp("2024-06-30"))

@@ -8,7 +8,8 @@ Three models, one output (docs/clients.md):
   offset) on the client summary and the covariates a marketplace knows, trained on an earlier date with the
   outcome the records then show ("fit as of at - L, learn what happened by at"), then applied as of ``at``.
 - ``auto`` (the default): ``covariates`` when the history holds two horizons before ``at`` and the covariate
-  model beat BG/NBD one horizon earlier (trained two horizons back, scored on the last one), else ``bgnbd``.
+  model beat BG/NBD one horizon earlier (trained two horizons back, scored on the last one), else ``pareto``
+  when Pareto/NBD beat BG/NBD on the same kind of check, else ``bgnbd``.
 
 >>> can_validate(3 * 365, 365), training_window(3 * 365, 365)
 (True, 365)

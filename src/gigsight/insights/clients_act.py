@@ -60,24 +60,54 @@ def _score(s: pd.DataFrame, fc: pd.DataFrame, later: pd.DataFrame) -> tuple[floa
     return mae, total
 
 
+def _wins(mae: float, total: float, mae_other: float, total_other: float) -> bool:
+    """Whether a model beat another on a check: a lower per-client MAE of purchase days, and a total no further
+    off than the other's (or 10%).
+
+    >>> _wins(0.55, -0.15, 0.59, -0.04), _wins(0.55, -0.09, 0.59, -0.04), _wins(0.60, 0.0, 0.59, -0.3)
+    (False, True, False)
+    """
+    return mae < mae_other and abs(total) <= max(abs(total_other), 0.10)
+
+
+def _sample_rows(s: pd.DataFrame) -> np.ndarray | None:
+    """Positions of the seeded sample a check scores on (None: every client). The comparison is paired, and
+    scoring all clients cost a minute at 1.4M."""
+    return np.random.default_rng(0).permutation(len(s))[:CHECK_ROWS] if len(s) > CHECK_ROWS else None
+
+
 def _choose(horizon: int, s_early: pd.DataFrame, s_mid: pd.DataFrame, s: pd.DataFrame) -> tuple[bool, str]:
     """Evidence for the covariate model: trained on ``s_early`` (two horizons before ``s``), scored on the last
-    horizon beside BG/NBD fitted on ``s_mid`` (one horizon before). It is used when its MAE is lower and its
-    total no further off than BG/NBD's or 10%."""
+    horizon beside BG/NBD fitted on ``s_mid`` (one horizon before); used when it :func:`_wins`."""
     if len(s_early) < cv.MIN_TRAIN_CLIENTS or int((s_early["x"] > 0).sum()) < 50:
-        return False, "Too few clients two horizons before --at to check the covariate model: BG/NBD used."
-    # scored on a seeded sample of the clients: the comparison is paired, and scoring all of them cost a minute
-    # at 1.4M clients
-    rows = np.random.default_rng(0).permutation(len(s_mid))[:CHECK_ROWS] if len(s_mid) > CHECK_ROWS else None
+        return False, "Too few clients two horizons before --at to check the covariate model: not used."
+    rows = _sample_rows(s_mid)
     cov, _, _ = cv.covariate(s_early, s_mid, horizon, horizon, rows)
     bg, _, _ = cv.probabilistic(s_mid, horizon, "bgnbd")
     if rows is not None:
         s_mid, bg = s_mid.iloc[rows], bg.iloc[rows]
     (mae_c, tot_c), (mae_b, tot_b) = (_score(s_mid, f, s) for f in (cov, bg))
-    won = mae_c < mae_b and abs(tot_c) <= max(abs(tot_b), 0.10)
-    verdict = "covariate model used" if won else "BG/NBD used"
+    won = _wins(mae_c, tot_c, mae_b, tot_b)
     return won, (f"Checked one horizon back: covariates MAE {mae_c:.3f} purchase days, total {tot_c:+.1%}; BG/NBD "
-                 f"MAE {mae_b:.3f}, total {tot_b:+.1%}: {verdict}")
+                 f"MAE {mae_b:.3f}, total {tot_b:+.1%}: covariate model {'used' if won else 'not used'}")
+
+
+def _pick_probabilistic(s_back: pd.DataFrame, s: pd.DataFrame, window: int) -> tuple[str, str]:
+    """BG/NBD or Pareto/NBD on evidence: both fitted on ``s_back`` (``window`` days before ``s``) and scored on
+    what the clients did up to ``s``; Pareto/NBD is used when it :func:`_wins`, else BG/NBD (the default)."""
+    rows = _sample_rows(s_back)
+    scores = {}
+    try:
+        for kind in ("pareto", "bgnbd"):
+            fc, _, _ = cv.probabilistic(s_back, window, kind)
+            scores[kind] = _score(s_back, fc, s) if rows is None else _score(s_back.iloc[rows], fc.iloc[rows], s)
+    except GigsightError as exc:
+        return "bgnbd", f"BG/NBD and Pareto/NBD could not be compared {window} days back ({exc}): BG/NBD used"
+    (mae_p, tot_p), (mae_b, tot_b) = scores["pareto"], scores["bgnbd"]
+    used = "pareto" if _wins(mae_p, tot_p, mae_b, tot_b) else "bgnbd"
+    return used, (f"Checked {window} days back: Pareto/NBD MAE {mae_p:.3f} purchase days, total {tot_p:+.1%}; "
+                  f"BG/NBD MAE {mae_b:.3f}, total {tot_b:+.1%}: {'Pareto/NBD' if used == 'pareto' else 'BG/NBD'} "
+                  "used")
 
 
 def value(con: Backend, at: str | dt.date | None = None, horizon_days: int = 365, model: str = "auto",
@@ -93,23 +123,33 @@ def value(con: Backend, at: str | dt.date | None = None, horizon_days: int = 365
     first, _, day = _range(con, at)
     history = (day - first).days
     window = horizon if model == "auto" else cv.training_window(history, horizon)
+    validate = model == "auto" and cv.can_validate(history, horizon)
+    check = cv.training_window(history, horizon) if model == "auto" and not validate else None
     # every summary the model needs, in one pass over the payments: as of --at, and for auto one and two
-    # horizons back (its check), for covariates one training window back
-    back = {"auto": [horizon, 2 * horizon] if cv.can_validate(history, horizon) else [],
+    # horizons back (its checks) or one check window back, for covariates one training window back
+    back = {"auto": [horizon, 2 * horizon] if validate else [check] if check else [],
             "covariates": [window] if window is not None else []}.get(model, [])
     s, *earlier = client_summaries(con, [day, *(day - dt.timedelta(days=b) for b in back)], bounds)
     notes: list[str] = []
     used = model
     if model == "auto":
         used = "bgnbd"
-        if earlier:
+        if validate:
             won, why = _choose(horizon, earlier[1], earlier[0], s)
             del earlier[1:]  # two horizons back served the check only: free it before the last fit
             notes.append(why)
-            used = "covariates" if won else "bgnbd"
+            used = "covariates"
+            if not won:
+                used, why = _pick_probabilistic(earlier[0], s, horizon)
+                notes.append(why)
         else:
             notes.append(f"{history} days of history before --at: two horizons ({2 * horizon + 30} days) are needed "
-                         "to check the covariate model before trusting it; BG/NBD + Gamma-Gamma used")
+                         "to check the covariate model before trusting it")
+            if check is not None:
+                used, why = _pick_probabilistic(earlier[0], s, check)
+                notes.append(why)
+            else:
+                notes.append("too little history to compare BG/NBD and Pareto/NBD: BG/NBD + Gamma-Gamma used")
     if used == "covariates":
         if window is None:
             raise GigsightError(f"the covariate model learns from the history before --at, and {history} days is too "
