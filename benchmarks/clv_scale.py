@@ -4,7 +4,7 @@
 
 Prints wall seconds and peak RSS (``/usr/bin/time -v``) of each step, the clients scored, and with
 ``--lifetimes`` the seconds ``lifetimes``' BG/NBD takes to fit the same summary (a Python that has
-``lifetimes`` installed, e.g. a separate venv: it pins old numpy/pandas, so it stays out of ours).
+``lifetimes`` installed, e.g. a separate venv: it is unmaintained and pulls in autograd, so it stays out of ours).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from common import timed
 
 PRELUDE = """
-import time, ibis
+import time
 import gigsight
 store = gigsight.connect({db!r}, read_only=True)
 t = time.perf_counter()

@@ -184,9 +184,8 @@ def realised(s0: pd.DataFrame, s: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]
     import pyarrow.compute as pc
 
     # Arrow's hash lookup: pandas hashing 1.8M Python strings took 1.8 s a call
-    at = pc.index_in(pa.array(s0["client_id"].astype(str)), value_set=pa.array(s["client_id"].astype(str)))
-    at = at.to_numpy(zero_copy_only=False)
-    at = np.where(np.isnan(at.astype(float)), -1, at).astype(np.int64)
+    found_at = pc.index_in(pa.array(s0["client_id"].astype(str)), value_set=pa.array(s["client_id"].astype(str)))
+    at = pc.fill_null(found_at, -1).to_numpy().astype(np.int64)
     found = at >= 0
     out = []
     for c in ("purchase_days", "total_gsv"):
@@ -248,12 +247,10 @@ def covariate(s0: pd.DataFrame, s: pd.DataFrame, window: int, horizon: int,
 
 
 def finish(s: pd.DataFrame, fc: pd.DataFrame, horizon: int, discount_rate: float) -> pd.DataFrame:
-    """Join the forecast to the summary, add the discounted value and the rank by expected GSV."""
-    if len(fc) == len(s) and (fc["client_id"].to_numpy() == s["client_id"].to_numpy()).all():
-        out = s.assign(**{c: fc[c].to_numpy() for c in fc.columns if c != "client_id"})  # the models keep order
-        out.attrs = {}  # not the summary's fitted models: frames holding arrays there cannot be concatenated
-    else:
-        out = s.merge(fc, on="client_id", how="left")
+    """Add the forecast ``fc`` (one row per row of the summary ``s``, in its order, as every model returns it) to
+    the summary, with the discounted value and the rank by expected GSV."""
+    out = s.assign(**{c: fc[c].to_numpy() for c in fc.columns if c != "client_id"})
+    out.attrs = {}  # not the summary's fitted models: frames holding arrays there cannot be concatenated
     for c in ("p_active", "expected_purchase_days", "expected_gsv"):
         out[c] = out[c].astype(float).fillna(0.0).clip(lower=0)
     out["clv"] = out["expected_gsv"] * discount_factor(horizon, discount_rate)

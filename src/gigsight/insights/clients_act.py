@@ -171,12 +171,11 @@ def backtest(con: Backend, at: str | dt.date, horizon_days: int = 365,
     if end > last:
         raise GigsightError(f"a backtest as of {day} over {horizon} days needs payments up to {end}; the store "
                             f"ends {last}")
-    later = client_summary(con, end).set_index("client_id")
+    later = client_summary(con, end)
     rows = []
     for m in models:
-        f = value(con, day, horizon, m).clients.set_index("client_id")
-        real_days = later["purchase_days"].reindex(f.index).to_numpy(float) - f["purchase_days"].to_numpy(float)
-        real_gsv = later["total_gsv"].reindex(f.index).to_numpy(float) - f["total_gsv"].to_numpy(float)
+        f = value(con, day, horizon, m).clients
+        real_days, real_gsv = cv.realised(f, later)
         k = max(1, len(f) // 10)
         top = np.argsort(-f["expected_gsv"].to_numpy())[:k]
         rows.append({"model": m, "clients": len(f), "mae_purchase_days": float(np.mean(np.abs(
