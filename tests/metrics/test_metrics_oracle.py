@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,19 +14,8 @@ from gigsight.ingest.pipeline import ingest
 from gigsight.ingest.sample import write_sample
 from gigsight.metrics import compute
 from gigsight.metrics.facts import refresh
-from gigsight.metrics.registry import REGISTRY
+from tests.helpers.metric_checks import BUILTIN, close
 from tests.helpers.oracle import Oracle
-
-BUILTIN = [n for n, m in REGISTRY.items() if m.requires_segment is None and n != "client_spend"]
-
-
-def close(got: object, want: object, name: str) -> bool:
-    if want is None or got is None:
-        return got is None and want is None
-    if isinstance(want, int) and not isinstance(want, bool):
-        return got == want
-    tolerance = 0.005 if REGISTRY[name].unit == "usd" else 1e-9
-    return math.isclose(float(got), float(want), abs_tol=tolerance)  # type: ignore[arg-type]
 
 
 def test_every_metric_matches_the_oracle(store: Store, tmp_path: Path) -> None:

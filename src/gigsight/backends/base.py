@@ -24,7 +24,7 @@ import ibis.expr.datatypes as dt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gigsight.backends import kept
+from gigsight.backends import fact_log, kept
 from gigsight.backends.capabilities import CAPABILITIES
 from gigsight.backends.shared import forget
 from gigsight.backends.types import Backend
@@ -208,11 +208,17 @@ class Store:
                 self.bulk_load(t, Path(tmp) / t, create=t in create)
         return rows
 
-    def data_changed(self) -> None:
-        """Every write calls this: tables shared between computations (:mod:`~gigsight.backends.shared`) and
-        the facts kept in the store (:mod:`~gigsight.backends.kept`) are dropped."""
+    def data_changed(self, tables: set[str] | None = None) -> bool:
+        """Every write calls this first: tables shared between computations (:mod:`~gigsight.backends.shared`)
+        are forgotten, and the facts kept in the store (:mod:`~gigsight.backends.kept`) dropped, unless the write
+        is to ``tables`` and may log what it touches instead (:func:`~gigsight.backends.fact_log.loggable`):
+        then it returns True, and the write logs inside its own transaction."""
         forget(id(self.con))
+        if tables is not None and fact_log.loggable(self.con, tables):
+            self.con.raw_sql(fact_log.CREATE)
+            return True
         kept.drop(self.con)
+        return False
 
     def close(self) -> None:
         try:

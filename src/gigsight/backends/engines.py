@@ -18,7 +18,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gigsight.backends import atomic
+from gigsight.backends import atomic, fact_log
 from gigsight.backends.base import REJECTS, Store, WriteResult, duckdb_settings, key_match, select_columns
 from gigsight.backends.shared import forget
 from gigsight.errors import BackendError
@@ -113,7 +113,7 @@ class DuckDBStore(Store):
 
     def write(self, stage: duckdb.DuckDBPyConnection, plan: list[tuple[str, str]], rejects: str,
               sources: list[str]) -> dict[str, WriteResult]:
-        self.data_changed()
+        log = self.data_changed({t for t, _ in plan})
         out: dict[str, WriteResult] = {}
         stage.execute("BEGIN TRANSACTION")
         try:
@@ -121,14 +121,20 @@ class DuckDBStore(Store):
                 total = _count(stage, f"SELECT count(*) FROM {rel}")
                 updated = _count(stage, f"SELECT count(*) FROM main.{table} s SEMI JOIN {rel} r "
                                         f"ON {key_match(table, 's', 'r')}") if total else 0
+                replaced = f"(SELECT s.* FROM main.{table} s SEMI JOIN {rel} r ON {key_match(table, 's', 'r')})"
+                for sql in fact_log.log_statements(table, rel, replaced if updated else None) if log else ():
+                    stage.execute(sql)
                 if updated:
-                    stage.execute(f"DELETE FROM main.{table} s WHERE EXISTS "
-                                  f"(SELECT 1 FROM {rel} r WHERE {key_match(table, 's', 'r')})")
+                    # USING, not WHERE EXISTS: DuckDB planned the EXISTS over a filtered stage as a scan per
+                    # row (7.8 s against 0.7 s for 3,793 payments replaced among 44M)
+                    stage.execute(f"DELETE FROM main.{table} s USING {rel} r WHERE {key_match(table, 's', 'r')}")
                 cols = select_columns(table)
                 stage.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM {rel}")
                 out[table] = WriteResult(total - updated, updated)
             stage.execute(f"DELETE FROM main.{REJECTS} WHERE source IN ({_in_list(sources)})")
             stage.execute(f"INSERT INTO main.{REJECTS} ({_REJECT_COLS}) SELECT {_REJECT_COLS} FROM {rejects}")
+            for sql in fact_log.head_statements(set(self.tables())) if log else ():
+                stage.execute(sql)
             stage.execute("COMMIT")
         except BaseException:
             stage.execute("ROLLBACK")
@@ -207,14 +213,19 @@ class PostgresStore(Store):
 
     def write(self, stage: duckdb.DuckDBPyConnection, plan: list[tuple[str, str]], rejects: str,
               sources: list[str]) -> dict[str, WriteResult]:
-        self.data_changed()
+        log = self.data_changed({t for t, _ in plan})
         conn = self.con.con
         out: dict[str, WriteResult] = {}
+        present = set(self.tables())
         with conn.transaction(), conn.cursor() as cur:
             for table, rel in plan:
                 tmp = f"_gs_stage_{table}"
                 cur.execute(f'CREATE TEMP TABLE {tmp} (LIKE "{table}") ON COMMIT DROP')
                 self._copy(stage, cur, f"SELECT {select_columns(table)} FROM {rel}", tmp, select_columns(table))
+                replaced = (f'(SELECT s.* FROM "{table}" s WHERE EXISTS '
+                            f"(SELECT 1 FROM {tmp} r WHERE {key_match(table, 's', 'r')}))")
+                for sql in fact_log.log_statements(table, tmp, replaced) if log else ():
+                    cur.execute(sql)
                 cur.execute(f'DELETE FROM "{table}" s USING {tmp} r WHERE {key_match(table, "s", "r")}')
                 updated = cur.rowcount
                 cur.execute(f'INSERT INTO "{table}" ({select_columns(table)}) '
@@ -222,6 +233,8 @@ class PostgresStore(Store):
                 out[table] = WriteResult(cur.rowcount - updated, updated)
             cur.execute(f"DELETE FROM {REJECTS} WHERE source IN ({_in_list(sources)})")
             self._copy(stage, cur, f"SELECT {_REJECT_COLS} FROM {rejects}", REJECTS, _REJECT_COLS)
+            for sql in fact_log.head_statements(present) if log else ():
+                cur.execute(sql)
         return out
 
     def _copy(self, stage: duckdb.DuckDBPyConnection, cur: Any, sql: str, target: str, cols: str) -> None:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from gigsight.backends import fact_log
 from gigsight.backends.base import REJECTS, Store
 from gigsight.errors import ConfigError, SourceError
 from gigsight.model.schema import SCHEMA
@@ -45,7 +46,8 @@ def info(store: Store) -> dict[str, Any]:
         df = agg.order_by(["table_name", "rule"]).execute()
         rejects = [{"table": a, "rule": b, "problems": int(c), "rows": int(d)}
                    for a, b, c, d in df.itertuples(index=False)]
-    return {"store": store.url, "backend": store.name, "tables": tables, "rejects": rejects}
+    return {"store": store.url, "backend": store.name, "tables": tables, "rejects": rejects,
+            "facts": fact_log.status(store.con)}
 
 
 def _iso(v: Any) -> str | None:

@@ -24,6 +24,7 @@ from gigsight.backends.types import Backend
 
 REGISTRY = "gigsight_facts"
 PREFIX = "gigsight_fact_"
+LOG = PREFIX + "log"  # writes logged since the facts were built (gigsight.backends.fact_log): not current then
 VERSION = 1  # bump when the shape or meaning of a fact table changes: older facts are then ignored
 SOURCES = ("payments", "contracts", "jobs", "clients", "proposals", "job_labels", "job_skills", "skills",
            "freelancer_profile")
@@ -34,9 +35,19 @@ _WRITERS: dict[int, _Writer] = {}  # id(Ibis backend) -> the refresh in progress
 class _Writer:
     fingerprint: str
     rows: list[dict[str, str]] = field(default_factory=list)
+    # an incremental refresh: the ids to rebuild (column, table of ids), the kept tables (key text -> name), and
+    # the rows rebuilt so far (key text -> table of them) so a fact shared by two period grains is patched once
+    scope: tuple[str, str] | None = None
+    existing: dict[str, str] = field(default_factory=dict)
+    patched: dict[str, Any] = field(default_factory=dict)
+    settled: set[str] = field(default_factory=set)  # id columns whose facts are already up to date
 
 
-def _rows(con: Backend, sql: str) -> list[tuple[Any, ...]]:
+class NotKept(Exception):
+    """An incremental refresh met a fact the store does not keep yet (a new quarter's periods): rebuild all."""
+
+
+def rows(con: Backend, sql: str) -> list[tuple[Any, ...]]:
     """Plain SQL over our own table names: every question checks freshness, and Ibis would first read the
     schema of each table (most of the check's time)."""
     cur = con.raw_sql(sql)
@@ -51,10 +62,27 @@ def _rows(con: Backend, sql: str) -> list[tuple[Any, ...]]:
 
 def fingerprint(con: Backend, present: set[str]) -> str:
     """Row counts of the source tables, and this code's version, as one string (one query)."""
+    return str(rows(con, f"SELECT {fingerprint_sql(present, con.name == 'pyspark')}")[0][0])
+
+
+def fingerprint_sql(present: set[str], spark: bool = False) -> str:
+    """A SQL expression for :func:`fingerprint`, so a writing transaction can count its own rows.
+
+    >>> fingerprint_sql({"jobs"})
+    "'v1' || ';jobs=' || CAST((SELECT COUNT(*) FROM jobs) AS VARCHAR)"
+    """
     # unquoted: our table names are plain words, and Spark quotes with backticks where the others use "
-    sql = " UNION ALL ".join(f"SELECT '{t}', COUNT(*) FROM {t}" for t in SOURCES if t in present)
-    counts = sorted(_rows(con, sql)) if sql else []
-    return f"v{VERSION};" + ";".join(f"{t}={int(n)}" for t, n in counts)
+    text = "STRING" if spark else "VARCHAR"
+    parts = [f"';{t}=' || CAST((SELECT COUNT(*) FROM {t}) AS {text})" for t in sorted(set(SOURCES) & present)]
+    return " || ".join([f"'v{VERSION}'", *parts])
+
+
+def registry_fingerprint(con: Backend) -> str | None:
+    """The fingerprint the kept facts were built for (None without a registry)."""
+    if REGISTRY not in con.list_tables():
+        return None
+    found = rows(con, f"SELECT MIN(fingerprint) FROM {REGISTRY}")
+    return str(found[0][0]) if found and found[0][0] is not None else None
 
 
 def key_text(key: tuple[Any, ...]) -> str:
@@ -68,9 +96,9 @@ def table_name(key: tuple[Any, ...]) -> str:
 
 def current(con: Backend, present: set[str]) -> dict[str, str] | None:
     """The kept facts (key text -> table name) when they match the data, else None."""
-    if not capable(con.name, "keeps_facts") or REGISTRY not in present:
-        return None
-    reg = _rows(con, f"SELECT key, name, fingerprint FROM {REGISTRY}")
+    if not capable(con.name, "keeps_facts") or REGISTRY not in present or LOG in present:
+        return None  # with a log, an upsert may have changed rows and kept every count
+    reg = rows(con, f"SELECT key, name, fingerprint FROM {REGISTRY}")
     if not reg or {r[2] for r in reg} != {fingerprint(con, present)}:
         return None
     if not {r[1] for r in reg} <= present:  # a table dropped by hand: the registry no longer tells the truth
@@ -91,6 +119,33 @@ def keep(con: Backend, w: _Writer, key: tuple[Any, ...], expr: Any) -> Any:
     return con.table(name)
 
 
+def patch(con: Backend, w: _Writer, key: tuple[Any, ...], column: str, build: Any) -> Any:
+    """Replace the rows of the kept fact ``key`` whose ``column`` is among the writer's scope ids by ``build()``
+    (the same expression over the scope's rows only) and return those rows. A fact partitioned by another column
+    is not kept here: its rows over the scope are only an input (freelancer periods read the scope's payments),
+    read from the kept table when that is already up to date and carries the scope's column."""
+    text = key_text(key)
+    if text in w.patched:
+        return w.patched[text]
+    name = w.existing.get(text)
+    if name is None:
+        raise NotKept(text)
+    assert w.scope is not None
+    scope_column, ids = w.scope
+    if column != scope_column:
+        t = con.table(name)
+        if column in w.settled and scope_column in t.columns:
+            return t.filter(t[scope_column].isin(con.table(ids).id))
+        return build()
+    delta = f"{name}_delta"
+    con.create_table(delta, obj=build(), overwrite=True)
+    cols = ", ".join(con.table(name).columns)
+    con.raw_sql(f"DELETE FROM {name} WHERE {column} IN (SELECT id FROM {ids})")
+    con.raw_sql(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {delta}")
+    w.patched[text] = con.table(delta)
+    return w.patched[text]
+
+
 def drop(con: Backend) -> None:
     """Drop every kept fact table and the registry (the data is about to change)."""
     if not capable(con.name, "keeps_facts"):
@@ -101,9 +156,12 @@ def drop(con: Backend) -> None:
 
 
 @contextmanager
-def writing(con: Backend, fp: str) -> Iterator[_Writer]:
-    """While open, computations on ``con`` keep the facts they build (:func:`keep`) under fingerprint ``fp``."""
-    w = _Writer(fp)
+def writing(con: Backend, fp: str, scope: tuple[str, str] | None = None, existing: dict[str, str] | None = None,
+            settled: set[str] | None = None) -> Iterator[_Writer]:
+    """While open, computations on ``con`` keep the facts they build (:func:`keep`) under fingerprint ``fp``, or
+    with ``scope`` patch the ``existing`` ones for the scope's ids (:func:`patch`), reading those of ``settled``
+    id columns as they are."""
+    w = _Writer(fp, scope=scope, existing=existing or {}, settled=settled or set())
     _WRITERS[id(con)] = w
     try:
         yield w
@@ -111,5 +169,5 @@ def writing(con: Backend, fp: str) -> Iterator[_Writer]:
         del _WRITERS[id(con)]
 
 
-__all__ = ["PREFIX", "REGISTRY", "SOURCES", "VERSION", "current", "drop", "fingerprint", "keep",
-           "table_name", "writer", "writing"]
+__all__ = ["LOG", "PREFIX", "REGISTRY", "SOURCES", "VERSION", "NotKept", "current", "drop", "fingerprint",
+           "fingerprint_sql", "keep", "patch", "registry_fingerprint", "rows", "table_name", "writer", "writing"]

@@ -68,7 +68,8 @@ def _refresh(db: str, enabled: bool, fmt: Fmt) -> None:
     with progress_for(fmt) as progress:
         r = gigsight.refresh(_url(db), progress=progress)
     if r.skipped is None:
-        err.print(f"[dim]Metric facts kept: {r.tables} tables, {r.rows:,} rows, in {r.seconds:.1f} s[/dim]")
+        how = "updated for the rows written (incremental)" if r.mode == "incremental" else "rebuilt"
+        err.print(f"[dim]Metric facts kept: {r.tables} tables, {r.rows:,} rows, {how}, in {r.seconds:.1f} s[/dim]")
 
 
 def launcher() -> str:

@@ -72,23 +72,36 @@ def info(db: DbOption = "gigsight.duckdb", fmt: FmtOption = Fmt.table) -> None:
     out.print(f"[bold]{facts['store']}[/bold] ({facts['backend']})")
     _rows("Tables", facts["tables"])
     _rows("Rejects", facts["rejects"])
+    f = facts["facts"]
+    meaning = {"current": "match the data", "pending": "wait for `gigsight refresh` (writes logged since: it "
+               "rebuilds only what they touched)", "stale": "are out of date: `gigsight refresh` rebuilds them",
+               "none": "are not kept yet: `gigsight refresh` builds them"}[f["state"]]
+    when = f" (last refreshed {f['refreshed_at']} UTC, {f['mode']})" if f["refreshed_at"] else ""
+    out.print(f"Metric facts {meaning}{when}")
 
 
 @app.command()
 def refresh(
     db: DbOption = "gigsight.duckdb",
     force: Annotated[bool, typer.Option(help="Rebuild even when the kept facts match the data.")] = False,
+    full: Annotated[bool, typer.Option(help="Rebuild every fact, not only those of the rows written since.")]
+    = False,
     fmt: FmtOption = Fmt.table,
 ) -> None:
-    """Rebuild the metric facts the store keeps (after writing to it with other tools or with --no-refresh)."""
+    """Bring the metric facts the store keeps up to date: only what the writes since touched when gigsight
+    logged them, else all (after writing with other tools or with --no-refresh)."""
     with progress_for(fmt) as progress:
-        r = gigsight.refresh(_url(db), force=force, progress=progress)
+        r = gigsight.refresh(_url(db), force=force, full=full, progress=progress)
     if fmt is Fmt.json:
         _json(r.__dict__)
     elif r.skipped:
         out.print(f"nothing built: {r.skipped}")
+    elif r.mode == "incremental":
+        ids = ", ".join(f"{n:,} {c.removesuffix('_id')}s" for c, n in r.touched.items() if n)
+        out.print(f"updated {r.tables} fact tables for {ids} in {r.seconds:.1f} s (incremental)")
     else:
-        out.print(f"kept {r.tables} fact tables ({r.rows:,} rows) in {r.seconds:.1f} s")
+        why = f"; not incremental: {r.why}" if r.why else ""
+        out.print(f"kept {r.tables} fact tables ({r.rows:,} rows) in {r.seconds:.1f} s{why}")
 
 
 def _show_targets(targets: list[dict[str, Any]]) -> None:
@@ -149,6 +162,9 @@ def simulate(
                                                 "for full-scale runs).")] = True,
     check: Annotated[bool, typer.Option(help="Measure the scenario's targets afterwards.")] = True,
     list_: Annotated[bool, typer.Option("--list", help="List the built-in scenarios and exit.")] = False,
+    hold_back_days: Annotated[int, typer.Option(help="Keep the last N days out of the store, as one folder of "
+                                                     "files per day to load with `gigsight ingest`.")] = 0,
+    days_out: Annotated[Path, typer.Option(help="Where the held-back days go.")] = Path("days"),
     refresh: RefreshOption = True,
     fmt: FmtOption = Fmt.table,
 ) -> None:
@@ -159,7 +175,7 @@ def simulate(
         return
     with gigsight.connect(_url(db)) as store, progress_for(fmt) as progress:
         result = gigsight.simulate(store, scenario, scale=scale, seed=seed, replace=replace, validate=validate,
-                                   progress=progress)
+                                   hold_back_days=hold_back_days, days_out=days_out, progress=progress)
     _refresh(db, refresh, fmt)
     if check:
         result["targets"] = gigsight.check_targets(scenario, scale, con=_url(db))
@@ -172,6 +188,9 @@ def simulate(
         _print_ingest(result["ingest"])
     if check:
         _show_targets(result["targets"])
+    if result.get("days"):
+        out.print(f"{len(result['days'])} day(s) held back; load the first with: "
+                  f"{launcher()} ingest {result['days'][0]} --db {db}")
 
 
 @app.command()

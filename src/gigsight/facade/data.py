@@ -47,10 +47,13 @@ def export(out: str | Path, fmt: str = "parquet", *, con: StoreLike = None) -> l
 
 
 def simulate(con: StoreLike = None, scenario: str | Path = "seed-q3", *, scale: float = 0.05, seed: int = 42,
-             replace: bool = False, validate: bool = True, progress: Progress | None = None) -> dict[str, Any]:
-    """Generate a simulated marketplace into the store with its planted truth; see :mod:`gigsight.simulate`."""
+             replace: bool = False, validate: bool = True, hold_back_days: int = 0, days_out: str | Path = "days",
+             progress: Progress | None = None) -> dict[str, Any]:
+    """Generate a simulated marketplace into the store with its planted truth, its last ``hold_back_days`` as
+    daily loads under ``days_out``; see :mod:`gigsight.simulate`."""
     return using(con, lambda store: _simulate(store, scenario, scale=scale, seed=seed, replace=replace,
-                                              validate=validate, progress=progress))
+                                              validate=validate, hold_back_days=hold_back_days,
+                                              days_out=days_out, progress=progress))
 
 
 def scenarios() -> list[dict[str, str]]:
@@ -78,12 +81,13 @@ def enrich(con: StoreLike = None, *, taxonomy: str | Path | None = None, replace
     return using(con, lambda store: _enrich(store, progress, classifier=c))
 
 
-def refresh(con: StoreLike = None, *, force: bool = False, settings: Settings | None = None,
+def refresh(con: StoreLike = None, *, force: bool = False, full: bool = False, settings: Settings | None = None,
             progress: Progress | None = None) -> RefreshResult:
     """Build the metric facts the store keeps between processes (joined payments, client and freelancer periods,
-    job facts), unless they are current (``force`` rebuilds). The CLI's ingest, simulate and enrich do this when
-    they finish; call it after writing with the library. See :mod:`gigsight.metrics.facts`."""
-    return using(con, lambda store: _refresh(store, settings, force=force, progress=progress))
+    job facts), unless they are current (``force`` rebuilds); after logged writes only what they touched
+    (``full`` rebuilds all). The CLI's ingest, simulate and enrich do this when they finish; call it after
+    writing with the library. See :mod:`gigsight.metrics.facts` and :mod:`gigsight.metrics.incremental`."""
+    return using(con, lambda store: _refresh(store, settings, force=force, full=full, progress=progress))
 
 
 def reference(which: str) -> str:

@@ -97,12 +97,15 @@ def refunds_beyond_paid(stage: duckdb.DuckDBPyConnection, expose: Exposer) -> li
     if not stage.sql(f"SELECT 1 FROM {valid('payments')} WHERE amount < 0 LIMIT 1").fetchone():
         return []
     store_rel = expose("payments", ["payment_id", "contract_id", "amount"])
+    # the store's rows are narrowed to the refunded contracts before the anti join: NOT EXISTS over every stored
+    # payment took 8 s at 44M rows for one day's load
     rows = stage.sql(f"""
+        WITH refunded AS (SELECT DISTINCT contract_id FROM {valid('payments')} WHERE amount < 0)
         SELECT contract_id, sum(amount) AS total FROM (
-            SELECT contract_id, amount FROM {valid('payments')} UNION ALL
-            SELECT s.contract_id, s.amount FROM {store_rel} s
-            WHERE NOT EXISTS (SELECT 1 FROM {valid('payments')} r WHERE r.payment_id = s.payment_id))
-        WHERE contract_id IN (SELECT contract_id FROM {valid('payments')} WHERE amount < 0)
+            SELECT contract_id, amount FROM {valid('payments')} WHERE contract_id IN (SELECT * FROM refunded)
+            UNION ALL
+            SELECT s.contract_id, s.amount FROM {store_rel} s SEMI JOIN refunded f ON s.contract_id = f.contract_id
+            ANTI JOIN {valid('payments')} r ON r.payment_id = s.payment_id)
         GROUP BY contract_id HAVING sum(amount) < 0 ORDER BY total""").fetchall()
     if not rows:
         return []

@@ -131,7 +131,7 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
     keys = list(range(lo - lookback, hi + 1))
     grains = Grains(ibis_con, periods, settings, segments=tuple(segs))
     # the same for every question (not this one's lookback), so tables built over all of them are shared
-    grains.all_keys = list(range(first_key - periods.offset("yoy"), last_key + 1))
+    grains.all_keys = _every_key(periods, first_key, last_key)
     frame = _aggregate(grains, wanted, keys, segs, settings)
     _close_windows(frame, periods, span[1], settings)
     notes += coverage_notes(wanted, periods, span, lo, hi, settings.ttm_months)
@@ -145,6 +145,20 @@ def compute(metrics: str | Sequence[str], period: str = "quarter", by: str | Seq
     out = _plain(out, {m.name: m.unit for m in wanted})
     out.attrs["notes"] = notes  # metrics left out, for the faces to show beside the numbers
     return out
+
+
+def _every_key(periods: Periods, first_key: int, last_key: int) -> list[int]:
+    return list(range(first_key - periods.offset("yoy"), last_key + 1))
+
+
+def every_period_key(con: Backend, periods: Periods) -> list[int]:
+    """The period keys every computation over the store's data spans (tables over them are shared): the data's
+    periods and a year before, which retention compares with."""
+    span = _data_range(con)
+    if span is None:
+        raise ConfigError("no payments in the store: nothing to compute")
+    first_key, last_key, _, _ = _asked_range(periods, span, None, None)
+    return _every_key(periods, first_key, last_key)
 
 
 def _asked_range(periods: Periods, span: tuple[Any, Any], start: str | None,

@@ -77,7 +77,9 @@ BUILTIN = [
            measure=lambda t: t.count(where=t.ai), segments=("category", "country", "skill"), zero_when_empty=True,
            label="AI-related jobs posted"),
     Metric("fill_rate", "Share of the period's jobs with a contract within 30 days of posting.", "ratio", "jobs",
-           measure=lambda t: t.count(where=t.days_to_hire <= 30).cast("float64") / t.count().nullif(0), segments=WORK,
+           # the condition is never null: Spark counts with SUM(CAST(cond AS INT)), null when no job was hired
+           measure=lambda t: t.count(where=(t.days_to_hire <= 30).fill_null(False)).cast("float64")
+           / t.count().nullif(0), segments=WORK,
            closing_window=30),
     Metric("time_to_hire", "Median days from posting to the first contract, for jobs filled.", "days", "jobs",
            measure=lambda t: t.days_to_hire.median(), segments=WORK, label="Days to hire (median)",

@@ -37,6 +37,7 @@ from gigsight.backends.shared import open_tables
 from gigsight.backends.types import Backend
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
+from gigsight.metrics.fact_scopes import PARTITION, scoped
 from gigsight.metrics.periods import Periods, month_index
 
 # Per-client sums are stored back as the canonical money type: DuckDB widens a sum to DECIMAL(38,2), whose
@@ -117,7 +118,7 @@ class Grains:
     def _table(self, name: str) -> Any:
         """A store table, its schema read once per computation."""
         if name not in self._tables_read:
-            self._tables_read[name] = self.con.table(name)
+            self._tables_read[name] = scoped(self.con, name)
         return self._tables_read[name]
 
     def _keep(self, expr: Any, key: tuple[Any, ...] | None = None, per_period: bool = True) -> Any:
@@ -149,6 +150,8 @@ class Grains:
 
     def _kept_table(self, full: tuple[Any, ...], build: Callable[[], Any]) -> Any:
         w = facts.writer(self.con)
+        if w is not None and w.scope is not None:
+            return facts.patch(self.con, w, full, PARTITION[full[0]], build)  # an incremental refresh
         if w is not None:
             return facts.keep(self.con, w, full, build())
         name = (self.kept or {}).get(facts.key_text(full))

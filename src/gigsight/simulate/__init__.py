@@ -33,6 +33,7 @@ from gigsight.model.schema import LOAD_ORDER
 from gigsight.progress import Progress, task
 from gigsight.simulate.activity import Generator
 from gigsight.simulate.calibrate import fit_plan
+from gigsight.simulate.hold_back import HoldBack
 from gigsight.simulate.population import make_clients, make_freelancers
 from gigsight.simulate.scenario import Scenario, known_scenarios, load_scenario
 from gigsight.simulate.tables import block_tables, client_tables, freelancer_tables, truth_targets
@@ -139,35 +140,51 @@ def ahead(items: Iterator[T], depth: int = 5) -> Iterator[T]:
         worker.join()
 
 
-def generate(scenario: Scenario, scale: float, seed: int, out: Path,
-             progress: Progress | None = None) -> dict[str, int]:
-    """Write the scenario's records as Parquet files ``out/<table>/part-0.parquet``; returns rows per table."""
-    return write_parquet(records(scenario, scale, seed, progress), out)
+def generate(scenario: Scenario, scale: float, seed: int, out: Path, progress: Progress | None = None,
+             hold_back: HoldBack | None = None) -> dict[str, int]:
+    """Write the scenario's records (those before ``hold_back``'s cut) as Parquet files
+    ``out/<table>/part-0.parquet``; returns rows per table."""
+    return write_parquet(_records(scenario, scale, seed, progress, hold_back), out)
+
+
+def _records(scenario: Scenario, scale: float, seed: int, progress: Progress | None,
+             hold_back: HoldBack | None) -> Iterator[tuple[str, pa.Table]]:
+    parts = records(scenario, scale, seed, progress)
+    return hold_back.split(parts) if hold_back else parts
 
 
 def simulate(store: Store, scenario: str | Path = "seed-q3", *, scale: float = 0.05, seed: int = 42,
-             replace: bool = False, validate: bool = True, progress: Progress | None = None) -> dict[str, Any]:
-    """Generate a scenario into ``store``; refuses a store that holds data unless ``replace``.
+             replace: bool = False, validate: bool = True, hold_back_days: int = 0, days_out: str | Path = "days",
+             progress: Progress | None = None) -> dict[str, Any]:
+    """Generate a scenario into ``store``; refuses a store that holds data unless ``replace``. With
+    ``hold_back_days``, the last days' jobs, proposals, contracts and payments go to one folder per day under
+    ``days_out`` instead, to be loaded as daily increments (:mod:`gigsight.simulate.hold_back`).
 
-    Returns the scenario name, scale, seed, rows per table, and the ingest summary when validated.
+    Returns the scenario name, scale, seed, rows per table, the ingest summary when validated, and the
+    held-back day folders.
     """
     _check_args(scale, seed)
     sc = load_scenario(scenario)
+    hold_back = HoldBack.of(sc, hold_back_days, Path(days_out)) if hold_back_days else None
     if not replace and holds_data(store):
         raise ConfigError(f"{store.url} already holds data; pass --replace to overwrite it, or choose --db")
     # killed half-way, a DuckDB store keeps what it held; the others say they are incomplete (issue 18)
     with store.atomically(), marked_incomplete(store, f"simulate of {sc.name}"):
-        return _simulate(store, sc, scale, seed, validate, progress)
+        result = _simulate(store, sc, scale, seed, validate, progress, hold_back)
+    if hold_back:
+        result["days"] = [str(p) for p in hold_back.finish()]
+    return result
 
 
 def _simulate(store: Store, sc: Scenario, scale: float, seed: int, validate: bool,
-              progress: Progress | None) -> dict[str, Any]:
+              progress: Progress | None, hold_back: HoldBack | None) -> dict[str, Any]:
     clear(store)
     store.ensure_tables()
     result: dict[str, Any] = {"scenario": sc.name, "scale": scale, "seed": seed}
     if not validate:
         try:
-            result["rows"] = store.bulk_append(ahead(records(sc, scale, seed, progress)), create=TRUTH_TABLES)
+            parts = _records(sc, scale, seed, progress, hold_back)
+            result["rows"] = store.bulk_append(ahead(parts), create=TRUTH_TABLES)
         except BaseException:
             clear(store)  # the store held nothing before (or --replace gave it up): leave it empty, not half-written
             store.ensure_tables()
@@ -177,7 +194,7 @@ def _simulate(store: Store, sc: Scenario, scale: float, seed: int, validate: boo
         from gigsight.ingest.pipeline import ingest
 
         out = Path(tmp)
-        result["rows"] = generate(sc, scale, seed, out, progress)
+        result["rows"] = generate(sc, scale, seed, out, progress, hold_back)
         canonical = out / "canonical"
         canonical.mkdir()
         for t in LOAD_ORDER:

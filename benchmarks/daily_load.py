@@ -1,0 +1,84 @@
+"""Daily loads: the seed marketplace with its last days held back, then 1, 7 and 30 of them loaded and the facts
+refreshed incrementally, beside a full rebuild of the same store in the same run.
+
+    python benchmarks/daily_load.py --scale 1 --work /tmp/daily [--loads 1,7,30]
+
+Once: ``gigsight simulate --hold-back-days 30`` (the store ends 30 days early; each day goes to a folder) and a
+full ``gigsight refresh``. Then per load: a copy of that store, ``gigsight ingest`` of the first N held-back days
+(one folder, the days' files concatenated), ``gigsight refresh`` (incremental) and ``gigsight refresh --full`` on
+the same data. Every step is a fresh process under ``/usr/bin/time -v`` (wall seconds, peak RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+CLI = [sys.executable, "-m", "gigsight"]
+HELD = ("jobs", "proposals", "contracts", "payments")
+
+
+def run(args: list[str]) -> tuple[float, float, str]:
+    t = time.perf_counter()
+    out = subprocess.run(["/usr/bin/time", "-v", *CLI, *args], capture_output=True, text=True)
+    secs = time.perf_counter() - t
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
+    peak = next(int(x.split()[-1]) / 1024 for x in out.stderr.splitlines() if "Maximum resident" in x)
+    return secs, peak, out.stdout
+
+
+def merge(days: list[Path], into: Path) -> dict[str, int]:
+    """The days' files as one folder, one file per table; rows per table."""
+    into.mkdir(parents=True, exist_ok=True)
+    rows = {}
+    con = duckdb.connect()
+    for t in HELD:
+        files = [str(d / f"{t}.parquet") for d in days if (d / f"{t}.parquet").exists()]
+        if files:
+            con.execute(f"COPY (SELECT * FROM read_parquet({files})) TO '{into / t}.parquet' (FORMAT parquet)")
+            rows[t] = int(con.execute(f"SELECT count(*) FROM read_parquet('{into / t}.parquet')").fetchone()[0])
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--work", type=Path, required=True)
+    ap.add_argument("--loads", default="1,7,30")
+    a = ap.parse_args()
+    loads = [int(x) for x in a.loads.split(",")]
+    a.work.mkdir(parents=True, exist_ok=True)
+    base, days = a.work / "base.duckdb", a.work / "days"
+    if not base.exists():
+        secs, peak, _ = run(["simulate", "--db", str(base), "--scale", str(a.scale), "--no-validate", "--no-check",
+                             "--no-refresh", "--hold-back-days", str(max(loads)), "--days-out", str(days)])
+        print(f"simulate with {max(loads)} days held back: {secs:.1f} s, {peak:,.0f} MiB", flush=True)
+        secs, peak, _ = run(["refresh", "--db", str(base), "--full"])
+        print(f"full refresh of the base store: {secs:.1f} s, {peak:,.0f} MiB", flush=True)
+    folders = sorted(p for p in days.iterdir() if p.is_dir())
+    print("| days loaded | rows loaded | ingest s | ingest MiB | refresh s (incremental) | refresh MiB | "
+          "load + refresh s | full refresh s | full MiB | full / incremental refresh |\n|---|---|---|---|---|---|---|---|---|---|")
+    for n in loads:
+        store = a.work / f"load{n}.duckdb"
+        shutil.copy(base, store)
+        rows = merge(folders[:n], a.work / f"load{n}")
+        ingest_s, ingest_mib, _ = run(["ingest", str(a.work / f"load{n}"), "--db", str(store), "--no-refresh"])
+        inc_s, inc_mib, said = run(["refresh", "--db", str(store)])
+        if "(incremental)" not in said:
+            raise SystemExit(f"the refresh was not incremental: {said}")
+        full_s, full_mib, _ = run(["refresh", "--db", str(store), "--full"])
+        print(f"| {n} | {sum(rows.values()):,} | {ingest_s:.1f} | {ingest_mib:,.0f} | {inc_s:.1f} | {inc_mib:,.0f} | "
+              f"{ingest_s + inc_s:.1f} | {full_s:.1f} | {full_mib:,.0f} | {full_s / inc_s:.1f}x |", flush=True)
+        store.unlink()
+        shutil.rmtree(a.work / f"load{n}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""What a write touched, kept beside the metric facts so the next refresh updates only that.
+
+A write through a :class:`~gigsight.backends.base.Store` that knows its rows logs the ids they touch (clients,
+freelancers, jobs, contracts), old rows and new, into ``gigsight_fact_log`` in the same transaction (or the same
+file swap) as the rows themselves, and moves the log's head to the fingerprint the store has after the write.
+:func:`gigsight.metrics.facts.refresh` then rebuilds the kept facts of those ids only, when the head still
+matches the store: a write that bypassed gigsight (or one that could not say what it touched) leaves the head
+behind, and the refresh rebuilds everything.
+
+A write that cannot say what it touched (enrich replacing labels and profiles, a bulk load) drops the facts as
+before: :func:`loggable` decides, before the write, whether logging is still worth anything.
+
+>>> log_statements("payments", "new_rows")[0]
+"INSERT INTO gigsight_fact_log (entity, id) SELECT DISTINCT 'client', id FROM (SELECT CAST(client_id AS VARCHAR) \
+AS id FROM new_rows t) u WHERE id IS NOT NULL"
+"""
+
+from __future__ import annotations
+
+from gigsight.backends.capabilities import capable
+from gigsight.backends.kept import LOG, REGISTRY, SOURCES, fingerprint, fingerprint_sql, registry_fingerprint, rows
+from gigsight.backends.types import Backend
+
+HEAD = "@head"  # the entity of the log's one row that holds the store's fingerprint after the last logged write
+# the ids each source table's rows touch, as (entity, column): refresh widens them (a job's contracts, ...)
+TOUCHES: dict[str, tuple[tuple[str, str], ...]] = {
+    "payments": (("client", "client_id"), ("freelancer", "freelancer_id")),
+    "contracts": (("contract", "contract_id"), ("job_stats", "job_id")),  # the job's hire date
+    "jobs": (("job", "job_id"),),
+    "clients": (("client_row", "client_id"),),
+    "proposals": (("job_stats", "job_id"),),  # a job's proposals change its own facts, not its payments'
+
+    "job_labels": (("job", "job_id"),),
+    "job_skills": (("job", "job_id"),),
+    "freelancer_profile": (("freelancer", "freelancer_id"),),
+}
+UNTRACKED = set(SOURCES) - set(TOUCHES)  # a write to these (the skills dictionary) rebuilds every fact
+
+
+def loggable(con: Backend, tables: set[str]) -> bool:
+    """Whether a write to ``tables`` may be logged instead of dropping the facts: the store keeps facts, every
+    earlier write since their refresh was logged (the head matches the store), and every table is tracked."""
+    if tables & UNTRACKED or not capable(con.name, "patches_facts"):
+        return False
+    present = set(con.list_tables())
+    if REGISTRY not in present:
+        return False
+    return head(con, present) == fingerprint(con, present)
+
+
+def head(con: Backend, present: set[str]) -> str | None:
+    """The fingerprint the store should have if every write since the facts' refresh was logged."""
+    if LOG in present:
+        found = rows(con, f"SELECT id FROM {LOG} WHERE entity = '{HEAD}'")
+        if found:
+            return str(found[0][0])
+    return registry_fingerprint(con)
+
+
+CREATE = f"CREATE TABLE IF NOT EXISTS {LOG} (entity VARCHAR, id VARCHAR)"
+
+
+def log_statements(table: str, new_rows: str, old_rows: str | None = None) -> list[str]:
+    """SQL that logs the ids touched by writing ``new_rows`` (a relation) into ``table``: those of the new rows
+    and of ``old_rows``, the rows they replace (a relation each engine writes its fastest way)."""
+    out = []
+    for entity, column in TOUCHES.get(table, ()):
+        sources = [new_rows, *([old_rows] if old_rows else [])]
+        ids = " UNION ".join(f"SELECT CAST({column} AS VARCHAR) AS id FROM {rel} t" for rel in sources)
+        out.append(f"INSERT INTO {LOG} (entity, id) SELECT DISTINCT '{entity}', id FROM ({ids}) u "
+                   "WHERE id IS NOT NULL")
+    return out
+
+
+def head_statements(present: set[str]) -> list[str]:
+    """SQL that moves the head to the store's fingerprint, counted inside the writing transaction."""
+    counts = fingerprint_sql(present)
+    return [f"DELETE FROM {LOG} WHERE entity = '{HEAD}'",
+            f"INSERT INTO {LOG} (entity, id) SELECT '{HEAD}', {counts}"]
+
+
+def clear(con: Backend) -> None:
+    con.raw_sql(f"DROP TABLE IF EXISTS {LOG}")
+
+
+def status(con: Backend) -> dict[str, str | None]:
+    """When and how the kept facts were last refreshed, and whether they match the data now (``current``),
+    wait for an incremental refresh of logged writes (``pending``), or must be rebuilt whole (``stale``)."""
+    present = set(con.list_tables())
+    if not capable(con.name, "keeps_facts") or REGISTRY not in present:
+        return {"state": "none", "refreshed_at": None, "mode": None}
+    columns = con.table(REGISTRY).columns
+    at, mode = (rows(con, f"SELECT MIN(refreshed_at), MIN(mode) FROM {REGISTRY}")[0]
+                if "mode" in columns else (None, None))
+    now = fingerprint(con, present)
+    state = ("pending" if LOG in present and head(con, present) == now
+             else "current" if LOG not in present and registry_fingerprint(con) == now else "stale")
+    return {"state": state, "refreshed_at": at, "mode": mode}
+
+
+__all__ = ["CREATE", "HEAD", "LOG", "TOUCHES", "clear", "head", "head_statements", "log_statements", "loggable",
+           "status"]

@@ -1,0 +1,117 @@
+"""Refresh the kept metric facts for what was written since, not for the whole history.
+
+Every write that logs what it touched (:mod:`gigsight.backends.fact_log`) leaves ids behind: clients, freelancers,
+jobs and contracts whose rows changed, old rows and new. :func:`update` widens them to every id whose kept rows
+depend on a changed row, then rebuilds the rows of those ids only, fact by fact, with the very expressions a full
+refresh uses (:class:`~gigsight.metrics.grains.Grains`) over the touched ids' rows:
+
+- a job whose flags changed (its row or its labels) changes its contracts, whose payments change their clients'
+  and freelancers' facts; a client's country changes its jobs and contracts too;
+- proposals and hires change only the job's own facts;
+- every client-level fact (buckets, trailing windows, tiers, first payment, new-client windows, retention) is a
+  function of that client's payments alone, and a freelancer's periods of that freelancer's payments alone.
+
+Rows of a touched id are deleted and inserted again, so running the same update twice gives the same facts, and
+the registry moves to the new fingerprint only at the end: a refresh killed half-way leaves facts that readers
+ignore (their fingerprint is old) and a log that the next refresh applies again. When the data spans a period
+the facts were not built for (the first day of a quarter), or the store cannot delete rows in place (Spark), the
+refresh rebuilds everything and says why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from gigsight.backends.fact_log import LOG, head
+from gigsight.backends.kept import PREFIX, REGISTRY, NotKept, fingerprint, rows, writing
+from gigsight.backends.shared import Shared
+from gigsight.backends.types import Backend
+from gigsight.config import Settings
+from gigsight.metrics.compute import every_period_key
+from gigsight.metrics.fact_scopes import PARTITION
+from gigsight.metrics.grains import Grains
+from gigsight.metrics.periods import Periods
+
+SCOPE = PREFIX + "scope_"
+_FLAGGED_JOBS = (f"SELECT id FROM {LOG} WHERE entity = 'job' UNION SELECT CAST(job_id AS VARCHAR) FROM jobs "
+                 f"WHERE client_id IN (SELECT id FROM {LOG} WHERE entity = 'client_row')")
+# (id column, SQL of its ids), in order: later scopes read earlier ones
+_SCOPES = (
+    ("job_id", f"SELECT id FROM {LOG} WHERE entity IN ('job', 'job_stats') UNION {_FLAGGED_JOBS}"),
+    ("contract_id", f"SELECT id FROM {LOG} WHERE entity = 'contract' UNION SELECT CAST(contract_id AS VARCHAR) "
+                    f"FROM contracts WHERE job_id IN ({_FLAGGED_JOBS})"),
+    ("client_id", f"SELECT id FROM {LOG} WHERE entity IN ('client', 'client_row') UNION SELECT "
+                  f"CAST(client_id AS VARCHAR) FROM payments WHERE contract_id IN (SELECT id FROM {SCOPE}contract_id)"),
+    ("freelancer_id", f"SELECT id FROM {LOG} WHERE entity = 'freelancer' UNION SELECT CAST(freelancer_id AS VARCHAR) "
+                      f"FROM payments WHERE contract_id IN (SELECT id FROM {SCOPE}contract_id)"),
+)
+# what rebuilds the facts of each id column, per period grain (the grain-free facts come along once)
+_BUILD: dict[str, Callable[[Grains], Any]] = {
+    "job_id": lambda g: (g.job_facts, g.job_skills),
+    "contract_id": lambda g: g.contract_facts,
+    "client_id": lambda g: (g.client_period(g.all_keys), g.retention(g.all_keys), g.new_clients),
+    "freelancer_id": lambda g: g.freelancer_period(g.all_keys),
+}
+_KIND = re.compile(r"^\('(\w+)'")
+
+
+class Rebuild(Exception):
+    """The update cannot be made incrementally; the message says why."""
+
+
+def pending(con: Backend) -> bool:
+    """Whether the store logged writes since its facts were refreshed, and only logged ones."""
+    present = set(con.list_tables())
+    return LOG in present and REGISTRY in present and head(con, present) == fingerprint(con, present)
+
+
+def update(con: Backend, settings: Settings, grains: tuple[str, ...]) -> tuple[dict[str, str], dict[str, int]]:
+    """Rebuild the kept facts of the logged ids; returns the registry (key text -> table) and the ids per column.
+    Raises :class:`Rebuild` when only a full refresh can do it."""
+    registry = {str(k): str(n) for k, n in rows(con, f"SELECT key, name FROM {REGISTRY}")}
+    touched: dict[str, int] = {}
+    patched: set[str] = set()
+    try:
+        for column, sql in _SCOPES:
+            con.raw_sql(f"DROP TABLE IF EXISTS {SCOPE}{column}")
+            con.raw_sql(f"CREATE TABLE {SCOPE}{column} AS SELECT DISTINCT id FROM ({sql}) t WHERE id IS NOT NULL")
+            touched[column] = int(rows(con, f"SELECT COUNT(*) FROM {SCOPE}{column}")[0][0])
+        settled: set[str] = set()
+        for column, _ in _SCOPES:  # in order: freelancers read the client-keyed payment facts patched before
+            if touched[column]:
+                patched |= _patch(con, settings, grains, column, registry, settled)
+            settled.add(column)
+    except NotKept as exc:
+        raise Rebuild(f"the data now spans periods the facts were not built for ({exc})") from None
+    finally:
+        _drop_work(con)
+    missed = [k for k in registry if touched.get(PARTITION.get(_kind(k), ""), 1) and k not in patched]
+    if missed:
+        raise Rebuild(f"{len(missed)} kept fact(s) no incremental step rebuilds, e.g. {missed[0][:80]}")
+    return registry, touched
+
+
+def _patch(con: Backend, settings: Settings, grains: tuple[str, ...], column: str, registry: dict[str, str],
+           settled: set[str]) -> set[str]:
+    with writing(con, "", (column, f"{SCOPE}{column}"), registry, settled) as w, Shared(con):
+        for grain in grains:
+            g = Grains(con, Periods(grain, settings.fiscal_year_start_month), settings)
+            g.all_keys = every_period_key(con, g.periods)
+            _BUILD[column](g)
+        return set(w.patched)
+
+
+def _kind(key_text: str) -> str:
+    m = _KIND.match(key_text)
+    return m.group(1) if m else ""
+
+
+def _drop_work(con: Backend) -> None:
+    for name in con.list_tables():
+        if name.startswith(SCOPE) or (name.startswith(PREFIX) and name.endswith("_delta")):
+            con.drop_table(name, force=True)
+
+
+__all__ = ["Rebuild", "pending", "update"]
