@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -147,6 +148,15 @@ def test_a_killed_simulation_leaves_the_store_as_it_was(data: Path, tmp_path: Pa
         assert digest(db, CANONICAL) == after
 
 
+def killed_refreshes(start: Path, tmp_path: Path, total: float, seed: int) -> Iterator[tuple[Path, float, bool]]:
+    """Copies of ``start``, each with a ``refresh`` killed at a random moment: (store, moment, whether killed)."""
+    rng = random.Random(seed)
+    for i, after_s in enumerate(sorted(rng.uniform(0.3, total) for _ in range(RANDOM_KILLS))):
+        db = tmp_path / f"r{seed}-{i}.duckdb"
+        shutil.copy(start, db)
+        yield db, after_s, killed(["refresh", "--db", str(db)], after_s=after_s)
+
+
 def test_a_killed_refresh_changes_no_answer_and_a_rerun_converges(data: Path, tmp_path: Path) -> None:
     """Kept facts are a cache written registry-last: killed half-way, no registry names the new tables, so every
     question is answered from the records (the same numbers), and the next refresh drops the orphans."""
@@ -167,14 +177,58 @@ def test_a_killed_refresh_changes_no_answer_and_a_rerun_converges(data: Path, tm
 
     want, records = answers(done), digest(base, CANONICAL)
     assert "gigsight_facts" in kept(done)
-    rng = random.Random(4)
     tried = 0
-    for i, after_s in enumerate(sorted(rng.uniform(0.3, total) for _ in range(RANDOM_KILLS))):
-        db = tmp_path / f"r{i}.duckdb"
-        shutil.copy(base, db)
-        tried += killed(["refresh", "--db", str(db)], after_s=after_s)
+    for db, after_s, was_killed in killed_refreshes(base, tmp_path, total, 4):
+        tried += was_killed
         assert digest(db, CANONICAL) == records  # a refresh never touches the records
         assert answers(db) == want, f"killed at {after_s:.1f} s: an answer changed"
         assert not killed(["refresh", "--db", str(db)])
         assert kept(db) == kept(done) and answers(db) == want  # orphans dropped, facts as an uninterrupted run's
     assert tried >= 1, "no kill landed while refresh worked"
+
+
+def test_a_killed_incremental_refresh_changes_no_answer_and_a_rerun_converges(data: Path, tmp_path: Path) -> None:
+    """An incremental refresh deletes and inserts rows in the kept tables and moves the registry last: killed at
+    any moment, questions are answered from the records while the log is pending, and the next refresh applies
+    the whole log again, to the same facts as an uninterrupted run."""
+    import pandas as pd
+
+    pay = pd.read_csv(data / "csv" / "payments.csv", dtype=str).sort_values("paid_at")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "day").mkdir()
+    for f in (data / "csv").glob("*.csv"):
+        if f.name != "payments.csv":
+            shutil.copy(f, tmp_path / "old")
+    pay.iloc[:-300].to_csv(tmp_path / "old" / "payments.csv", index=False)
+    pay.iloc[-300:].to_csv(tmp_path / "day" / "payments.csv", index=False)
+    pending, done = tmp_path / "pending.duckdb", tmp_path / "done.duckdb"
+    shutil.copy(data / "before.duckdb", pending)
+    assert not killed(["ingest", str(tmp_path / "old"), "--db", str(pending)])
+    assert not killed(["ingest", str(tmp_path / "day"), "--db", str(pending), "--no-refresh"])
+    shutil.copy(pending, done)
+    total = timed(["refresh", "--db", str(done)])
+
+    def answers(db: Path) -> list[dict[str, object]]:
+        with gigsight.connect(f"duckdb://{db}", read_only=True) as s:
+            return gigsight.compute(["gsv", "active_clients", "new_clients"], con=s).to_dict("records")
+
+    def facts(db: Path) -> dict[str, tuple[int, str | None]]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            names = tuple(r[0] for r in con.execute("SELECT name FROM gigsight_facts").fetchall())
+            assert not con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = "
+                                   "'gigsight_fact_log'").fetchall()
+        finally:
+            con.close()
+        return digest(db, names)
+
+    want, kept = answers(done), facts(done)
+    with gigsight.connect(f"duckdb://{done}", read_only=True) as s:
+        assert gigsight.info(s)["facts"]["mode"] == "incremental"
+    tried = 0
+    for db, after_s, was_killed in killed_refreshes(pending, tmp_path, total, 5):
+        tried += was_killed
+        assert answers(db) == want, f"killed at {after_s:.1f} s: an answer changed"
+        assert not killed(["refresh", "--db", str(db)])
+        assert facts(db) == kept, f"killed at {after_s:.1f} s: the facts differ from an uninterrupted run's"
+    assert tried >= 1, "no kill landed while the refresh worked"

@@ -156,19 +156,30 @@ class DuckDBStore(Store):
 
     def bulk_replace(self, tables: dict[str, Path]) -> None:
         """One transaction: a process killed half-way leaves every table as it was (enrich's labels and skills
-        must never disagree)."""
-        self.data_changed()
+        must never disagree). The ids whose rows changed in the columns facts read are logged for an incremental
+        refresh (:func:`~gigsight.backends.fact_log.changed_rows`); a changed skills dictionary drops the facts."""
         con = self.con.con
+        new = {name: f"read_parquet('{folder}/*.parquet')" for name, folder in tables.items()}
+        log = self.data_changed(self._changed(new) if set(new) <= set(self.tables()) else None)
         with duckdb_settings(con, preserve_insertion_order="false"):
             con.execute("BEGIN TRANSACTION")
             try:
-                for name, folder in tables.items():
-                    con.execute(f'CREATE OR REPLACE TABLE main."{name}" AS SELECT * FROM '
-                                f"read_parquet('{folder}/*.parquet')")
+                for name, rows in new.items():
+                    if log and name in fact_log.TOUCHES:
+                        for sql in fact_log.log_statements(name, fact_log.changed_rows(name, rows, f"main.{name}")):
+                            con.execute(sql)
+                    con.execute(f'CREATE OR REPLACE TABLE main."{name}" AS SELECT * FROM {rows}')
+                for sql in fact_log.head_statements(set(self.tables())) if log else ():
+                    con.execute(sql)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+
+    def _changed(self, new: dict[str, str]) -> set[str]:
+        """The tables among ``new`` (name -> relation) whose rows differ from the stored ones where facts read."""
+        return {name for name, rows in new.items() if name not in fact_log.READ or self.con.con.execute(
+            f"SELECT count(*) FROM {fact_log.changed_rows(name, rows, f'main.{name}')} t").fetchone() != (0,)}
 
     def bulk_append(self, parts: Iterable[tuple[str, pa.Table]], create: Collection[str] = ()) -> dict[str, int]:
         """Arrow rows go straight into the file, no Parquet in between. Parts of a table are gathered up to

@@ -1,16 +1,17 @@
 """What a write touched, kept beside the metric facts so the next refresh updates only that.
 
-A write through a :class:`~gigsight.backends.base.Store` that knows its rows logs the ids they touch (clients,
-freelancers, jobs, contracts), old rows and new, into ``gigsight_fact_log`` in the same transaction (or the same
-file swap) as the rows themselves, and moves the log's head to the fingerprint the store has after the write.
+A write through a :class:`~gigsight.backends.base.Store` that knows its rows logs the ids they touch (payments,
+clients, freelancers, jobs, contracts), old rows and new, into ``gigsight_fact_log`` in the same transaction (or
+the same file swap) as the rows themselves, and moves the log's head to the fingerprint the store has after it.
 :func:`gigsight.metrics.facts.refresh` then rebuilds the kept facts of those ids only, when the head still
 matches the store: a write that bypassed gigsight (or one that could not say what it touched) leaves the head
 behind, and the refresh rebuilds everything.
 
-A write that cannot say what it touched (enrich replacing labels and profiles, a bulk load) drops the facts as
-before: :func:`loggable` decides, before the write, whether logging is still worth anything.
+A write that cannot say what it touched (a bulk load, enrich's replacement on Postgres, a new skills dictionary)
+drops the facts: :func:`loggable` decides, before the write, whether logging is still worth anything. A
+replacement on DuckDB logs the ids whose rows differ where the facts read (:func:`changed_rows`).
 
->>> log_statements("payments", "new_rows")[0]
+>>> log_statements("payments", "new_rows")[1]
 "INSERT INTO gigsight_fact_log (entity, id) SELECT DISTINCT 'client', id FROM (SELECT CAST(client_id AS VARCHAR) \
 AS id FROM new_rows t) u WHERE id IS NOT NULL"
 """
@@ -24,7 +25,7 @@ from gigsight.backends.types import Backend
 HEAD = "@head"  # the entity of the log's one row that holds the store's fingerprint after the last logged write
 # the ids each source table's rows touch, as (entity, column): refresh widens them (a job's contracts, ...)
 TOUCHES: dict[str, tuple[tuple[str, str], ...]] = {
-    "payments": (("client", "client_id"), ("freelancer", "freelancer_id")),
+    "payments": (("payment", "payment_id"), ("client", "client_id"), ("freelancer", "freelancer_id")),
     "contracts": (("contract", "contract_id"), ("job_stats", "job_id")),  # the job's hire date
     "jobs": (("job", "job_id"),),
     "clients": (("client_row", "client_id"),),
@@ -35,6 +36,9 @@ TOUCHES: dict[str, tuple[tuple[str, str], ...]] = {
     "freelancer_profile": (("freelancer", "freelancer_id"),),
 }
 UNTRACKED = set(SOURCES) - set(TOUCHES)  # a write to these (the skills dictionary) rebuilds every fact
+# the columns of the derived tables that facts read: a replacement that keeps them keeps the facts
+READ = {"job_labels": ("job_id", "is_ai", "category_inferred"), "job_skills": ("job_id", "skill_id"),
+        "freelancer_profile": ("freelancer_id", "is_ai_specialist"), "skills": ("skill_id", "name")}
 
 
 def loggable(con: Backend, tables: set[str]) -> bool:
@@ -72,6 +76,18 @@ def log_statements(table: str, new_rows: str, old_rows: str | None = None) -> li
     return out
 
 
+def changed_rows(table: str, new: str, old: str) -> str:
+    """A relation of the rows whose read columns (:data:`READ`) differ between ``new`` and ``old``, both ways.
+
+    >>> changed_rows("skills", "n", "o")
+    '((SELECT skill_id, name FROM n EXCEPT SELECT skill_id, name FROM o) UNION ALL (SELECT skill_id, name FROM o \
+EXCEPT SELECT skill_id, name FROM n))'
+    """
+    cols = ", ".join(READ[table])
+    return (f"((SELECT {cols} FROM {new} EXCEPT SELECT {cols} FROM {old}) UNION ALL "
+            f"(SELECT {cols} FROM {old} EXCEPT SELECT {cols} FROM {new}))")
+
+
 def head_statements(present: set[str]) -> list[str]:
     """SQL that moves the head to the store's fingerprint, counted inside the writing transaction."""
     counts = fingerprint_sql(present)
@@ -98,5 +114,5 @@ def status(con: Backend) -> dict[str, str | None]:
     return {"state": state, "refreshed_at": at, "mode": mode}
 
 
-__all__ = ["CREATE", "HEAD", "LOG", "TOUCHES", "clear", "head", "head_statements", "log_statements", "loggable",
-           "status"]
+__all__ = ["CREATE", "HEAD", "LOG", "READ", "TOUCHES", "changed_rows", "clear", "head", "head_statements",
+           "log_statements", "loggable", "status"]

@@ -25,7 +25,7 @@ from gigsight.backends.types import Backend
 REGISTRY = "gigsight_facts"
 PREFIX = "gigsight_fact_"
 LOG = PREFIX + "log"  # writes logged since the facts were built (gigsight.backends.fact_log): not current then
-VERSION = 1  # bump when the shape or meaning of a fact table changes: older facts are then ignored
+VERSION = 2  # bump when the shape or meaning of a fact table changes: older facts are then ignored
 SOURCES = ("payments", "contracts", "jobs", "clients", "proposals", "job_labels", "job_skills", "skills",
            "freelancer_profile")
 _WRITERS: dict[int, _Writer] = {}  # id(Ibis backend) -> the refresh in progress on it
@@ -69,7 +69,7 @@ def fingerprint_sql(present: set[str], spark: bool = False) -> str:
     """A SQL expression for :func:`fingerprint`, so a writing transaction can count its own rows.
 
     >>> fingerprint_sql({"jobs"})
-    "'v1' || ';jobs=' || CAST((SELECT COUNT(*) FROM jobs) AS VARCHAR)"
+    "'v2' || ';jobs=' || CAST((SELECT COUNT(*) FROM jobs) AS VARCHAR)"
     """
     # unquoted: our table names are plain words, and Spark quotes with backticks where the others use "
     text = "STRING" if spark else "VARCHAR"
@@ -134,6 +134,8 @@ def patch(con: Backend, w: _Writer, key: tuple[Any, ...], column: str, build: An
     scope_column, ids = w.scope
     if column != scope_column:
         t = con.table(name)
+        # filtered lazily: materialising a day's clients' payment facts (their whole history) cost more than the
+        # few scans of the kept table it saves
         if column in w.settled and scope_column in t.columns:
             return t.filter(t[scope_column].isin(con.table(ids).id))
         return build()

@@ -19,13 +19,13 @@ from gigsight.backends import kept
 from gigsight.backends.types import Backend
 
 # the id column each kept fact's rows belong to
-PARTITION = {"payment_facts": "client_id", "client_bucket": "client_id", "client_first": "client_id",
+PARTITION = {"payment_facts": "payment_id", "client_bucket": "client_id", "client_first": "client_id",
              "client_period": "client_id", "new_clients": "client_id", "retention": "client_id",
              "freelancer_period": "freelancer_id", "job_facts": "job_id", "job_skills": "job_id",
              "contract_facts": "contract_id"}
 # the store tables read only for the touched ids, per id column (the others are read whole: dimensions)
-SCOPED = {"client_id": ("payments",), "freelancer_id": ("payments",), "contract_id": ("contracts",),
-          "job_id": ("jobs", "contracts", "proposals", "job_skills")}
+SCOPED = {"payment_id": ("payments",), "client_id": ("payments",), "freelancer_id": ("payments",),
+          "contract_id": ("contracts",), "job_id": ("jobs", "contracts", "proposals", "job_skills")}
 
 
 def scoped(con: Backend, name: str) -> Any:
@@ -38,4 +38,14 @@ def scoped(con: Backend, name: str) -> Any:
     return t
 
 
-__all__ = ["PARTITION", "SCOPED", "scoped"]
+def clients_payments(con: Backend) -> Any:
+    """While an incremental refresh rebuilds some payments' facts on ``con``: every payment of their clients
+    (each client's first paying month is a fact of all its payments), else None."""
+    w = kept.writer(con)
+    if w is None or w.scope is None or w.scope[0] != "payment_id":
+        return None
+    t = con.table("payments")
+    return t.filter(t.client_id.isin(con.table(kept.PREFIX + "scope_client_id").id))
+
+
+__all__ = ["PARTITION", "SCOPED", "clients_payments", "scoped"]

@@ -37,7 +37,7 @@ from gigsight.backends.shared import open_tables
 from gigsight.backends.types import Backend
 from gigsight.config import Settings
 from gigsight.errors import ConfigError
-from gigsight.metrics.fact_scopes import PARTITION, scoped
+from gigsight.metrics.fact_scopes import PARTITION, clients_payments, scoped
 from gigsight.metrics.periods import Periods, month_index
 
 # Per-client sums are stored back as the canonical money type: DuckDB widens a sum to DECIMAL(38,2), whose
@@ -227,12 +227,16 @@ class Grains:
         k = self._table("contracts").select("contract_id", "job_id")
         j = self.job_flags.select("job_id", "category", ai="is_ai")
         t = self.with_country(p.join(k, "contract_id").join(j, "job_id"))
-        rows = t.select("client_id", "freelancer_id", "paid_at", "amount", "client_fee", "freelancer_fee", "ai",
-                        *self._carry("job_id", "category", "country"), m=month_index(t.paid_at),
-                        gsv=t.amount + t.client_fee)
+        # kept facts carry the payment's id: an incremental refresh replaces the rows of the payments it touched
+        rows = t.select(*(["payment_id"] if self.full else []), "client_id", "freelancer_id", "paid_at", "amount",
+                        "client_fee", "freelancer_fee", "ai", *self._carry("job_id", "category", "country"),
+                        m=month_index(t.paid_at), gsv=t.amount + t.client_fee)
         # the month of the client's first positive payment rides on every row, so "paid by a new client" is a
-        # comparison, not a join of every payment with every client per question
-        first = rows.filter(rows.amount > 0).group_by("client_id").aggregate(first_m=rows.m.min())
+        # comparison, not a join of every payment with every client per question; an incremental refresh
+        # rebuilding some payments finds it among all the payments of their clients
+        whole = clients_payments(self.con)
+        src = rows if whole is None else whole.select("client_id", "amount", m=month_index(whole.paid_at))
+        first = src.filter(src.amount > 0).group_by("client_id").aggregate(first_m=src.m.min())
         return left_join(rows, first, "client_id")
 
     # --- client level -----------------------------------------------------------------------------

@@ -4,7 +4,8 @@ folder per day gets that day's jobs, proposals, contracts and payments as Parque
 
 Clients and freelancers all go to the store (a day's records may name any of them), and so does the planted
 truth. A record belongs to the day of its own time column (a payment to the day it was paid), so a day's folder
-may hold payments of contracts stored long before.
+may hold payments of contracts stored long before; the last day's folder also holds what is dated after the
+scenario's last day (proposals to its last jobs).
 
 >>> from gigsight.simulate.scenario import load_scenario
 >>> HoldBack.of(load_scenario("seed-q3"), 7, Path("days")).cut
@@ -86,9 +87,10 @@ class HoldBack:
                     if not (held / f"{name}.parquet").exists():
                         continue
                     col = SCHEMA[name].time_column
+                    # the last day also takes what is dated after the scenario (proposals to its last jobs)
+                    until = "" if day == self.days - 1 else f" AND {col} < TIMESTAMP '{lo + timedelta(days=1):%F}'"
                     con.execute(f"COPY (SELECT * FROM read_parquet('{held / name}.parquet') WHERE {col} >= "
-                                f"TIMESTAMP '{lo:%Y-%m-%d}' AND {col} < TIMESTAMP '{lo + timedelta(days=1):%Y-%m-%d}'"
-                                f") TO '{folder / name}.parquet' (FORMAT parquet)")
+                                f"TIMESTAMP '{lo:%F}'{until}) TO '{folder / name}.parquet' (FORMAT parquet)")
         finally:
             con.close()
         shutil.rmtree(held, ignore_errors=True)
