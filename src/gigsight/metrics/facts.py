@@ -4,19 +4,20 @@ and job facts, built once per data version instead of once per process.
 A fresh process asking one question would otherwise join every payment to its contract and job again (45 s of
 a 72 s report at 44M payments). :func:`refresh` builds the facts every computation reads into tables named
 ``gigsight_fact_<hash>`` and lists them in ``gigsight_facts`` with the data's fingerprint; ``compute()`` reads
-them while the fingerprint still matches (:mod:`gigsight.backends.kept` stores them). Every write through a
-store drops them, and the commands that write (ingest, simulate, enrich, demo) refresh them when they finish,
-so readers (the report, the web service on a read-only file) find them current.
+them while the fingerprint still matches and no write is pending (:mod:`gigsight.backends.kept` stores them).
+A write through a store either logs what it touched (:mod:`gigsight.backends.fact_log`), and the next refresh
+rebuilds only that (:mod:`gigsight.metrics.incremental`), or drops them; the commands that write (ingest,
+simulate, enrich, demo) refresh them when they finish, so readers (the report, the web service on a read-only
+file) find them current.
 
 The fingerprint is the row count of every source table plus the version of this code; it catches writes that
 bypass gigsight and change row counts. A change made outside gigsight that keeps every count (an UPDATE in
-place) is not seen: run ``gigsight refresh --force`` after one. DuckDB, Postgres and Spark keep facts (on Spark,
+place) is not seen: run ``gigsight refresh --full`` after one. DuckDB, Postgres and Spark keep facts (on Spark,
 tables in the store's warehouse, which outlives the process); an engine without the capability builds them per
 process.
 
 >>> from gigsight.ingest.sample import sample_store
 >>> from gigsight.metrics.compute import compute
-from gigsight.metrics.incremental import Rebuild, pending, update
 >>> store = sample_store(clients=30, seed=1)
 >>> before = compute("active_clients", period="year", con=store)
 >>> refresh(store).tables > 0
