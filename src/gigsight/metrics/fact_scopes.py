@@ -23,6 +23,7 @@ PARTITION = {"payment_facts": "payment_id", "client_bucket": "client_id", "clien
              "client_period": "client_id", "new_clients": "client_id", "retention": "client_id",
              "freelancer_period": "freelancer_id", "job_facts": "job_id", "job_skills": "job_id",
              "contract_facts": "contract_id"}
+SCOPE = kept.PREFIX + "scope_"  # + an id column: the table of that column's ids an incremental refresh rebuilds
 # the store tables read only for the touched ids, per id column (the others are read whole: dimensions)
 SCOPED = {"payment_id": ("payments",), "client_id": ("payments",), "freelancer_id": ("payments",),
           "contract_id": ("contracts",), "job_id": ("jobs", "contracts", "proposals", "job_skills")}
@@ -45,7 +46,7 @@ def clients_payments(con: Backend) -> Any:
     if w is None or w.scope is None or w.scope[0] != "payment_id":
         return None
     t = con.table("payments")
-    return t.filter(t.client_id.isin(con.table(kept.PREFIX + "scope_client_id").id))
+    return t.filter(t.client_id.isin(con.table(SCOPE + "client_id").id))
 
 
-__all__ = ["PARTITION", "SCOPED", "clients_payments", "scoped"]
+__all__ = ["PARTITION", "SCOPE", "SCOPED", "clients_payments", "scoped"]

@@ -33,11 +33,10 @@ from gigsight.backends.shared import Shared
 from gigsight.backends.types import Backend
 from gigsight.config import Settings
 from gigsight.metrics.compute import every_period_key
-from gigsight.metrics.fact_scopes import PARTITION
+from gigsight.metrics.fact_scopes import PARTITION, SCOPE
 from gigsight.metrics.grains import Grains
 from gigsight.metrics.periods import Periods
 
-SCOPE = PREFIX + "scope_"
 # DuckDB's cap while patching: a day's rows need little, and uncapped its cache of the scanned kept tables grew the
 # process to 3.1 GB for a one-day load at 44M payments
 MEMORY = "512MB"
