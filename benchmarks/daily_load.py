@@ -2,11 +2,15 @@
 refreshed incrementally, beside a full rebuild of the same store in the same run.
 
     python benchmarks/daily_load.py --scale 1 --work /tmp/daily [--loads 1,7,30]
+    python benchmarks/daily_load.py --scale 0.1 --work /tmp/daily-pg --postgres postgresql://postgres@127.0.0.1:5432
 
 Once: ``gigsight simulate --hold-back-days 30`` (the store ends 30 days early; each day goes to a folder) and a
 full ``gigsight refresh``. Then per load: a copy of that store, ``gigsight ingest`` of the first N held-back days
 (one folder, the days' files concatenated), ``gigsight refresh`` (incremental) and ``gigsight refresh --full`` on
 the same data. Every step is a fresh process under ``/usr/bin/time -v`` (wall seconds, peak RSS).
+``--postgres URL`` (a server the user may create databases on): the base store is the database
+``gigsight_daily_base`` and each load's copy is made with ``CREATE DATABASE ... TEMPLATE`` (the server's own copy;
+its time is not counted, as the file copy is not).
 """
 
 from __future__ import annotations
@@ -34,6 +38,57 @@ def run(args: list[str]) -> tuple[float, float, str]:
     return secs, peak, out.stdout
 
 
+class DuckDBFiles:
+    """Stores as DuckDB files in the work folder."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+
+    def base(self) -> str:
+        return str(self.work / "base.duckdb")
+
+    def exists(self) -> bool:
+        return Path(self.base()).exists()
+
+    def copy(self, name: str) -> str:
+        shutil.copy(self.base(), self.work / f"{name}.duckdb")
+        return str(self.work / f"{name}.duckdb")
+
+    def drop(self, name: str) -> None:
+        (self.work / f"{name}.duckdb").unlink()
+
+
+class PostgresDatabases:
+    """Stores as databases of one Postgres server; copies made by the server from the base as a template."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server.rstrip("/")
+
+    def _admin(self, sql: str) -> list[tuple[object, ...]]:
+        import psycopg
+
+        with psycopg.connect(self.server + "/postgres", autocommit=True) as con:
+            cur = con.execute(sql)
+            return cur.fetchall() if cur.description else []
+
+    def base(self) -> str:
+        return self.server + "/gigsight_daily_base"
+
+    def exists(self) -> bool:
+        if not self._admin("SELECT 1 FROM pg_database WHERE datname = 'gigsight_daily_base'"):
+            self._admin("CREATE DATABASE gigsight_daily_base")
+            return False
+        return True
+
+    def copy(self, name: str) -> str:
+        self._admin(f"DROP DATABASE IF EXISTS gigsight_daily_{name}")
+        self._admin(f"CREATE DATABASE gigsight_daily_{name} TEMPLATE gigsight_daily_base")
+        return self.server + f"/gigsight_daily_{name}"
+
+    def drop(self, name: str) -> None:
+        self._admin(f"DROP DATABASE gigsight_daily_{name}")
+
+
 def merge(days: list[Path], into: Path) -> dict[str, int]:
     """The days' files as one folder, one file per table; rows per table."""
     into.mkdir(parents=True, exist_ok=True)
@@ -52,31 +107,32 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--loads", default="1,7,30")
+    ap.add_argument("--postgres", help="a Postgres server URL (postgresql://user@host:port): stores live there")
     a = ap.parse_args()
     loads = [int(x) for x in a.loads.split(",")]
     a.work.mkdir(parents=True, exist_ok=True)
-    base, days = a.work / "base.duckdb", a.work / "days"
-    if not base.exists():
-        secs, peak, _ = run(["simulate", "--db", str(base), "--scale", str(a.scale), "--no-validate", "--no-check",
+    stores = PostgresDatabases(a.postgres) if a.postgres else DuckDBFiles(a.work)
+    base, days = stores.base(), a.work / "days"
+    if not stores.exists():
+        secs, peak, _ = run(["simulate", "--db", base, "--scale", str(a.scale), "--no-validate", "--no-check",
                              "--no-refresh", "--hold-back-days", str(max(loads)), "--days-out", str(days)])
         print(f"simulate with {max(loads)} days held back: {secs:.1f} s, {peak:,.0f} MiB", flush=True)
-    secs, peak, said = run(["refresh", "--db", str(base)])  # facts of this code's version, once
+    secs, peak, said = run(["refresh", "--db", base])  # facts of this code's version, once
     print(f"refresh of the base store: {secs:.1f} s, {peak:,.0f} MiB ({said.strip()})", flush=True)
     folders = sorted(p for p in days.iterdir() if p.is_dir())
     print("| days loaded | rows loaded | ingest s | ingest MiB | refresh s (incremental) | refresh MiB | "
           "load + refresh s | full refresh s | full MiB | full / incremental refresh |\n|---|---|---|---|---|---|---|---|---|---|")
     for n in loads:
-        store = a.work / f"load{n}.duckdb"
-        shutil.copy(base, store)
+        store = stores.copy(f"load{n}")
         rows = merge(folders[:n], a.work / f"load{n}")
-        ingest_s, ingest_mib, _ = run(["ingest", str(a.work / f"load{n}"), "--db", str(store), "--no-refresh"])
-        inc_s, inc_mib, said = run(["refresh", "--db", str(store)])
+        ingest_s, ingest_mib, _ = run(["ingest", str(a.work / f"load{n}"), "--db", store, "--no-refresh"])
+        inc_s, inc_mib, said = run(["refresh", "--db", store])
         if "(incremental)" not in said:
             raise SystemExit(f"the refresh was not incremental: {said}")
-        full_s, full_mib, _ = run(["refresh", "--db", str(store), "--full"])
+        full_s, full_mib, _ = run(["refresh", "--db", store, "--full"])
         print(f"| {n} | {sum(rows.values()):,} | {ingest_s:.1f} | {ingest_mib:,.0f} | {inc_s:.1f} | {inc_mib:,.0f} | "
               f"{ingest_s + inc_s:.1f} | {full_s:.1f} | {full_mib:,.0f} | {full_s / inc_s:.1f}x |", flush=True)
-        store.unlink()
+        stores.drop(f"load{n}")
         shutil.rmtree(a.work / f"load{n}")
 
 

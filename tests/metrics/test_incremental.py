@@ -163,34 +163,35 @@ def test_incremental_refresh_equals_a_full_rebuild_and_the_oracle(store: Store, 
             pd.testing.assert_frame_equal(a, b)
 
 
-def test_enrich_logs_the_jobs_and_freelancers_whose_labels_changed(duck: Store, tmp_path: Path) -> None:
+@pytest.mark.notimpl(["spark"], reason="Spark's enrich drops the facts: they are rebuilt whole")
+def test_enrich_logs_the_jobs_and_freelancers_whose_labels_changed(store: Store, tmp_path: Path) -> None:
     """Enrich replaces its tables whole; the facts read a few of their columns, and only the ids whose values
     there changed are logged: a refresh after it stays incremental and equals a full rebuild."""
     write_sample(tmp_path / "in", clients=30, seed=12)
-    ingest(duck, tmp_path / "in")
-    gigsight.enrich(con=duck)
-    facts.refresh(duck)
-    gigsight.enrich(con=duck)  # nothing changed: nothing logged, the facts stay current
-    assert fact_log.status(duck.con)["state"] == "current"
+    ingest(store, tmp_path / "in")
+    gigsight.enrich(con=store)
+    facts.refresh(store)
+    gigsight.enrich(con=store)  # nothing changed: nothing logged, the facts stay current
+    assert fact_log.status(store.con)["state"] == "current"
     data = {t: pd.read_csv(tmp_path / "in" / f"{t}.csv", dtype=str) for t in TABLES}
     rows = _new_client(data, random.Random(3), 0)
     rows["jobs"]["title"] = "Fine-tune an LLM chatbot on our support tickets"
     rows["jobs"]["description"] = "We need a machine learning engineer to fine-tune GPT on our data."
     rows["jobs"]["category"] = pd.NA
-    assert ingest(duck, _write(rows, tmp_path / "more")).rejected == 0
-    gigsight.enrich(con=duck)
-    assert fact_log.status(duck.con)["state"] == "pending"
-    logged = dict(duck.con.raw_sql(f"SELECT entity, count(*) FROM {fact_log.LOG} GROUP BY entity").fetchall())
+    assert ingest(store, _write(rows, tmp_path / "more")).rejected == 0
+    gigsight.enrich(con=store)
+    assert fact_log.status(store.con)["state"] == "pending"
+    logged = dict(store.con.raw_sql(f"SELECT entity, count(*) FROM {fact_log.LOG} GROUP BY entity").fetchall())
     assert logged.get("job", 0) >= 1 and "@head" in logged
-    r = facts.refresh(duck, force=False)
+    r = facts.refresh(store, force=False)
     assert r.mode == "incremental", r.why
-    patched, got = kept_rows(duck), answers(duck)
-    facts.refresh(duck, full=True)
-    rebuilt = kept_rows(duck)
+    patched, got = kept_rows(store), answers(store)
+    facts.refresh(store, full=True)
+    rebuilt = kept_rows(store)
     assert patched.keys() == rebuilt.keys()
     for key in rebuilt:
         pd.testing.assert_frame_equal(patched[key], rebuilt[key], obj=key[:60])
-    for a, b in zip(got, answers(duck), strict=True):
+    for a, b in zip(got, answers(store), strict=True):
         pd.testing.assert_frame_equal(a, b)
 
 

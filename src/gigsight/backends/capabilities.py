@@ -14,7 +14,7 @@ CAPABILITIES: dict[str, dict[str, bool]] = {
     # patches_facts: a write logs what it touched and the refresh rebuilds only that (DELETE rows in place).
     "duckdb": {"atomic_ingest": True, "count_distinct_window": True, "atomic_replace": True, "keeps_facts": True,
                "patches_facts": True},
-    "postgres": {"atomic_ingest": True, "count_distinct_window": False, "atomic_replace": False, "keeps_facts": True,
+    "postgres": {"atomic_ingest": True, "count_distinct_window": False, "atomic_replace": True, "keeps_facts": True,
                  "patches_facts": True},
     "spark": {"atomic_ingest": False, "count_distinct_window": False, "atomic_replace": False, "keeps_facts": True,
               "patches_facts": False},

@@ -257,6 +257,56 @@ class PostgresStore(Store):
         path.unlink()
 
 
+    def bulk_replace(self, tables: dict[str, Path]) -> None:
+        """Postgres DDL is transactional: the new tables are copied in beside the old ones, then one transaction
+        logs the ids whose read columns changed (as on DuckDB), drops the old tables and renames the new ones, so
+        a process killed at any point leaves every table as it was or every one replaced."""
+        conn, present = self.con.con, set(self.tables())
+        nxt = {name: f"{name}__next" for name in tables}
+        try:
+            self._stage_tables(tables, nxt)
+            log = self.data_changed({name for name in tables if name not in present or self._differs(
+                name, nxt[name])})
+            with conn.transaction(), conn.cursor() as cur:
+                for name in tables:
+                    for sql in fact_log.log_statements(name, fact_log.changed_rows(name, nxt[name], name)) if (
+                            log and name in fact_log.TOUCHES) else ():
+                        cur.execute(sql)
+                    cur.execute(f'DROP TABLE IF EXISTS "{name}"')
+                    cur.execute(f'ALTER TABLE "{nxt[name]}" RENAME TO "{name}"')
+                for sql in fact_log.head_statements(present | set(tables)) if log else ():
+                    cur.execute(sql)
+        finally:
+            with conn.transaction(), conn.cursor() as cur:
+                for name in nxt.values():
+                    cur.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+    def _stage_tables(self, tables: dict[str, Path], nxt: dict[str, str]) -> None:
+        """Each folder's Parquet rows into a fresh table named by ``nxt``, typed from the files' schema."""
+        from ibis.backends.sql.datatypes import PostgresType
+
+        stage, conn = duckdb.connect(), self.con.con
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                for name, folder in tables.items():
+                    schema = ibis.Schema.from_pyarrow(pq.read_schema(next(folder.glob("*.parquet"))))
+                    ddl = ", ".join(f'"{c}" {PostgresType.from_ibis(t).sql("postgres")}' for c, t in schema.items())
+                    cur.execute(f'DROP TABLE IF EXISTS "{nxt[name]}"')
+                    cur.execute(f'CREATE TABLE "{nxt[name]}" ({ddl})')
+                    cols = parquet_columns(folder)
+                    self._copy(stage, cur, f"SELECT {cols} FROM read_parquet('{folder}/*.parquet')",
+                               f'"{nxt[name]}"', cols)
+        finally:
+            stage.close()
+
+    def _differs(self, name: str, new: str) -> bool:
+        """Whether ``new`` differs from table ``name`` where the facts read it (always, for tables they do not)."""
+        if name not in fact_log.READ:
+            return True
+        with self.con.con.cursor() as cur:
+            cur.execute(f"SELECT EXISTS (SELECT 1 FROM {fact_log.changed_rows(name, new, name)} t)")
+            return bool(cur.fetchone()[0])
+
     def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
         self.data_changed()
         stage = duckdb.connect()

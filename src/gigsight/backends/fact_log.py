@@ -7,9 +7,9 @@ the same file swap) as the rows themselves, and moves the log's head to the fing
 matches the store: a write that bypassed gigsight (or one that could not say what it touched) leaves the head
 behind, and the refresh rebuilds everything.
 
-A write that cannot say what it touched (a bulk load, enrich's replacement on Postgres, a new skills dictionary)
+A write that cannot say what it touched (a bulk load, a write on Spark, a new skills dictionary)
 drops the facts: :func:`loggable` decides, before the write, whether logging is still worth anything. A
-replacement on DuckDB logs the ids whose rows differ where the facts read (:func:`changed_rows`).
+replacement on DuckDB or Postgres logs the ids whose rows differ where the facts read (:func:`changed_rows`).
 
 >>> log_statements("payments", "new_rows")[1]
 "INSERT INTO gigsight_fact_log (entity, id) SELECT DISTINCT 'client', id FROM (SELECT CAST(client_id AS VARCHAR) \
