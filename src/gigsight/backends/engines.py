@@ -256,7 +256,6 @@ class PostgresStore(Store):
                 copy.write(chunk)
         path.unlink()
 
-
     def bulk_replace(self, tables: dict[str, Path]) -> None:
         """Postgres DDL is transactional: the new tables are copied in beside the old ones, then one transaction
         logs the ids whose read columns changed (as on DuckDB), drops the old tables and renames the new ones, so
