@@ -23,10 +23,11 @@ import pytest
 
 import gigsight
 from gigsight.backends.atomic import CRASH_POINTS, copy_path
+from tests.helpers.engines import BACKENDS
 
 GIGSIGHT = [sys.executable, "-m", "gigsight.cli"]
 CANONICAL = ("clients", "freelancers", "freelancer_skills", "jobs", "proposals", "contracts", "payments")
-DERIVED = ("job_labels", "job_skills", "freelancer_profiles")
+DERIVED = ("skills", "job_labels", "job_skills", "freelancer_profile", "freelancer_canonical_skills")
 RANDOM_KILLS = 4
 
 
@@ -232,3 +233,48 @@ def test_a_killed_incremental_refresh_changes_no_answer_and_a_rerun_converges(da
         assert not killed(["refresh", "--db", str(db)])
         assert facts(db) == kept, f"killed at {after_s:.1f} s: the facts differ from an uninterrupted run's"
     assert tried >= 1, "no kill landed while the refresh worked"
+
+
+@pytest.mark.skipif("postgres" not in BACKENDS, reason="Postgres is not among GIGSIGHT_TEST_BACKENDS")
+def test_a_killed_enrich_on_postgres_keeps_labels_and_skills_together(data: Path) -> None:
+    """Postgres enrich copies its new tables in beside the old ones and swaps them in one transaction: killed at
+    each step of the swap or at a random moment, the derived tables are all as before or all as after, and a re-run
+    converges."""
+    import psycopg
+
+    admin = os.environ["GIGSIGHT_TEST_PG_URL"].replace("postgres://", "postgresql://")
+    server, made = admin.rsplit("/", 1)[0], []
+
+    def database(name: str, template: str | None = None) -> str:
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        made.append(name)
+        return f"{server}/{name}"
+
+    def pg_digest(url: str) -> dict[str, tuple[int, str | None]]:
+        with psycopg.connect(url) as c:
+            have = {r[0] for r in c.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+            return {t: tuple(c.execute(  # type: ignore[misc]
+                f"SELECT count(*), md5(string_agg(x::text, '|' ORDER BY x::text)) FROM {t} x").fetchone())
+                if t in have else (0, None) for t in DERIVED}
+
+    tag = f"gs_crash_{os.getpid()}"
+    try:
+        base = database(f"{tag}_base")
+        assert not killed(["ingest", str(data / "csv"), "--db", base, "--no-refresh"])
+        done = database(f"{tag}_done", f"{tag}_base")
+        total = timed(["enrich", "--db", done])
+        before, after = pg_digest(base), pg_digest(done)
+        assert after["job_skills"][0] > 0 and before != after
+        for i, (point, after_s) in enumerate(moments(total, 6)):
+            db = database(f"{tag}_k{i}", f"{tag}_base")
+            was_killed = killed(["enrich", "--db", db], at=point, after_s=after_s)
+            assert pg_digest(db) in (before, after), f"killed {point or f'at {after_s:.1f} s'}: a state between"
+            if point:
+                assert was_killed, f"crash point {point} was never reached"
+            assert not killed(["enrich", "--db", db])
+            assert pg_digest(db) == after
+    finally:
+        with psycopg.connect(admin, autocommit=True) as c:
+            for name in made:
+                c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

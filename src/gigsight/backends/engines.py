@@ -264,6 +264,7 @@ class PostgresStore(Store):
         nxt = {name: f"{name}__next" for name in tables}
         try:
             self._stage_tables(tables, nxt)
+            atomic.crash_point("copied")
             log = self.data_changed({name for name in tables if name not in present or self._differs(
                 name, nxt[name])})
             with conn.transaction(), conn.cursor() as cur:
@@ -275,6 +276,8 @@ class PostgresStore(Store):
                     cur.execute(f'ALTER TABLE "{nxt[name]}" RENAME TO "{name}"')
                 for sql in fact_log.head_statements(present | set(tables)) if log else ():
                     cur.execute(sql)
+                atomic.crash_point("before-rename")  # every table swapped, not committed: the server rolls back
+            atomic.crash_point("after-rename")
         finally:
             with conn.transaction(), conn.cursor() as cur:
                 for name in nxt.values():
