@@ -32,7 +32,8 @@ from gigsight.cli.base import (
 def ingest(
     path: Annotated[Path | None, typer.Argument(help="A directory of table files, or one file with --table.")] = None,
     db: DbOption = "gigsight.duckdb",
-    table: Annotated[str | None, typer.Option(help="Canonical table a single file holds.")] = None,
+    table: Annotated[str | None, typer.Option(help="Canonical table a single file holds, or 'transactions': a plain "
+                                                   "log of client, date, amount (the other tables derived).")] = None,
     source: Annotated[str | None, typer.Option("--from", help="Read from a Postgres database URL.")] = None,
     mapping: Annotated[str | None, typer.Option(help="Column mapping: a YAML path or a shipped name.")] = None,
     rates: Annotated[Path | None, typer.Option(help="CSV of exchange rates (currency,rate).")] = None,

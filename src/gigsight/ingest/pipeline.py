@@ -87,7 +87,7 @@ def ingest(store: Store, path: str | Path | None = None, *, table: str | None = 
     """Load a directory of table files, one file (``table=``), or a Postgres database (``source_url``)."""
     settings = settings or Settings.from_env()
     mapping = mapping if isinstance(mapping, Mapping) else Mapping.load(mapping) if mapping else Mapping()
-    planned = plan_sources(path, table, source_url, mapping)
+    planned = plan_sources(path, table, source_url, mapping, settings.base_currency)
     opt = ParseOptions(mapping.money_locale, mapping.timestamp_formats,
                        tuple((c, tuple(m.items())) for tm in mapping.tables.values() for c, m in tm.values.items()),
                        settings.base_currency, datetime.now(UTC).replace(tzinfo=None))

@@ -17,14 +17,19 @@ from gigsight.errors import ConfigError, SourceError, did_you_mean
 from gigsight.ingest.formats import FORMATS, ArrowSource, open_source
 from gigsight.ingest.mapping import Mapping
 from gigsight.ingest.readers import Source
+from gigsight.ingest.transactions import transaction_sources
 from gigsight.model.schema import SCHEMA
+
+TRANSACTIONS = "transactions"  # --table for a plain transaction log (gigsight.ingest.transactions)
 
 
 def plan_sources(path: str | Path | None, table: str | None, source_url: str | None,
-                 mapping: Mapping) -> list[tuple[str, Source]]:
+                 mapping: Mapping, currency: str = "USD") -> list[tuple[str, Source]]:
     """(table, source) pairs in load order (parents first)."""
-    if table is not None and table not in SCHEMA:
-        raise ConfigError(did_you_mean(table, SCHEMA, "table"))
+    if table is not None and table not in SCHEMA and table != TRANSACTIONS:
+        raise ConfigError(did_you_mean(table, [*SCHEMA, TRANSACTIONS], "table"))
+    if source_url is not None and table == TRANSACTIONS:
+        raise ConfigError("--table transactions reads one file (CSV, Parquet or JSON Lines), not --from a database")
     if source_url is not None:
         return _postgres_sources(source_url, table, mapping)
     if path is None:
@@ -43,6 +48,8 @@ def plan_sources(path: str | Path | None, table: str | None, source_url: str | N
             raise ConfigError(f"{p}: cannot tell which table this file holds; pass --table "
                               f"({did_you_mean(stem, by_file, 'file name')})")
         table = by_file[stem]
+    if table == TRANSACTIONS:
+        return transaction_sources(_plain_file(p), mapping.delimiter, currency)
     return [(table, open_source(_plain_file(p), mapping.delimiter))]
 
 
