@@ -34,11 +34,11 @@ def _log(path: Path, clients: int = 300, seed: int = 4) -> pd.DataFrame:
     return df
 
 
-def test_a_transaction_log_loads_exactly_and_every_client_is_forecast(duck: Store, tmp_path: Path) -> None:
+def test_a_transaction_log_loads_exactly_and_every_client_is_forecast(store: Store, tmp_path: Path) -> None:
     log = _log(tmp_path / "orders.csv")
-    result = gigsight.ingest(tmp_path / "orders.csv", con=duck, table="transactions")
+    result = gigsight.ingest(tmp_path / "orders.csv", con=store, table="transactions")
     assert result.rejected == 0
-    pay = duck.con.table("payments").execute()
+    pay = store.con.table("payments").execute()
     assert len(pay) == len(log)
     assert sum(Decimal(str(a)) for a in pay.amount) == sum(Decimal(a) for a in log.Sales)  # to the cent
     assert set(pay.client_id) == set(log["Customer ID"])  # "007" stays "007"
@@ -46,9 +46,9 @@ def test_a_transaction_log_loads_exactly_and_every_client_is_forecast(duck: Stor
     at = "2024-06-30"
     upto = log[log["Order Date"] <= at].assign(amount=lambda d: d.Sales.astype(float))
     want = upto[upto.amount > 0].groupby("Customer ID")["Order Date"].nunique()  # purchase days, the oracle
-    s = gigsight.client_summary(at, con=duck).set_index("client_id")
+    s = gigsight.client_summary(at, con=store).set_index("client_id")
     assert s.loc[want.index, "purchase_days"].astype(int).to_dict() == want.to_dict()
-    v = gigsight.client_value(at, horizon_days=180, model="bgnbd", con=duck).clients
+    v = gigsight.client_value(at, horizon_days=180, model="bgnbd", con=store).clients
     assert set(v.client_id) == set(want.index) and v.expected_gsv.notna().all()
 
 
