@@ -6,7 +6,8 @@ Labels (post ids and labels only; see benchmarks/labels/README.md), scored apart
 ai_labels.csv (the rules were tuned on it), ai_labels_heldout.csv and ai_labels_test.csv (each labelled before the
 classifier saw it, then used to choose changes: development sets too by now) ai_labels_final.csv (300 posts
 labelled blind, first scored after the second round of changes, then used to choose the third) and
-ai_labels_final2.csv (300 posts labelled blind, first scored after the third round). The posts are read from --data and never copied. A plain
+ai_labels_final2.csv (300 posts labelled blind, first scored after the third round) and ai_labels_blind3.csv (200
+posts labelled blind on 2026-12-07, scored once with no change made after). The posts are read from --data and never copied. A plain
 keyword list is scored on the same posts.
 """
 from __future__ import annotations
@@ -28,7 +29,8 @@ LABELS = {"development": Path(__file__).parent / "labels" / "ai_labels.csv",
           "held-out": Path(__file__).parent / "labels" / "ai_labels_heldout.csv",
           "test": Path(__file__).parent / "labels" / "ai_labels_test.csv",
           "final": Path(__file__).parent / "labels" / "ai_labels_final.csv",
-          "final2": Path(__file__).parent / "labels" / "ai_labels_final2.csv"}
+          "final2": Path(__file__).parent / "labels" / "ai_labels_final2.csv",
+          "blind3": Path(__file__).parent / "labels" / "ai_labels_blind3.csv"}
 KEYWORDS = re.compile(r"\b(ai|a\.i\.|artificial intelligence|gpt|chatgpt|openai|llm|llms|machine learning|ml|"
                       r"deep learning|chatbot|chat bot|nlp|computer vision|neural|generative|midjourney|"
                       r"stable diffusion|langchain|prompt)\b", re.I)
