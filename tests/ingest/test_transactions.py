@@ -54,14 +54,16 @@ def test_a_transaction_log_loads_exactly_and_every_client_is_forecast(store: Sto
 
 def test_bad_rows_are_rejected_by_the_files_own_row_numbers(tmp_path: Path) -> None:
     (tmp_path / "orders.csv").write_text(
-        "Order ID,Customer,Order Date,Sales\n"
+        "Transaction ID,Customer,Order Date,Sales\n"
         "o1,c1,2024-01-05,10.50\n"
         "o2,c2,2024-01-06,12,5\n"        # a field too many
         "o3,,2024-01-07,3.00\n"          # no client
         "o4,c3,yesterday,4.00\n"         # not a date
         "o1,c1,2024-01-08,5.00\n"        # a duplicate id
         "o6,c1,2024-02-01,abc\n"         # not an amount
-        "o7,=cmd|x,2024-01-10,7.00\n")   # hostile, but a value: kept as written
+        "o7,=cmd|x,2024-01-10,7.00\n"   # hostile, but a value: kept as written
+        "o8,c9,20240115,2.00\n"          # ISO 8601's basic form of a date
+        "o9,c9,20241399,2.00\n")         # digits, but no date
     db = tmp_path / "s.duckdb"
     done = run("ingest", str(tmp_path / "orders.csv"), "--table", "transactions", "--db", str(db), "--format", "json")
     assert done.returncode != 0  # rows were rejected
@@ -72,8 +74,9 @@ def test_bad_rows_are_rejected_by_the_files_own_row_numbers(tmp_path: Path) -> N
     rejects = rejects[~rejects.source.str.contains("derived")].fillna("")
     got = {(int(r.row_number), r.column_name, r.value.rstrip("\n")) for r in rejects.itertuples()}
     assert {(2, "", "o2,c2,2024-01-06,12,5"), (3, "client_id", ""), (4, "paid_at", "yesterday"),
-            (5, "payment_id", "o1"), (6, "amount", "abc")} <= got
-    assert sorted(payments.payment_id) == ["o1", "o7"] and set(payments.client_id) == {"c1", "=cmd|x"}
+            (5, "payment_id", "o1"), (6, "amount", "abc"), (9, "paid_at", "20241399")} <= got
+    assert sorted(payments.payment_id) == ["o1", "o7", "o8"] and set(payments.client_id) == {"c1", "=cmd|x", "c9"}
+    assert str(payments.set_index("payment_id").paid_at["o8"])[:10] == "2024-01-15"
     assert "" not in clients and "c3" not in clients  # no client made up for rows that say nothing usable
 
 

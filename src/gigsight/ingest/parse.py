@@ -281,9 +281,23 @@ def _timestamp_sql(c: Column, raw: str, v: str, arrow_type: str, opt: ParseOptio
         return f"CAST({raw} AS TIMESTAMP)"
     if not _is_string(arrow_type):
         raise SourceError(f"column for {c.name} holds {arrow_type} values where a timestamp is expected")
-    # DuckDB's cast takes ISO 8601 only (a date, a time, an offset or zone name) and applies the offset.
-    iso = f"timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ))"
-    fmts = ", ".join(lit(f) for f in opt.timestamp_formats)
+    return timestamp_text_sql(v, opt.timestamp_formats)
+
+
+def timestamp_text_sql(v: str, formats: tuple[str, ...] = ()) -> str:
+    """SQL reading the text expression ``v`` as a UTC timestamp, as ingest reads timestamps (NULL when it is none).
+
+    >>> import duckdb
+    >>> duckdb.sql("SET TimeZone = 'UTC'")
+    >>> [duckdb.sql(f"SELECT CAST({timestamp_text_sql(lit(t))} AS VARCHAR)").fetchone()[0]
+    ...  for t in ("1997-01-02T03:04:05+02:00", "19970102", "19971340", "02/01/1997")]
+    ['1997-01-02 01:04:05', '1997-01-02 00:00:00', None, None]
+    """
+    # DuckDB's cast takes ISO 8601's extended form (a date, a time, an offset or zone name) and applies the
+    # offset; its basic form of a date (19970101, as retail panels write it) is read here, the digits only
+    iso = (f"COALESCE(timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ)), CASE WHEN regexp_full_match({v}, '[0-9]{{8}}') "
+           f"THEN try_strptime({v}, '%Y%m%d') END)")
+    fmts = ", ".join(lit(f) for f in formats)
     return f"COALESCE({iso}, try_strptime({v}, [{fmts}]))" if fmts else iso
 
 

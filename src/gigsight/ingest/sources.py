@@ -49,7 +49,7 @@ def plan_sources(path: str | Path | None, table: str | None, source_url: str | N
                               f"({did_you_mean(stem, by_file, 'file name')})")
         table = by_file[stem]
     if table == TRANSACTIONS:
-        return transaction_sources(_plain_file(p), mapping.delimiter, currency)
+        return transaction_sources(_plain_file(p), mapping.delimiter, currency, mapping.timestamp_formats)
     return [(table, open_source(_plain_file(p), mapping.delimiter))]
 
 

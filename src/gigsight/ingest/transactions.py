@@ -9,8 +9,8 @@ duplicates, negative amounts as refunds); a rejected row is named by the file's 
 
 Columns are found by name, ignoring case and punctuation: the client (``client_id``, ``customer_id``,
 ``customer``, ...), the date (``paid_at``, ``date``, ``order_date``, ...), the amount (``amount``, ``spend``,
-``revenue``, ...) and, when present, an id per purchase (``payment_id``, ``transaction_id``, ``order_id``, ...;
-otherwise the file name and row number).
+``revenue``, ...) and, when present, an id per row (``payment_id`` or ``transaction_id``; otherwise the file name and
+row number, so loading the same file again replaces its rows instead of adding them).
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "orders.csv"
@@ -22,15 +22,18 @@ otherwise the file name and row number).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from gigsight.errors import SourceError
 from gigsight.ingest.formats import ArrowSource, open_source
+from gigsight.ingest.parse import timestamp_text_sql
 from gigsight.ingest.readers import ROW, RawBatch, Source
 
 ROLES = {  # canonical role -> accepted column names (normalised), in order of preference
@@ -38,11 +41,11 @@ ROLES = {  # canonical role -> accepted column names (normalised), in order of p
     "date": ("paid_at", "date", "order_date", "purchase_date", "transaction_date", "invoice_date", "timestamp",
              "created_at", "paid_on"),
     "amount": ("amount", "spend", "revenue", "sales", "total", "value", "order_value", "gmv", "gsv"),
-    "id": ("payment_id", "transaction_id", "order_id", "invoice_id", "invoice_no", "invoice", "id"),
+    # one id per row: an order or invoice number is not one (an order's lines repeat it), so it stays a value
+    "id": ("payment_id", "transaction_id", "txn_id"),
 }
 PREFIX = "tx:"  # the derived ids: tx:<client id> for its job and contract
 SELLER = PREFIX + "unattributed"
-_ISO = r"^\d{4}-\d{2}-\d{2}"
 
 
 def _norm(name: str) -> str:
@@ -99,24 +102,30 @@ class _Payments(Source):
             yield RawBatch(out, b.issues, b.restart, b.bytes_end)
 
 
-def _first_dates(source: Source, cols: dict[str, str], batch_rows: int) -> dict[str, str]:
-    """Each client's earliest ISO-8601 date as written (ISO strings sort as time; other values are the payment
-    validator's to reject)."""
-    first: dict[str, str] = {}
-    for b in source.batches(batch_rows):
-        if b.restart:
-            first.clear()
-        t = b.table
-        if b.restart or t.num_rows == 0:
-            continue
-        client, date = pc.cast(t[cols["client"]], pa.string()), pc.cast(t[cols["date"]], pa.string())
-        named = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(client)), 0), False)
-        ok = pc.and_(named, pc.fill_null(pc.match_substring_regex(date, _ISO), False))
-        g = pa.table({"c": client.filter(ok), "d": date.filter(ok)}).group_by("c").aggregate([("d", "min")])
-        for c, d in zip(g["c"].to_pylist(), g["d_min"].to_pylist(), strict=True):
-            if c not in first or d < first[c]:
-                first[c] = d
-    return first
+def _first_dates(source: Source, cols: dict[str, str], batch_rows: int, formats: tuple[str, ...]) -> dict[str, str]:
+    """Each client's earliest purchase, read as ingest reads the payment's date (rows whose date is not one are
+    the payment validator's to reject), as ISO 8601 text in UTC."""
+    first: dict[str, dt.datetime] = {}
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    when = timestamp_text_sql("NULLIF(trim(d), '')", formats)
+    try:
+        for b in source.batches(batch_rows):
+            if b.restart:
+                first.clear()
+            if b.restart or b.table.num_rows == 0:
+                continue
+            t = b.table
+            con.register("log_rows", pa.table({"c": pc.cast(t[cols["client"]], pa.string()),
+                                               "d": pc.cast(t[cols["date"]], pa.string())}))
+            found = con.execute(f"SELECT c, min({when}) FROM log_rows WHERE trim(c) <> '' GROUP BY c").fetchall()
+            con.unregister("log_rows")
+            for c, d in found:
+                if d is not None and (c not in first or d < first[c]):
+                    first[c] = d
+    finally:
+        con.close()
+    return {c: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ") for c, d in first.items()}
 
 
 def _derived(label: str, rows: dict[str, list[str]]) -> ArrowSource:
@@ -124,11 +133,12 @@ def _derived(label: str, rows: dict[str, list[str]]) -> ArrowSource:
     return ArrowSource(label, pa.RecordBatchReader.from_batches(t.schema, t.to_batches()), t.num_rows)
 
 
-def transaction_sources(path: Path, delimiter: str | None, currency: str,
+def transaction_sources(path: Path, delimiter: str | None, currency: str, formats: tuple[str, ...] = (),
                         batch_rows: int = 100_000) -> list[tuple[str, Source]]:
-    """(table, source) pairs, parents first, for the transaction log at ``path``."""
+    """(table, source) pairs, parents first, for the transaction log at ``path`` (``formats``: the mapping's
+    timestamp formats, which its dates are read with too)."""
     cols = find_columns(str(path), open_source(path, delimiter).columns)
-    first = _first_dates(open_source(path, delimiter), cols, batch_rows)
+    first = _first_dates(open_source(path, delimiter), cols, batch_rows, formats)
     clients = sorted(first)
     ids = [PREFIX + c for c in clients]
     since = [first[c] for c in clients]
