@@ -195,6 +195,22 @@ def test_enrich_logs_the_jobs_and_freelancers_whose_labels_changed(store: Store,
         pd.testing.assert_frame_equal(a, b)
 
 
+def test_a_first_enrich_after_a_refresh_drops_the_facts_and_the_answers_stay_right(store: Store,
+                                                                                 tmp_path: Path) -> None:
+    """The labels' tables do not exist yet, so no log can say what changed: the facts are dropped, not patched,
+    and the next refresh rebuilds them whole, to the answers computed from the records in between."""
+    write_sample(tmp_path / "in", clients=20, seed=13)
+    ingest(store, tmp_path / "in")
+    facts.refresh(store)
+    assert "job_labels" not in store.tables()
+    gigsight.enrich(con=store)
+    assert fact_log.status(store.con)["state"] == "none"
+    got = answers(store)
+    assert facts.refresh(store, force=False).mode == "full"
+    for a, b in zip(got, answers(store), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+
+
 def _ready(tmp_path: Path) -> tuple[str, Path]:
     write_sample(tmp_path / "in", clients=30, seed=5)
     db = str(tmp_path / "g.duckdb")

@@ -50,6 +50,12 @@ def parquet_columns(folder: Path) -> str:
     return ", ".join(f'"{c}"' for c in pq.read_schema(next(folder.glob("*.parquet"))).names)
 
 
+def _scalar(cur: Any) -> object:
+    """The one value a query answered (DuckDB connections and psycopg cursors alike)."""
+    row = cur.fetchone()
+    return None if row is None else row[0]
+
+
 def _in_list(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values) or "NULL"
 
@@ -160,13 +166,13 @@ class DuckDBStore(Store):
         refresh (:func:`~gigsight.backends.fact_log.changed_rows`); a changed skills dictionary drops the facts."""
         con = self.con.con
         new = {name: f"read_parquet('{folder}/*.parquet')" for name, folder in tables.items()}
-        log = self.data_changed(self._changed(new) if set(new) <= set(self.tables()) else None)
+        log = self.data_changed(fact_log.differing(new, set(self.tables()), lambda sql: _scalar(con.execute(sql))))
         with duckdb_settings(con, preserve_insertion_order="false"):
             con.execute("BEGIN TRANSACTION")
             try:
                 for name, rows in new.items():
                     if log and name in fact_log.TOUCHES:
-                        for sql in fact_log.log_statements(name, fact_log.changed_rows(name, rows, f"main.{name}")):
+                        for sql in fact_log.log_statements(name, fact_log.changed_rows(name, rows, name)):
                             con.execute(sql)
                     con.execute(f'CREATE OR REPLACE TABLE main."{name}" AS SELECT * FROM {rows}')
                 for sql in fact_log.head_statements(set(self.tables())) if log else ():
@@ -175,11 +181,6 @@ class DuckDBStore(Store):
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-
-    def _changed(self, new: dict[str, str]) -> set[str]:
-        """The tables among ``new`` (name -> relation) whose rows differ from the stored ones where facts read."""
-        return {name for name, rows in new.items() if name not in fact_log.READ or self.con.con.execute(
-            f"SELECT count(*) FROM {fact_log.changed_rows(name, rows, f'main.{name}')} t").fetchone() != (0,)}
 
     def bulk_append(self, parts: Iterable[tuple[str, pa.Table]], create: Collection[str] = ()) -> dict[str, int]:
         """Arrow rows go straight into the file, no Parquet in between. Parts of a table are gathered up to
@@ -265,8 +266,7 @@ class PostgresStore(Store):
         try:
             self._stage_tables(tables, nxt)
             atomic.crash_point("copied")
-            log = self.data_changed({name for name in tables if name not in present or self._differs(
-                name, nxt[name])})
+            log = self.data_changed(fact_log.differing(nxt, present, self._scalar))
             with conn.transaction(), conn.cursor() as cur:
                 for name in tables:
                     for sql in fact_log.log_statements(name, fact_log.changed_rows(name, nxt[name], name)) if (
@@ -301,13 +301,9 @@ class PostgresStore(Store):
         finally:
             stage.close()
 
-    def _differs(self, name: str, new: str) -> bool:
-        """Whether ``new`` differs from table ``name`` where the facts read it (always, for tables they do not)."""
-        if name not in fact_log.READ:
-            return True
+    def _scalar(self, sql: str) -> object:
         with self.con.con.cursor() as cur:
-            cur.execute(f"SELECT EXISTS (SELECT 1 FROM {fact_log.changed_rows(name, new, name)} t)")
-            return bool(cur.fetchone()[0])
+            return _scalar(cur.execute(sql))
 
     def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
         self.data_changed()

@@ -18,6 +18,8 @@ AS id FROM new_rows t) u WHERE id IS NOT NULL"
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gigsight.backends.capabilities import capable
 from gigsight.backends.kept import LOG, REGISTRY, SOURCES, fingerprint, fingerprint_sql, registry_fingerprint, rows
 from gigsight.backends.types import Backend
@@ -88,6 +90,22 @@ EXCEPT SELECT skill_id, name FROM n))'
             f"(SELECT {cols} FROM {old} EXCEPT SELECT {cols} FROM {new}))")
 
 
+def differing(new: dict[str, str], present: set[str], scalar: Callable[[str], object]) -> set[str] | None:
+    """The tables among ``new`` (name -> relation of its new rows) whose rows differ from the stored ones where the
+    facts read them (always, for a table they do not read), asking each engine's ``scalar(sql)``; None when one is
+    not stored yet, as then no log can say what changed.
+
+    >>> differing({"skills": "n"}, {"skills"}, lambda sql: sql.startswith("SELECT EXISTS"))
+    {'skills'}
+    >>> differing({"skills": "n"}, set(), lambda sql: True) is None
+    True
+    """
+    if not set(new) <= present:
+        return None
+    return {name for name, rows in new.items() if name not in READ or bool(scalar(
+        f"SELECT EXISTS (SELECT 1 FROM {changed_rows(name, rows, name)} t)"))}
+
+
 def head_statements(present: set[str]) -> list[str]:
     """SQL that moves the head to the store's fingerprint, counted inside the writing transaction."""
     counts = fingerprint_sql(present)
@@ -114,5 +132,5 @@ def status(con: Backend) -> dict[str, str | None]:
     return {"state": state, "refreshed_at": at, "mode": mode}
 
 
-__all__ = ["CREATE", "HEAD", "LOG", "READ", "TOUCHES", "changed_rows", "clear", "head", "head_statements",
-           "log_statements", "loggable", "status"]
+__all__ = ["CREATE", "HEAD", "LOG", "READ", "TOUCHES", "changed_rows", "clear", "differing", "head",
+           "head_statements", "log_statements", "loggable", "status"]
