@@ -63,6 +63,8 @@ STOP_ALIASES = {"etc", "div", "mac", "pig", "gs", "ids", "ips", "mis", "plt", "g
                 "idb"}
 VENDORS = ("microsoft", "adobe", "oracle", "ibm", "google", "apple", "amazon", "autodesk", "sap", "salesforce",
            "atlassian", "intuit", "apache", "the mathworks", "sas", "dassault systemes", "bentley", "esri")
+VENDOR_WORDS = {w for v in VENDORS for w in v.split()}
+HOMONYMS = {"lora"}  # Upwork's LoRa is the radio protocol; our alias is LoRA, the fine-tuning method
 
 
 def _onet(folder: Path) -> list[Skill]:
@@ -177,22 +179,57 @@ def _upwork_names(folder: Path) -> dict[str, str]:
     return {normalise_alias(n): n for n in sorted(set(names))}
 
 
+def _words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w not in VENDOR_WORDS}
+
+
+def _abbreviates(short: str, phrase: str) -> bool:
+    """Whether a short word is an abbreviation of a phrase of two or more words: its letters in order, the first
+    one the phrase's ("VBA" for Visual Basic for Applications, "DAX" for Data Analysis Expressions)."""
+    words = [w for w in re.split(r"[^a-z0-9]+", phrase.lower()) if w]
+    if not 2 <= len(short) <= 5 or len(words) < 2 or short[0] != words[0][0]:
+        return False
+    rest = iter("".join(words)[1:])
+    return all(c in rest for c in short[1:])
+
+
+def _related(a: str, b: str) -> bool:
+    """Whether two names spell one thing: a word of one starts the other's ("Go", "Golang"; "Web", "Website"), a
+    word of five letters or more lies in the other's ("HighLevel", "GoHighLevel"), they share a five-letter stem
+    ("Wireframe", "Wireframing") or one abbreviates the other ("VBA", "UX" for User Experience).
+
+    >>> _related("Golang", "Go"), _related("VBA", "Visual Basic for Applications"), _related("Wireframe", "Wireframing")
+    (True, True, True)
+    >>> _related("ArcGIS", "Geospatial Analysis"), _related("Microsoft Teams", "Microsoft 365"), _related("CAD", "AutoCAD")
+    (False, False, False)
+    """
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb or any(_abbreviates(w, b) for w in wa) or any(_abbreviates(w, a) for w in wb):
+        return True
+    return any(x.startswith(y) or y.startswith(x) or (len(x) >= 5 and x[:5] == y[:5])
+               or (min(len(x), len(y)) >= 5 and (x in y or y in x)) for x in wa for y in wb)
+
+
 def _upwork_splits(folder: Path, skills: dict[str, Skill], owner: dict[str, str]) -> None:
-    """Aliases the marketplace lists as skills beside their skill become skills of their own (see the module doc)."""
+    """Aliases the marketplace lists as skills beside their skill become skills of their own (see the module doc);
+    where it lists the alias but not the skill, only an alias that names another thing (a product: ArcGIS under
+    Geospatial Analysis, SAP under ERP) is split, never a spelling (Golang beside Go stays an alias)."""
     upwork = _upwork_names(folder)
     for s in list(skills.values()):
         own = normalise_alias(s.name)
-        if own not in upwork:
-            continue
         split: dict[str, list[str]] = {}
         for a in s.aliases:
             n = normalise_alias(a)
-            if n in upwork and n != own:
+            if n in upwork and n != own and n not in HOMONYMS and (own in upwork or not _related(a, s.name)):
                 split.setdefault(n, []).append(a)
         if not split:
             continue
         skills[s.skill_id] = replace(s, aliases=tuple(a for a in s.aliases if normalise_alias(a) not in split))
-        for n, spellings in split.items():
+        heads: dict[str, list[str]] = {}  # spellings of one product make one skill, named by the shortest
+        for n in sorted(split, key=lambda k: (len(k), k)):
+            head = None if own in upwork else next((h for h in heads if _related(upwork[n], upwork[h])), None)
+            heads.setdefault(head or n, []).extend(split[n] + ([upwork[n]] if head else []))
+        for n, spellings in heads.items():
             name = upwork[n]
             sid = slug(name) if slug(name) not in skills else f"{slug(name)}-upwork"
             skills[sid] = Skill(sid, name, s.category, s.is_ai, s.ai_kind, s.weak_ai,
