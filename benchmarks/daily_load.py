@@ -3,6 +3,7 @@ refreshed incrementally, beside a full rebuild of the same store in the same run
 
     python benchmarks/daily_load.py --scale 1 --work /tmp/daily [--loads 1,7,30]
     python benchmarks/daily_load.py --scale 0.1 --work /tmp/daily-pg --postgres postgresql://postgres@127.0.0.1:5432
+    python benchmarks/daily_load.py --scale 0.02 --work /tmp/daily-spark --spark
 
 Once: ``gigsight simulate --hold-back-days 30`` (the store ends 30 days early; each day goes to a folder) and a
 full ``gigsight refresh``. Then per load: a copy of that store, ``gigsight ingest`` of the first N held-back days
@@ -10,7 +11,8 @@ full ``gigsight refresh``. Then per load: a copy of that store, ``gigsight inges
 the same data. Every step is a fresh process under ``/usr/bin/time -v`` (wall seconds, peak RSS).
 ``--postgres URL`` (a server the user may create databases on): the base store is the database
 ``gigsight_daily_base`` and each load's copy is made with ``CREATE DATABASE ... TEMPLATE`` (the server's own copy;
-its time is not counted, as the file copy is not).
+its time is not counted, as the file copy is not). ``--spark``: the stores are databases of a Spark warehouse
+(``local[2]``) in the work folder.
 """
 
 from __future__ import annotations
@@ -89,6 +91,38 @@ class PostgresDatabases:
         self._admin(f"DROP DATABASE gigsight_daily_{name}")
 
 
+class SparkDatabases:
+    """Stores as databases of one Spark warehouse (local[2]); each load's copy is every table of the base written
+    again into a database of its own by a separate process (its time is not counted), as the warehouse's
+    metastore admits one process at a time."""
+
+    def __init__(self, work: Path) -> None:
+        self.warehouse = work / "spark-warehouse"
+
+    def url(self, database: str) -> str:
+        return f"pyspark://local[2]?warehouse={self.warehouse}&database={database}"
+
+    def base(self) -> str:
+        return self.url("daily_base")
+
+    def exists(self) -> bool:
+        return (self.warehouse / "daily_base.db" / "payments").exists()
+
+    def _spark(self, code: str) -> None:
+        script = ("import gigsight\n"
+                  f"s = gigsight.connect({self.base()!r}).con._session\n{code}")
+        subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+
+    def copy(self, name: str) -> str:
+        self._spark(f"s.sql('DROP DATABASE IF EXISTS daily_{name} CASCADE'); s.sql('CREATE DATABASE daily_{name}')\n"
+                    "for t in [r.tableName for r in s.sql('SHOW TABLES IN daily_base').collect()]:\n"
+                    f"    s.table('daily_base.' + t).write.saveAsTable('daily_{name}.' + t)")
+        return self.url(f"daily_{name}")
+
+    def drop(self, name: str) -> None:
+        self._spark(f"s.sql('DROP DATABASE daily_{name} CASCADE')")
+
+
 def merge(days: list[Path], into: Path) -> dict[str, int]:
     """The days' files as one folder, one file per table; rows per table."""
     into.mkdir(parents=True, exist_ok=True)
@@ -108,10 +142,12 @@ def main() -> None:
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--loads", default="1,7,30")
     ap.add_argument("--postgres", help="a Postgres server URL (postgresql://user@host:port): stores live there")
+    ap.add_argument("--spark", action="store_true", help="stores are databases of a local Spark warehouse in --work")
     a = ap.parse_args()
     loads = [int(x) for x in a.loads.split(",")]
     a.work.mkdir(parents=True, exist_ok=True)
-    stores = PostgresDatabases(a.postgres) if a.postgres else DuckDBFiles(a.work)
+    stores = (PostgresDatabases(a.postgres) if a.postgres else SparkDatabases(a.work) if a.spark
+              else DuckDBFiles(a.work))
     base, days = stores.base(), a.work / "days"
     if not stores.exists():
         secs, peak, _ = run(["simulate", "--db", base, "--scale", str(a.scale), "--no-validate", "--no-check",

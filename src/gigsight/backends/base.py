@@ -217,7 +217,7 @@ class Store:
         if tables is not None and not tables & set(kept.SOURCES):
             return False  # no fact reads what changed: the facts stay as they are
         if tables is not None and fact_log.loggable(self.con, tables):
-            self.con.raw_sql(fact_log.CREATE)
+            kept.execute(self.con, fact_log.CREATE)
             return True
         kept.drop(self.con)
         return False

@@ -11,13 +11,14 @@ CAPABILITIES: dict[str, dict[str, bool]] = {
     # count_distinct_window: COUNT(DISTINCT) over a window frame (DESIGN.md known traps).
     # atomic_replace: the enrich stage's derived tables are replaced together or not at all.
     # keeps_facts: metric facts are kept in the store between processes.
-    # patches_facts: a write logs what it touched and the refresh rebuilds only that (DELETE rows in place).
+    # patches_facts: a write logs what it touched and the refresh rebuilds only that (in place, or on Spark by
+    # rewriting each touched table beside the old one).
     "duckdb": {"atomic_ingest": True, "count_distinct_window": True, "atomic_replace": True, "keeps_facts": True,
                "patches_facts": True},
     "postgres": {"atomic_ingest": True, "count_distinct_window": False, "atomic_replace": True, "keeps_facts": True,
                  "patches_facts": True},
     "spark": {"atomic_ingest": False, "count_distinct_window": False, "atomic_replace": False, "keeps_facts": True,
-              "patches_facts": False},
+              "patches_facts": True},
 }
 
 _ENGINE = {"pyspark": "spark"}  # the Ibis backend's name -> the store's

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gigsight.backends import atomic, fact_log
+from gigsight.backends import kept as kept_store
 from gigsight.backends.base import REJECTS, Store, WriteResult, duckdb_settings, key_match, select_columns
 from gigsight.backends.shared import forget
 from gigsight.errors import BackendError
@@ -328,7 +329,12 @@ class SparkStore(Store):
 
     def write(self, stage: duckdb.DuckDBPyConnection, plan: list[tuple[str, str]], rejects: str,
               sources: list[str]) -> dict[str, WriteResult]:
-        self.data_changed()
+        """With kept facts whose log is complete, the ids the rows touch are logged (the refresh then patches
+        only those) while the registry is held aside (:func:`~gigsight.backends.fact_log.hold`): stopped
+        half-way, the write leaves no registry and the next refresh rebuilds the facts whole."""
+        log = self.data_changed({t for t, _ in plan})
+        if log:
+            fact_log.hold(self.con)
         spark = self.con._session
         out: dict[str, WriteResult] = {}
         swaps: list[str] = []
@@ -341,14 +347,22 @@ class SparkStore(Store):
             new = spark.read.parquet(str(path))
             new = new.select([new[f.name].cast(f.dataType).alias(f.name) for f in old.schema.fields])
             if key:
-                updated = old.join(new.select(*key), on=key, how="left_semi").count()
+                replaced = old.join(new.select(*key), on=key, how="left_semi")
+                updated = replaced.count()
                 kept = old.join(new.select(*key), on=key, how="left_anti")
                 out[table] = WriteResult(new.count() - updated, updated)
+                if log:  # before the swap: the replaced rows are read from the old table
+                    new.createOrReplaceTempView("gigsight_new_rows")
+                    replaced.createOrReplaceTempView("gigsight_replaced_rows")
+                    for statement in fact_log.log_statements(table, "gigsight_new_rows", "gigsight_replaced_rows"):
+                        kept_store.execute(self.con, statement)
             else:
                 kept = old.filter(~old["source"].isin(sources))
             kept.unionByName(new).write.mode("overwrite").saveAsTable(f"{table}__next")
             swaps.append(table)
         self._swap(swaps)
+        if log:
+            fact_log.release(self.con)
         return out
 
     def bulk_replace(self, tables: dict[str, Path]) -> None:

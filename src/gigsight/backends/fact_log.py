@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gigsight.backends import kept
 from gigsight.backends.capabilities import capable
 from gigsight.backends.kept import LOG, REGISTRY, SOURCES, fingerprint, fingerprint_sql, registry_fingerprint, rows
 from gigsight.backends.types import Backend
@@ -113,6 +114,23 @@ def head_statements(present: set[str]) -> list[str]:
             f"INSERT INTO {LOG} (entity, id) SELECT '{HEAD}', {counts}"]
 
 
+def hold(con: Backend) -> None:
+    """Before a logged write on an engine without transactions (Spark): the registry is set aside, so that the
+    facts are ignored (and rebuilt whole) if the write stops half-way, until :func:`release` brings it back."""
+    kept.execute(con, CREATE)
+    kept.execute(con, f"ALTER TABLE {REGISTRY} RENAME TO {kept.HELD}")
+
+
+def release(con: Backend) -> None:
+    """After such a write, every row and log line of it in place: the head moves to the store's fingerprint (the
+    log is written again beside and swapped, as Spark cannot delete a row), then the registry comes back."""
+    counts = fingerprint_sql(set(con.list_tables()))
+    kept.execute(con, f"CREATE TABLE {LOG}__next AS SELECT entity, id FROM {LOG} WHERE entity <> '{HEAD}' "
+                      f"UNION ALL SELECT '{HEAD}' AS entity, {counts} AS id")
+    kept.swap(con, LOG)
+    kept.execute(con, f"ALTER TABLE {kept.HELD} RENAME TO {REGISTRY}")
+
+
 def clear(con: Backend) -> None:
     con.raw_sql(f"DROP TABLE IF EXISTS {LOG}")
 
@@ -133,4 +151,4 @@ def status(con: Backend) -> dict[str, str | None]:
 
 
 __all__ = ["CREATE", "HEAD", "LOG", "READ", "TOUCHES", "changed_rows", "clear", "differing", "head",
-           "head_statements", "log_statements", "loggable", "status"]
+           "head_statements", "hold", "log_statements", "loggable", "release", "status"]

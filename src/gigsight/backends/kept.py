@@ -14,6 +14,7 @@ This module only stores, finds and drops them; what they hold is :mod:`gigsight.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from gigsight.backends.capabilities import capable
 from gigsight.backends.types import Backend
 
 REGISTRY = "gigsight_facts"
+HELD = REGISTRY + "_held"  # the registry while a write on an engine without transactions (Spark) is under way
 PREFIX = "gigsight_fact_"
 LOG = PREFIX + "log"  # writes logged since the facts were built (gigsight.backends.fact_log): not current then
 VERSION = 2  # bump when the shape or meaning of a fact table changes: older facts are then ignored
@@ -47,10 +49,27 @@ class NotKept(Exception):
     """An incremental refresh met a fact the store does not keep yet (a new quarter's periods): rebuild all."""
 
 
+def dialect(con: Backend, sql: str) -> str:
+    """Our plain SQL as ``con``'s engine reads it: Spark spells the text type STRING.
+
+    >>> import ibis
+    >>> dialect(ibis.duckdb.connect(), "CAST(x AS VARCHAR)")
+    'CAST(x AS VARCHAR)'
+    """
+    return re.sub(r"\bVARCHAR\b", "STRING", sql) if con.name == "pyspark" else sql
+
+
+def execute(con: Backend, sql: str) -> None:
+    """Run one statement of our plain SQL (:func:`dialect`) for its effect."""
+    cur = con.raw_sql(dialect(con, sql))
+    if hasattr(cur, "fetchall") and cur is not getattr(con, "con", None):
+        cur.close()
+
+
 def rows(con: Backend, sql: str) -> list[tuple[Any, ...]]:
     """Plain SQL over our own table names: every question checks freshness, and Ibis would first read the
     schema of each table (most of the check's time)."""
-    cur = con.raw_sql(sql)
+    cur = con.raw_sql(dialect(con, sql))
     if hasattr(cur, "collect"):  # Spark answers with a DataFrame
         return [tuple(r) for r in cur.collect()]
     try:
@@ -142,10 +161,22 @@ def patch(con: Backend, w: _Writer, key: tuple[Any, ...], column: str, build: An
     delta = f"{name}_delta"
     con.create_table(delta, obj=build(), overwrite=True)
     cols = ", ".join(con.table(name).columns)
-    con.raw_sql(f"DELETE FROM {name} WHERE {column} IN (SELECT id FROM {ids})")
-    con.raw_sql(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {delta}")
+    if con.name == "pyspark":  # Parquet tables cannot delete rows: the table is written again beside, then swapped
+        execute(con, f"CREATE TABLE {name}__next AS SELECT {cols} FROM {name} t LEFT ANTI JOIN {ids} s "
+                     f"ON t.{column} = s.id UNION ALL SELECT {cols} FROM {delta}")
+        swap(con, name)
+    else:
+        execute(con, f"DELETE FROM {name} WHERE {column} IN (SELECT id FROM {ids})")
+        execute(con, f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {delta}")
     w.patched[text] = con.table(delta)
     return w.patched[text]
+
+
+def swap(con: Backend, name: str) -> None:
+    """Replace table ``name`` by ``name__next`` (Spark: two catalog steps; a crash between them leaves ``name``
+    missing, which every reader of kept facts takes for "rebuild")."""
+    execute(con, f"DROP TABLE IF EXISTS {name}")
+    execute(con, f"ALTER TABLE {name}__next RENAME TO {name}")
 
 
 def drop(con: Backend) -> None:
@@ -153,7 +184,7 @@ def drop(con: Backend) -> None:
     if not capable(con.name, "keeps_facts"):
         return
     for name in con.list_tables():
-        if name == REGISTRY or name.startswith(PREFIX):
+        if name in (REGISTRY, HELD) or name.startswith(PREFIX):
             con.drop_table(name, force=True)
 
 
@@ -171,5 +202,6 @@ def writing(con: Backend, fp: str, scope: tuple[str, str] | None = None, existin
         del _WRITERS[id(con)]
 
 
-__all__ = ["LOG", "PREFIX", "REGISTRY", "SOURCES", "VERSION", "NotKept", "current", "drop", "fingerprint",
-           "fingerprint_sql", "keep", "patch", "registry_fingerprint", "rows", "table_name", "writer", "writing"]
+__all__ = ["HELD", "LOG", "PREFIX", "REGISTRY", "SOURCES", "VERSION", "NotKept", "current", "dialect", "drop",
+           "execute", "fingerprint", "fingerprint_sql", "keep", "patch", "registry_fingerprint", "rows", "swap",
+           "table_name", "writer", "writing"]

@@ -16,8 +16,9 @@ expressions a full refresh uses (:class:`~gigsight.metrics.grains.Grains`) over 
 Rows of a touched id are deleted and inserted again, so running the same update twice gives the same facts, and
 the registry moves to the new fingerprint only at the end: a refresh killed half-way leaves facts that readers
 ignore (a log is pending) and a log that the next refresh applies again. When the data spans a period the facts
-were not built for (the first day of a quarter), or the store cannot delete rows in place (Spark), the refresh
-rebuilds everything and says why.
+were not built for (the first day of a quarter), the refresh rebuilds everything and says why. Spark cannot delete
+rows in place: there a patched table is written again beside the old one (its untouched rows and the rebuilt ones)
+and swapped in.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 
 from gigsight.backends.base import bounded_memory
 from gigsight.backends.fact_log import LOG, head
-from gigsight.backends.kept import PREFIX, REGISTRY, NotKept, fingerprint, rows, writing
+from gigsight.backends.kept import PREFIX, REGISTRY, NotKept, execute, fingerprint, rows, writing
 from gigsight.backends.shared import Shared
 from gigsight.backends.types import Backend
 from gigsight.config import Settings
@@ -91,6 +92,9 @@ def update(con: Backend, settings: Settings, grains: tuple[str, ...]) -> tuple[d
     client_first = registry.get(repr(("client_first",)))
     if client_first is None:
         raise Rebuild("the kept facts lack the clients' first payments")
+    missing = set(registry.values()) - set(con.list_tables())
+    if missing:  # a refresh on Spark stopped between dropping a table and renaming its new version
+        raise Rebuild(f"{len(missing)} kept fact table(s) are missing, e.g. {min(missing)}")
     try:
         with bounded_memory(con, MEMORY):
             touched = _scopes(con, client_first)
@@ -114,9 +118,9 @@ def _scopes(con: Backend, client_first: str) -> dict[str, int]:
     """The tables of ids to rebuild, one per id column; how many ids each holds."""
     touched = {}
     for column, sql in _SCOPES:
-        con.raw_sql(f"DROP TABLE IF EXISTS {SCOPE}{column}")
-        con.raw_sql(f"CREATE TABLE {SCOPE}{column} AS SELECT DISTINCT id FROM "
-                    f"({sql.format(client_first=client_first)}) t WHERE id IS NOT NULL")
+        execute(con, f"DROP TABLE IF EXISTS {SCOPE}{column}")
+        execute(con, f"CREATE TABLE {SCOPE}{column} AS SELECT DISTINCT id FROM "
+                     f"({sql.format(client_first=client_first)}) t WHERE id IS NOT NULL")
         touched[column] = int(rows(con, f"SELECT COUNT(*) FROM {SCOPE}{column}")[0][0])
     return touched
 
