@@ -126,6 +126,18 @@ def kept_rows(store: Store) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _same_as_a_full_rebuild(store: Store, answered: list[pd.DataFrame]) -> None:
+    """The kept facts as they are, and answers read before this call, equal those of a full rebuild."""
+    patched = kept_rows(store)
+    facts.refresh(store, full=True)
+    rebuilt = kept_rows(store)
+    assert patched.keys() == rebuilt.keys()
+    for key in rebuilt:
+        pd.testing.assert_frame_equal(patched[key], rebuilt[key], obj=key[:60])
+    for a, b in zip(answered, answers(store), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+
+
 def _check_oracle(store: Store, d: Path) -> None:
     oracle = Oracle(d)
     df = compute(BUILTIN, period="quarter", con=store)
@@ -185,14 +197,7 @@ def test_enrich_logs_the_jobs_and_freelancers_whose_labels_changed(store: Store,
     assert logged.get("job", 0) >= 1 and "@head" in logged
     r = facts.refresh(store, force=False)
     assert r.mode == "incremental", r.why
-    patched, got = kept_rows(store), answers(store)
-    facts.refresh(store, full=True)
-    rebuilt = kept_rows(store)
-    assert patched.keys() == rebuilt.keys()
-    for key in rebuilt:
-        pd.testing.assert_frame_equal(patched[key], rebuilt[key], obj=key[:60])
-    for a, b in zip(got, answers(store), strict=True):
-        pd.testing.assert_frame_equal(a, b)
+    _same_as_a_full_rebuild(store, answers(store))
 
 
 def test_a_first_enrich_after_a_refresh_drops_the_facts_and_the_answers_stay_right(store: Store,
@@ -312,11 +317,4 @@ def test_a_write_or_refresh_stopped_half_way_is_rebuilt_and_never_read_mixed(sto
     seen = answers(store)  # what a reader gets now: computed from the records, or from facts that match them
     r = facts.refresh(store, force=False)
     assert fact_log.status(store.con)["state"] == "current" or r.mode == "incremental", r
-    patched = kept_rows(store)
-    facts.refresh(store, full=True)
-    rebuilt = kept_rows(store)
-    assert patched.keys() == rebuilt.keys()
-    for key in rebuilt:
-        pd.testing.assert_frame_equal(patched[key], rebuilt[key], obj=key[:60])
-    for a, b in zip(seen, answers(store), strict=True):
-        pd.testing.assert_frame_equal(a, b)
+    _same_as_a_full_rebuild(store, seen)
