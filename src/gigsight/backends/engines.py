@@ -356,6 +356,8 @@ class SparkStore(Store):
                     replaced.createOrReplaceTempView("gigsight_replaced_rows")
                     for statement in fact_log.log_statements(table, "gigsight_new_rows", "gigsight_replaced_rows"):
                         kept_store.execute(self.con, statement)
+                    for view in ("gigsight_new_rows", "gigsight_replaced_rows"):  # over files about to go
+                        spark.catalog.dropTempView(view)
             else:
                 kept = old.filter(~old["source"].isin(sources))
             kept.unionByName(new).write.mode("overwrite").saveAsTable(f"{table}__next")

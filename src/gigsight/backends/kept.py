@@ -158,16 +158,20 @@ def patch(con: Backend, w: _Writer, key: tuple[Any, ...], column: str, build: An
         if column in w.settled and scope_column in t.columns:
             return t.filter(t[scope_column].isin(con.table(ids).id))
         return build()
+    cols = ", ".join(con.table(name).columns)
+    if con.name == "pyspark":
+        # Parquet tables cannot delete rows: the table is written again beside (its other ids' rows and the scope's
+        # rebuilt ones, in one statement: each statement is a Spark job of half a second or more), then swapped in
+        execute(con, f"CREATE TABLE {name}__next AS SELECT {cols} FROM {name} t LEFT ANTI JOIN {ids} s "
+                     f"ON t.{column} = s.id UNION ALL SELECT {cols} FROM ({con.compile(build())}) d")
+        swap(con, name)
+        t = con.table(name)
+        w.patched[text] = t.filter(t[column].isin(con.table(ids).id))
+        return w.patched[text]
     delta = f"{name}_delta"
     con.create_table(delta, obj=build(), overwrite=True)
-    cols = ", ".join(con.table(name).columns)
-    if con.name == "pyspark":  # Parquet tables cannot delete rows: the table is written again beside, then swapped
-        execute(con, f"CREATE TABLE {name}__next AS SELECT {cols} FROM {name} t LEFT ANTI JOIN {ids} s "
-                     f"ON t.{column} = s.id UNION ALL SELECT {cols} FROM {delta}")
-        swap(con, name)
-    else:
-        execute(con, f"DELETE FROM {name} WHERE {column} IN (SELECT id FROM {ids})")
-        execute(con, f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {delta}")
+    execute(con, f"DELETE FROM {name} WHERE {column} IN (SELECT id FROM {ids})")
+    execute(con, f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {delta}")
     w.patched[text] = con.table(delta)
     return w.patched[text]
 

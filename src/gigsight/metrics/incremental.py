@@ -130,8 +130,11 @@ def _patch(con: Backend, settings: Settings, grains: tuple[str, ...], column: st
     with writing(con, "", (column, f"{SCOPE}{column}"), registry, settled) as w, Shared(con):
         for grain in grains:
             g = Grains(con, Periods(grain, settings.fiscal_year_start_month), settings)
-            g.all_keys = every_period_key(con, g.periods)
-            _BUILD[column](g)
+            try:
+                g.all_keys = every_period_key(con, g.periods)
+                _BUILD[column](g)
+            finally:  # its temporary tables: on Spark they are views of the whole session, seen by every database
+                g.release()
         return set(w.patched)
 
 
