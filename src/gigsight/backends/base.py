@@ -212,7 +212,8 @@ class Store:
         """Every write calls this first: tables shared between computations (:mod:`~gigsight.backends.shared`)
         are forgotten, and the facts kept in the store (:mod:`~gigsight.backends.kept`) dropped, unless the write
         is to ``tables`` and may log what it touches instead (:func:`~gigsight.backends.fact_log.loggable`):
-        then it returns True, and the write logs inside its own transaction. Tables no fact reads change nothing."""
+        then it returns True, and the write logs inside its own transaction (on Spark, with the registry held
+        aside). Tables no fact reads change nothing."""
         forget(id(self.con))
         if tables is not None and not tables & set(kept.SOURCES):
             return False  # no fact reads what changed: the facts stay as they are
