@@ -3,9 +3,9 @@
 A write through a :class:`~gigsight.backends.base.Store` that knows its rows logs the ids they touch (payments,
 clients, freelancers, jobs, contracts), old rows and new, into ``gigsight_fact_log`` in the same transaction (or
 the same file swap, or on Spark with the registry held aside: :func:`hold`) as the rows themselves, and moves the
-log's head to the fingerprint the store has after it. :func:`gigsight.metrics.facts.refresh` then rebuilds the kept facts of those ids only, when the head still
-matches the store: a write that bypassed gigsight (or one that could not say what it touched) leaves the head
-behind, and the refresh rebuilds everything.
+log's head to the fingerprint the store has after it. :func:`gigsight.metrics.facts.refresh` then rebuilds the
+kept facts of those ids only, when the head still matches the store: a write that bypassed gigsight (or one that
+could not say what it touched) leaves the head behind, and the refresh rebuilds everything.
 
 A write that cannot say what it touched (a bulk load, enrich on Spark, a new skills dictionary)
 drops the facts: :func:`loggable` decides, before the write, whether logging is still worth anything. A
