@@ -377,10 +377,8 @@ class SparkStore(Store):
         self._swap(list(tables))
 
     def _swap(self, tables: list[str]) -> None:
-        spark = self.con._session
         for table in tables:
-            spark.sql(f"DROP TABLE IF EXISTS {table}")
-            spark.sql(f"ALTER TABLE {table}__next RENAME TO {table}")
+            kept_store.swap(self.con, table)
 
     def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
         self.data_changed()
