@@ -369,12 +369,21 @@ class SparkStore(Store):
 
     def bulk_replace(self, tables: dict[str, Path]) -> None:
         """Every new table is written in full before the first swap: a failure while writing (a lost worker, a
-        full disk) leaves every old table in place."""
-        self.data_changed()
-        spark = self.con._session
+        full disk) leaves every old table in place. As on DuckDB, the ids whose read columns changed are logged
+        (new tables against old, before the swaps) with the registry held aside until every swap is done."""
+        spark, present = self.con._session, set(self.tables())
+        nxt = {name: f"{name}__next" for name in tables}
         for name, folder in tables.items():
-            spark.read.parquet(str(folder)).write.mode("overwrite").saveAsTable(f"{name}__next")
+            spark.read.parquet(str(folder)).write.mode("overwrite").saveAsTable(nxt[name])
+        log = self.data_changed(fact_log.differing(nxt, present, lambda sql: kept_store.rows(self.con, sql)[0][0]))
+        if log:
+            fact_log.hold(self.con)
+            for name in tables.keys() & fact_log.TOUCHES.keys():
+                for statement in fact_log.log_statements(name, fact_log.changed_rows(name, nxt[name], name)):
+                    kept_store.execute(self.con, statement)
         self._swap(list(tables))
+        if log:
+            fact_log.release(self.con)
 
     def _swap(self, tables: list[str]) -> None:
         for table in tables:
