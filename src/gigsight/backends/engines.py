@@ -148,7 +148,6 @@ class DuckDBStore(Store):
             raise
         return out
 
-
     def bulk_load(self, table: str, folder: Path, create: bool = False) -> None:
         self.data_changed()
         src = f"read_parquet('{folder}/*.parquet')"
@@ -368,11 +367,9 @@ class SparkStore(Store):
         return out
 
     def bulk_replace(self, tables: dict[str, Path]) -> None:
-        """Every new table is written in full before the first swap: a failure while writing (a lost worker, a
-        full disk) leaves every old table in place. As on DuckDB, the ids whose read columns changed are logged
-        (new tables against old, before the swaps) with the registry held aside until every swap is done."""
-        spark, present = self.con._session, set(self.tables())
-        nxt = {name: f"{name}__next" for name in tables}
+        """Every new table is written in full before the first swap (a lost worker or a full disk leaves the old
+        ones); as on DuckDB, the ids whose read columns changed are logged, with the registry held aside meanwhile."""
+        spark, present, nxt = self.con._session, set(self.tables()), {name: f"{name}__next" for name in tables}
         for name, folder in tables.items():
             spark.read.parquet(str(folder)).write.mode("overwrite").saveAsTable(nxt[name])
         log = self.data_changed(fact_log.differing(nxt, present, lambda sql: kept_store.rows(self.con, sql)[0][0]))
