@@ -65,6 +65,7 @@ VENDORS = ("microsoft", "adobe", "oracle", "ibm", "google", "apple", "amazon", "
            "atlassian", "intuit", "apache", "the mathworks", "sas", "dassault systemes", "bentley", "esri")
 VENDOR_WORDS = {w for v in VENDORS for w in v.split()}
 HOMONYMS = {"lora"}  # Upwork's LoRa is the radio protocol; our alias is LoRA, the fine-tuning method
+NOT_SPELLINGS = {"sap erp"}  # one vendor's ERP, not ERP spelled with its vendor (IBM SPSS is SPSS)
 
 
 def _onet(folder: Path) -> list[Skill]:
@@ -215,7 +216,7 @@ def _related(a: str, b: str) -> bool:
 def _upwork_splits(folder: Path, skills: dict[str, Skill], owner: dict[str, str]) -> None:
     """Aliases the marketplace lists as skills beside their skill become skills of their own (see the module doc);
     where it lists the alias but not the skill, only an alias that names another thing (a product: ArcGIS under
-    Geospatial Analysis, SAP under ERP) is split, never a spelling (Golang beside Go stays an alias)."""
+    Geospatial Analysis, SAP under ERP) is split, never a spelling (Go and Golang stay one skill)."""
     upwork = _upwork_names(folder)
     for s in list(skills.values()):
         own = normalise_alias(s.name)
@@ -239,6 +240,55 @@ def _upwork_splits(folder: Path, skills: dict[str, Skill], owner: dict[str, str]
             owner[n] = sid
 
 
+def _spells_whole(alias: str, name: str) -> bool:
+    """Whether an alias names the whole skill, only spelled another way: the name less some of its words (Android
+    for Android Development, Claude for Claude API; vendor words ignored), one abbreviating the other (SEO, Search
+    Engine Optimization), or the same words spelled apart (Golang, ExpressJS, Smart Contract, Automated Testing).
+    A narrower thing (AWS Lambda for AWS, Copy Editing for Editing) or another word (Facial for Face) is not.
+
+    >>> _spells_whole("Android", "Android Development"), _spells_whole("Search Engine Optimization", "SEO")
+    (True, True)
+    >>> _spells_whole("AWS Lambda", "AWS"), _spells_whole("Copy Editing", "Editing")
+    (False, False)
+    >>> _spells_whole("Golang", "Go"), _spells_whole("Automated Testing", "Automation Testing")
+    (True, True)
+    """
+    wa, wn = _words(alias), _words(name)
+    if not wa or normalise_alias(alias) in NOT_SPELLINGS:
+        return False
+    if wa <= wn or _acronym(wn, alias) or _acronym(wa, name):
+        return True
+    la, ln = ([w for w in re.split(r"[^a-z0-9]+", n.lower()) if w and w not in VENDOR_WORDS] for n in (alias, name))
+    if "".join(la).rstrip("s") == "".join(ln).rstrip("s"):
+        return True
+    if len(la) != len(ln):
+        return False
+    return all(x == y or x in (y + "lang", y + "js") or y in (x + "lang", x + "js")
+               or (min(len(x), len(y)) >= 5 and x[:5] == y[:5]) for x, y in zip(la, ln, strict=True))
+
+
+def _acronym(words: set[str], phrase: str) -> bool:
+    """Whether ``words`` is one word that abbreviates ``phrase`` without being one of its words (SEO, not eBay for
+    eBay Listing)."""
+    return len(words) == 1 and (w := next(iter(words))) not in _words(phrase) and _abbreviates(w, phrase)
+
+
+def _upwork_renames(folder: Path, skills: dict[str, Skill]) -> None:
+    """A skill the marketplace lists only under another spelling of its whole name takes that spelling as its name
+    (its id stays, the old name becomes an alias): a client who writes and tags "Android" sees "Android", not our
+    "Android Development". Several such spellings: the shortest."""
+    upwork = _upwork_names(folder)
+    for sid, s in list(skills.items()):
+        if normalise_alias(s.name) in upwork:
+            continue
+        found = sorted((normalise_alias(a) for a in s.aliases if normalise_alias(a) in upwork
+                        and normalise_alias(a) not in HOMONYMS and _spells_whole(a, s.name)), key=lambda k: (len(k), k))
+        if found:
+            name = upwork[found[0]]
+            rest = tuple(a for a in s.aliases if normalise_alias(a) != found[0])
+            skills[sid] = replace(s, name=name, aliases=(s.name, *rest), source=f"{s.source}+upwork-name")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--taxonomy", type=Path, required=True,
@@ -254,6 +304,7 @@ def main() -> None:
     _merge(skills, _stackoverflow(folder), owner)
     _esco_aliases(folder, skills, owner)
     _upwork_splits(args.upwork, skills, owner)
+    _upwork_renames(args.upwork, skills)
     with OUT.open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["skill_id", "name", "category", "is_ai", "ai_kind", "weak_ai", "aliases", "source"])

@@ -67,7 +67,7 @@ def test_user_taxonomy_can_replace_skills_and_categories(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("Go developer for gRPC microservices", ["Go", "Microservices"]),
+    ("Go developer for gRPC microservices", ["Golang", "Microservices"]),
     ("Ready to go? Let's go!", []),
     ("Statistical analysis in R with ggplot2", ["Statistical Analysis", "R", "ggplot2"]),
     ("Rate the letters A, B, C and R", []),
@@ -215,6 +215,22 @@ def test_a_skill_the_marketplace_lists_apart_is_extracted_by_its_own_name(text: 
     assert expected <= {m.skill.name for m in Matcher.default().find(text)}
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Fix crashes in our Android app", "Android"),                         # was Android Development
+    ("SEO audit of our shop", "Search Engine Optimization"),                # was SEO
+    ("Summarise calls with Claude", "Claude"),                              # was Claude API
+    ("RAG over our contracts", "Retrieval Augmented Generation"),           # was RAG
+    ("Excel macros in VBA", "Visual Basic for Applications"),               # was VBA
+])
+def test_a_skill_is_named_the_way_the_marketplace_names_it(text: str, expected: str) -> None:
+    """Where Upwork lists a skill only under another spelling of its whole name, the skill takes that name (the
+    client's tag) and keeps ours as an alias; a narrower product (AWS Lambda for AWS) is not a spelling."""
+    names = {m.skill.name for m in Matcher.default().find(text)}
+    assert expected in names, names
+    aws = {m.skill.name for m in Matcher.default().find("Deploy it on AWS")}
+    assert aws == {"Amazon Web Services"}, aws
+
+
 @pytest.mark.parametrize(("text", "expected", "not_expected"), [
     ("Scrape prices with Puppeteer", {"Puppeteer"}, {"Playwright"}),          # was Playwright
     ("Tokenise the corpus with NLTK", {"NLTK"}, {"spaCy"}),                    # was spaCy
@@ -222,7 +238,7 @@ def test_a_skill_the_marketplace_lists_apart_is_extracted_by_its_own_name(text: 
     ("Dashboards in Grafana", {"Grafana"}, {"Infrastructure Monitoring"}),     # was Infrastructure Monitoring
     ("Train a random forest on churn", {"Random Forest"}, {"Scikit-learn"}),   # was Scikit-learn
     ("Wireframing for our app", {"Wireframe"}, {"Wireframing"}),              # two spellings, one skill
-    ("Backend in Golang", {"Go"}, {"Golang"}),                                # a spelling stays an alias
+    ("Backend in Go, then Golang", {"Golang"}, {"Go"}),                       # two spellings, one skill
     ("Fine-tune Llama with LoRA adapters", {"Fine-Tuning"}, {"LoRa"}),         # not the radio protocol
 ])
 def test_a_product_the_marketplace_lists_is_its_own_skill_and_a_spelling_is_not(

@@ -52,6 +52,7 @@ def test_page_fits_a_phone(browser: Any, server: str, name: str) -> None:
 def test_tables_fit_a_laptop_without_sideways_scroll(browser: Any, server: str, name: str) -> None:
     w = Watched(browser, width=1440, height=900)
     page = w.open(f"{server}/" if name == "overview" else f"{server}/{name}")
+    w.shot(f"{name}-laptop")
     wide = page.evaluate("""[...document.querySelectorAll('.scroll')].filter((s) => s.offsetParent
         && s.scrollWidth > s.clientWidth + 1).map((s) => s.closest('section').id)""")
     w.close()

@@ -6,7 +6,7 @@ Ambiguous names (R, Go, C, Make, Runway, Swift...) count only as their context r
 
 >>> m = Matcher.default()
 >>> [(x.skill.name, x.text) for x in m.find("Need a Go developer: REST APIs, Postgres and some R for stats")]
-[('Go', 'Go developer'), ('REST API', 'REST APIs'), ('PostgreSQL', 'Postgres'), ('R', 'R')]
+[('Golang', 'Go developer'), ('REST API', 'REST APIs'), ('PostgreSQL', 'Postgres'), ('R', 'R')]
 >>> [x.skill.name for x in m.find("Ready to go? Make it pop with AI videos")]
 ['AI Video Generation']
 >>> [s.name for s in m.tags("['Python', 'Prompt engineering', 'n8n']")]

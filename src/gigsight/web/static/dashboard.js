@@ -257,7 +257,7 @@ async function skills(period) {
   const card = section(`Top skills by jobs posted, ${period}`, "skill-trends");
   chart(card, [{ type: "bar", orientation: "h", x: rows.map((r) => r.jobs_posted).reverse(),
     y: rows.map((r) => r.skill).reverse(), text: rows.map((r) => pct(r.jobs_yoy)).reverse(), textposition: "auto" }],
-  { margin: { l: 160, r: 20, t: 10, b: 40 }, height: 460 });
+  { margin: { l: 160, r: 20, t: 10, b: 40 }, height: 460, yaxis: { automargin: true } });
   card.append(table(rows, [["rank", "#"], ["skill", "skill"], ["jobs_posted", "jobs", count],
     ["jobs_yoy", "YoY", pct], ["gsv", "GSV", money], ["guard", "growth check"]]));
   const prom = section("Skills to promote", "promote");
