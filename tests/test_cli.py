@@ -82,3 +82,24 @@ def test_kpis_json_and_csv_are_clean(tmp_path: Path) -> None:
     assert r.returncode == 0 and "nan" not in r.stdout.lower() and r.stdout.startswith("period,gsv,")
     r = run("kpis", "--db", db, "--metrics", "gvs")
     assert r.returncode == 1 and "did you mean 'gsv'" in r.stderr
+
+
+def test_a_printed_command_runs_as_pasted_whatever_the_store_is_called(tmp_path: Path) -> None:
+    """The hint after `simulate --hold-back-days` is run through a shell exactly as printed, with a store and a
+    folder whose names hold what a shell would otherwise take apart (a space, &, ?, [ ]: a Spark URL has them)."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    db, days = tmp_path / "my store&[1]?.duckdb", tmp_path / "held days"
+    env = {**os.environ, "GIGSIGHT_LAUNCHER": f"{shlex.quote(sys.executable)} -m gigsight.cli", "COLUMNS": "1000"}
+    r = subprocess.run([sys.executable, "-m", "gigsight.cli", "simulate", "--db", str(db), "--scenario", "steady",
+                        "--scale", "0.002", "--no-validate", "--no-check", "--no-refresh", "--hold-back-days", "1",
+                        "--days-out", str(days)], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    printed = r.stdout.split("load the first with: ", 1)[1].strip()
+    pasted = subprocess.run(["bash", "-c", printed + " --no-refresh"], capture_output=True, text=True, timeout=300,
+                            env=env, cwd=tmp_path)
+    assert pasted.returncode == 0, (printed, pasted.stderr)
+    assert "payments" in pasted.stdout, pasted.stdout  # the day's payments were read into the named store

@@ -8,6 +8,7 @@ True
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,10 +72,9 @@ class DuckDBStore(Store):
             if not p.parent.exists():
                 raise BackendError(f"cannot create {path}: folder {p.parent} does not exist")
             if read_only and not p.exists():
-                g = os.environ.get("GIGSIGHT_LAUNCHER", "gigsight")
-                raise BackendError(f"no store at {p.resolve()}: make one with `{g} demo --db {path}` or "
-                                   f"`{g} ingest DIR --db {path}`, or point --db (or GIGSIGHT_DB) at an "
-                                   "existing .duckdb file")
+                g, q = os.environ.get("GIGSIGHT_LAUNCHER", "gigsight"), shlex.quote(path)
+                raise BackendError(f"no store at {p.resolve()}: make one with `{g} demo --db {q}` or `{g} ingest "
+                                   f"DIR --db {q}`, or point --db (or GIGSIGHT_DB) at an existing .duckdb file")
             if not read_only and p.exists() and not os.access(p, os.W_OK):
                 raise BackendError(f"cannot write {path}: permission denied")
         store = cls("duckdb", f"duckdb://{path}", _duckdb(path, read_only))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 import gigsight
 from gigsight.cli.base import (
@@ -142,14 +144,15 @@ def demo(
     out.print()
     for line in result["sentences"]:
         out.print(f"[bold]{line}[/bold]")
-    g = launcher()
+    g, db = launcher(), escape(shlex.quote(db))  # a URL's ? [ ] & are the shell's; [ ] Rich's too
+    # soft_wrap: a command Rich broke over two lines would not run when pasted
     out.print(f"\nReport: open [bold]{result['report']['html']}[/bold] in a browser (it needs no network); "
-              f"{result['report']['md']} holds the same in Markdown.")
-    out.print(f"Dashboard: [bold]{g} serve --db {db}[/bold], then open http://127.0.0.1:8000/")
+              f"{result['report']['md']} holds the same in Markdown.", soft_wrap=True)
+    out.print(f"Dashboard: [bold]{g} serve --db {db}[/bold], then open http://127.0.0.1:8000/", soft_wrap=True)
     out.print(f"Next: [bold]{g} kpis --db {db} --by ai --compare yoy[/bold], "
               f"[bold]{g} drivers --db {db} --from 2024Q3 --to 2025Q3[/bold], "
               f"[bold]{g} clients top --db {db} --list rising[/bold], [bold]{g} skills promote --db {db}[/bold]",
-              highlight=False)
+              highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -191,7 +194,8 @@ def simulate(
         _show_targets(result["targets"])
     if result.get("days"):
         out.print(f"{len(result['days'])} day(s) held back; load the first with: "
-                  f"{launcher()} ingest {result['days'][0]} --db {db}")
+                  f"{launcher()} ingest {shlex.quote(result['days'][0])} --db {shlex.quote(db)}", soft_wrap=True,
+                  highlight=False, markup=False)
 
 
 @app.command()
