@@ -93,7 +93,7 @@ def test_a_printed_command_runs_as_pasted_whatever_the_store_is_called(tmp_path:
     import sys
 
     db, days = tmp_path / "my store&[1]?.duckdb", tmp_path / "held days"
-    env = {**os.environ, "GIGSIGHT_LAUNCHER": f"{shlex.quote(sys.executable)} -m gigsight.cli", "COLUMNS": "1000"}
+    env = {**os.environ, "GIGSIGHT_LAUNCHER": f"{shlex.quote(sys.executable)} -m gigsight.cli"}  # no COLUMNS: piped
     r = subprocess.run([sys.executable, "-m", "gigsight.cli", "simulate", "--db", str(db), "--scenario", "steady",
                         "--scale", "0.002", "--no-validate", "--no-check", "--no-refresh", "--hold-back-days", "1",
                         "--days-out", str(days)], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
