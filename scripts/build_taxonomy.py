@@ -180,8 +180,13 @@ def _upwork_names(folder: Path) -> dict[str, str]:
     return {normalise_alias(n): n for n in sorted(set(names))}
 
 
+def _word_list(name: str) -> list[str]:
+    """A name's words in order, lower case, vendor words left out."""
+    return [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w not in VENDOR_WORDS]
+
+
 def _words(name: str) -> set[str]:
-    return {w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w not in VENDOR_WORDS}
+    return set(_word_list(name))
 
 
 def _abbreviates(short: str, phrase: str) -> bool:
@@ -213,11 +218,11 @@ def _related(a: str, b: str) -> bool:
                or (min(len(x), len(y)) >= 5 and (x in y or y in x)) for x in wa for y in wb)
 
 
-def _upwork_splits(folder: Path, skills: dict[str, Skill], owner: dict[str, str]) -> None:
+def _upwork_splits(upwork: dict[str, str], skills: dict[str, Skill], owner: dict[str, str]) -> None:
     """Aliases the marketplace lists as skills beside their skill become skills of their own (see the module doc);
     where it lists the alias but not the skill, only an alias that names another thing (a product: ArcGIS under
-    Geospatial Analysis, SAP under ERP) is split, never a spelling (Go and Golang stay one skill)."""
-    upwork = _upwork_names(folder)
+    Geospatial Analysis, SAP under ERP) is split, never a spelling (Go and Golang stay one skill). ``upwork``:
+    :func:`_upwork_names`."""
     for s in list(skills.values()):
         own = normalise_alias(s.name)
         split: dict[str, list[str]] = {}
@@ -258,7 +263,7 @@ def _spells_whole(alias: str, name: str) -> bool:
         return False
     if wa <= wn or _acronym(wn, alias) or _acronym(wa, name):
         return True
-    la, ln = ([w for w in re.split(r"[^a-z0-9]+", n.lower()) if w and w not in VENDOR_WORDS] for n in (alias, name))
+    la, ln = _word_list(alias), _word_list(name)
     if "".join(la).rstrip("s") == "".join(ln).rstrip("s"):
         return True
     if len(la) != len(ln):
@@ -273,20 +278,19 @@ def _acronym(words: set[str], phrase: str) -> bool:
     return len(words) == 1 and (w := next(iter(words))) not in _words(phrase) and _abbreviates(w, phrase)
 
 
-def _upwork_renames(folder: Path, skills: dict[str, Skill]) -> None:
+def _upwork_renames(upwork: dict[str, str], skills: dict[str, Skill]) -> None:
     """A skill the marketplace lists only under another spelling of its whole name takes that spelling as its name
     (its id stays, the old name becomes an alias): a client who writes and tags "Android" sees "Android", not our
     "Android Development". Several such spellings: the shortest."""
-    upwork = _upwork_names(folder)
     for sid, s in list(skills.items()):
         if normalise_alias(s.name) in upwork:
             continue
-        found = sorted((normalise_alias(a) for a in s.aliases if normalise_alias(a) in upwork
-                        and normalise_alias(a) not in HOMONYMS and _spells_whole(a, s.name)), key=lambda k: (len(k), k))
+        keys = {a: normalise_alias(a) for a in s.aliases}
+        found = sorted((k for a, k in keys.items() if k in upwork and k not in HOMONYMS and _spells_whole(a, s.name)),
+                       key=lambda k: (len(k), k))
         if found:
-            name = upwork[found[0]]
-            rest = tuple(a for a in s.aliases if normalise_alias(a) != found[0])
-            skills[sid] = replace(s, name=name, aliases=(s.name, *rest), source=f"{s.source}+upwork-name")
+            rest = tuple(a for a, k in keys.items() if k != found[0])
+            skills[sid] = replace(s, name=upwork[found[0]], aliases=(s.name, *rest), source=f"{s.source}+upwork-name")
 
 
 def main() -> None:
@@ -303,8 +307,9 @@ def main() -> None:
     _merge(skills, _onet(folder), owner)
     _merge(skills, _stackoverflow(folder), owner)
     _esco_aliases(folder, skills, owner)
-    _upwork_splits(args.upwork, skills, owner)
-    _upwork_renames(args.upwork, skills)
+    upwork = _upwork_names(args.upwork)
+    _upwork_splits(upwork, skills, owner)
+    _upwork_renames(upwork, skills)
     with OUT.open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["skill_id", "name", "category", "is_ai", "ai_kind", "weak_ai", "aliases", "source"])
