@@ -291,10 +291,17 @@ def test_a_store_made_before_acquisition_channel_gains_it(store: Store, sample: 
 def test_forecast_against_the_simulators_planted_truth(duck: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """The simulator plants each client's spend level and when it stops buying: clients it stopped well before
     --at get a low P(active), those still buying a high one, and expected GSV follows the planted spend level.
-    Auto's check, scored on a sample of clients as on a large store, reaches a verdict on its numbers."""
+    Run as on a large store: auto's models learn and are checked on a sample of clients, the check scores a
+    sample, the trees score the clients a slice at a time; every client still gets a forecast."""
     gigsight.simulate(duck, scale=0.005, validate=False)
     monkeypatch.setattr(clients_act, "CHECK_ROWS", 400)
+    monkeypatch.setattr(clients_act, "EARLIER_CLIENTS", 2_500)
+    monkeypatch.setattr(clients_act.cv, "APPLY_ROWS", 1_000)
     f = gigsight.client_value("2024-09-30", model="auto", con=duck)
+    assert any(n.startswith("Models learn and are checked on a fixed") for n in f.notes), f.notes
+    assert sorted(f.clients["client_id"]) == sorted(client_summary(duck.con, "2024-09-30")["client_id"])
+    assert f.clients["rank"].tolist() == list(range(1, len(f.clients) + 1))
+    assert f.clients["expected_gsv"].is_monotonic_decreasing
     check = next(n for n in f.notes if n.startswith("Checked one horizon back"))
     assert re.search(r"covariates MAE \d+\.\d{3}.*BG/NBD MAE \d+\.\d{3}", check), check
     assert check.endswith("covariate model used" if f.model == "covariates" else "covariate model not used"), check

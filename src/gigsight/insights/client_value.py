@@ -32,6 +32,7 @@ VALUE_COLUMNS = ("client_id", "p_active", "expected_purchase_days", "expected_gs
 MIN_REPEAT_CLIENTS = 20
 MIN_TRAIN_CLIENTS = 300
 FIT_ROWS = 200_000  # clients a model is fitted on (a seeded sample beyond that); every client is scored
+APPLY_ROWS = 250_000  # clients the covariate model scores at a time
 NUMERIC = ("x", "t_x", "T", "days_since_last", "total_gsv", "repeat_spend", "first_day_gsv", "first_90d_gsv",
            "ttm_gsv", "prior_ttm_gsv", "days_last_90", "days_last_180", "days_last_365", "max_day_gsv", "contracts",
            "hourly_share", "ai_share", "company_size", "is_enterprise")
@@ -126,21 +127,32 @@ def _features(s: pd.DataFrame, bg: BGNBD, window: float, spend: np.ndarray, cats
     return x.astype(float)
 
 
-def _quantised(train: pd.DataFrame, apply: pd.DataFrame, categorical: set[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric columns as the index of their training quantile (at most 255 values): the trees would bin them the
-    same way, but binning with sample weights computes weighted percentiles feature by feature, which took most
-    of the fitting time."""
-    a, b = train.to_numpy(float), apply.to_numpy(float)
+def _edges(train: pd.DataFrame, categorical: set[str]) -> dict[int, np.ndarray]:
+    """Per numeric column of ``train`` with more than 255 values, the cut points of its training quantiles."""
+    a = train.to_numpy(float)
+    out = {}
     for j, name in enumerate(train.columns):
-        col = a[:, j]
-        seen = col[~np.isnan(col)]
+        seen = a[:, j][~np.isnan(a[:, j])]
         if name in categorical or len(seen) == 0 or len(np.unique(seen[:100_000])) <= 255:
             continue
-        edges = np.unique(np.quantile(seen, np.linspace(0, 1, 256)[1:-1]))
-        for m in (a, b):
-            v = m[:, j]
-            m[:, j] = np.where(np.isnan(v), np.nan, np.searchsorted(edges, v, side="right").astype(float))
-    return a, b
+        out[j] = np.unique(np.quantile(seen, np.linspace(0, 1, 256)[1:-1]))
+    return out
+
+
+def _quantised(frame: pd.DataFrame, edges: dict[int, np.ndarray]) -> np.ndarray:
+    """Numeric columns as the index of their training quantile (at most 255 values): the trees would bin them the
+    same way, but binning with sample weights computes weighted percentiles feature by feature, which took most
+    of the fitting time.
+
+    >>> f = pd.DataFrame({"a": np.arange(1000.0), "b": np.zeros(1000)})
+    >>> q = _quantised(f, _edges(f, set())); int(q[:, 0].max()), int(q[:, 1].max())
+    (254, 0)
+    """
+    m = frame.to_numpy(float, copy=True)
+    for j, cuts in edges.items():
+        v = m[:, j]
+        m[:, j] = np.where(np.isnan(v), np.nan, np.searchsorted(cuts, v, side="right").astype(float))
+    return np.asarray(m, dtype=float)
 
 
 def _categories(s: pd.DataFrame) -> dict[str, list[str]]:
@@ -216,46 +228,70 @@ def covariate(s0: pd.DataFrame, s: pd.DataFrame, window: int, horizon: int,
     notes = list(notes)
     if rows is not None:
         s, spend = s.iloc[rows], spend[rows]
-    x1 = _features(s, bg, float(window), spend, cats)
-    bg_days1, bg_alive1 = x1["bg_days"].to_numpy(float), x1["bg_alive"].to_numpy(float)
     # The trees learn a correction to BG/NBD, not the outcome itself: Poisson loss on outcome / BG/NBD forecast
     # weighted by that forecast is a Poisson model with BG/NBD as its offset. BG/NBD keeps what it does well
     # (clients ageing and lapsing, which a tree trained on a younger population extrapolates flat) and the trees
     # move it with what it ignores (channel, size, AI work, spend trend, ...).
     base0 = {"days": x0["bg_days"].to_numpy(float), "gsv": x0["bg_gsv"].to_numpy(float)}
-    # the features hold the forecast over the training window: over the horizon it is the same when they match
-    days_h = bg_days1 if window == horizon else bg.expected(s["x"], s["t_x"], s["T"], float(horizon))
-    base1 = {"days": days_h, "gsv": days_h * spend}
     # covariates the store lacks (all empty or constant) carry nothing and upset the binning
     keep = [c for c in x0.columns if x0[c].nunique(dropna=True) > 1]
-    cat_mask = [c in CATEGORICAL for c in keep]
-    q0, q1 = _quantised(x0[keep], x1[keep], set(CATEGORICAL))
-    del x0, x1  # the quantised copies are all the trees need
-    preds = {}
+    edges = _edges(x0[keep], set(CATEGORICAL))
+    q0 = _quantised(x0[keep], edges)
+    del x0
+    models = {}
     for name, y in (("days", np.nan_to_num(y_days)), ("gsv", np.clip(np.nan_to_num(y_gsv), 0, None))):
         b = np.maximum(base0[name], 1e-6)
         m = HistGradientBoostingRegressor(loss="poisson", max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
-                                          min_samples_leaf=100, l2_regularization=1.0, categorical_features=cat_mask,
+                                          min_samples_leaf=100, l2_regularization=1.0,
+                                          categorical_features=[c in CATEGORICAL for c in keep],
                                           early_stopping=True, validation_fraction=0.15, n_iter_no_change=20,
                                           random_state=0)
-        m.fit(q0, y / b, sample_weight=b)
-        preds[name] = np.clip(m.predict(q1), 0, None) * base1[name]
-    out = pd.DataFrame({"client_id": s["client_id"], "p_active": bg_alive1,
-                        "expected_purchase_days": preds["days"], "expected_gsv": preds["gsv"]})
+        models[name] = m.fit(q0, y / b, sample_weight=b)
+    parts: dict[str, list[np.ndarray]] = {"days": [], "gsv": [], "alive": []}
+    # applied a slice of clients at a time: the features of 1.8M clients and their quantised copy held whole
+    # were the largest part of the process's peak memory
+    for lo in range(0, len(s), APPLY_ROWS):
+        part, spend_part = s.iloc[lo:lo + APPLY_ROWS], spend[lo:lo + APPLY_ROWS]
+        x1 = _features(part, bg, float(window), spend_part, cats)
+        # the features hold the forecast over the training window: over the horizon it is the same when they match
+        days_h = x1["bg_days"].to_numpy(float) if window == horizon else bg.expected(
+            part["x"], part["t_x"], part["T"], float(horizon))
+        base1 = {"days": days_h, "gsv": days_h * spend_part}
+        parts["alive"].append(x1["bg_alive"].to_numpy(float))
+        q1 = _quantised(x1[keep], edges)
+        for name, m in models.items():
+            parts[name].append(np.clip(m.predict(q1), 0, None) * base1[name])
+    got = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+    out = pd.DataFrame({"client_id": s["client_id"], "p_active": got["alive"],
+                        "expected_purchase_days": got["days"], "expected_gsv": got["gsv"]})
     info = {"bgnbd": params(bg), "gamma_gamma": gg, "trained_on_clients": len(s0), "training_window_days": window}
     return out, info, notes
 
 
 def finish(s: pd.DataFrame, fc: pd.DataFrame, horizon: int, discount_rate: float) -> pd.DataFrame:
     """Add the forecast ``fc`` (one row per row of the summary ``s``, in its order, as every model returns it) to
-    the summary, with the discounted value and the rank by expected GSV."""
-    out = s.assign(**{c: fc[c].to_numpy() for c in fc.columns if c != "client_id"})
-    out.attrs = {}  # not the summary's fitted models: frames holding arrays there cannot be concatenated
-    for c in ("p_active", "expected_purchase_days", "expected_gsv"):
-        out[c] = out[c].astype(float).fillna(0.0).clip(lower=0)
+    the summary, with the discounted value and the rank by expected GSV (ties in the summary's order). The
+    summary's columns move to the result, leaving ``s`` empty: a second copy of 1.8M clients' summary was the
+    largest part of the process's peak memory.
+
+    >>> s = pd.DataFrame({"client_id": ["a", "b", "c"]})
+    >>> fc = pd.DataFrame({"p_active": [0.5, 0.9, None], "expected_purchase_days": [1.0, 3.0, 1.0],
+    ...                    "expected_gsv": [10.0, 30.0, 10.0]})
+    >>> finish(s, fc, 365, 0.0)[["client_id", "expected_gsv", "p_active", "rank"]].to_dict("list")
+    {'client_id': ['b', 'a', 'c'], 'expected_gsv': [30.0, 10.0, 10.0], 'p_active': [0.9, 0.5, 0.0], 'rank': [1, 2, 3]}
+    """
+    values = {c: np.clip(np.nan_to_num(fc[c].to_numpy(float)), 0, None)
+              for c in ("p_active", "expected_purchase_days", "expected_gsv")}
+    order = np.argsort(-values["expected_gsv"], kind="stable")
+    out = pd.DataFrame(index=pd.RangeIndex(len(order)))  # not the summary's attrs (its fitted models)
+    for c in list(s.columns):  # a column at a time, each freed once moved: never two copies of the summary
+        out[c] = s[c].iloc[order].reset_index(drop=True)
+        del s[c]
+    for c, v in values.items():
+        out[c] = v[order]
     out["clv"] = out["expected_gsv"] * discount_factor(horizon, discount_rate)
-    out["rank"] = out["expected_gsv"].rank(method="first", ascending=False).astype("int64")
-    return out.sort_values("rank").reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1, dtype="int64")
+    return out
 
 
 def check_horizon(horizon_days: int) -> int:

@@ -25,6 +25,8 @@ from gigsight.insights.client_summary import client_summaries, client_summary, p
 
 LISTS = ("value", "at-risk", "rising", "win-back")
 CHECK_ROWS = 300_000  # clients auto's check scores both models on
+EARLIER_CLIENTS = 600_000  # clients the summaries before --at keep (a fixed sample past that): they only
+# train and check models, which use 200,000 and 300,000 of them
 
 
 def last_day(con: Backend) -> str:
@@ -68,6 +70,14 @@ def _wins(mae: float, total: float, mae_other: float, total_other: float) -> boo
     (False, True, False)
     """
     return mae < mae_other and abs(total) <= max(abs(total_other), 0.10)
+
+
+def _earlier_fraction(con: Backend) -> float:
+    """Share of clients kept in the summaries before ``--at``: all of them up to :data:`EARLIER_CLIENTS`."""
+    if "clients" not in con.list_tables():
+        return 1.0
+    n = int(con.table("clients").count().to_pyarrow().as_py())
+    return min(1.0, EARLIER_CLIENTS / n) if n else 1.0
 
 
 def _sample_rows(s: pd.DataFrame) -> np.ndarray | None:
@@ -129,8 +139,13 @@ def value(con: Backend, at: str | dt.date | None = None, horizon_days: int = 365
     # horizons back (its checks) or one check window back, for covariates one training window back
     back = {"auto": [horizon, 2 * horizon] if validate else [check] if check else [],
             "covariates": [window] if window is not None else []}.get(model, [])
-    s, *earlier = client_summaries(con, [day, *(day - dt.timedelta(days=b) for b in back)], bounds)
+    fraction = _earlier_fraction(con) if back else 1.0
+    s, *earlier = client_summaries(con, [day, *(day - dt.timedelta(days=b) for b in back)], bounds,
+                                   [1.0, *(fraction for _ in back)])
     notes: list[str] = []
+    if fraction < 1:
+        notes.append(f"Models learn and are checked on a fixed {fraction:.0%} of clients ({len(earlier[0]):,} with a "
+                     f"payment {back[0]} days before --at); every client is scored")
     used = model
     if model == "auto":
         used = "bgnbd"
