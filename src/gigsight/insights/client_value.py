@@ -33,6 +33,7 @@ MIN_REPEAT_CLIENTS = 20
 MIN_TRAIN_CLIENTS = 300
 FIT_ROWS = 200_000  # clients a model is fitted on (a seeded sample beyond that); every client is scored
 APPLY_ROWS = 250_000  # clients the covariate model scores at a time
+MIN_CORRECTED_DAYS = 1e-4  # BG/NBD forecasts (purchase days) below this are not corrected by the trees
 NUMERIC = ("x", "t_x", "T", "days_since_last", "total_gsv", "repeat_spend", "first_day_gsv", "first_90d_gsv",
            "ttm_gsv", "prior_ttm_gsv", "days_last_90", "days_last_180", "days_last_365", "max_day_gsv", "contracts",
            "hourly_share", "ai_share", "company_size", "is_enterprise")
@@ -206,13 +207,58 @@ def realised(s0: pd.DataFrame, s: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]
     return out[0], out[1]
 
 
+def _trees(q0: np.ndarray, categorical: list[bool], base0: dict[str, np.ndarray], y_days: np.ndarray,
+           y_gsv: np.ndarray) -> dict[str, Any]:
+    """The two corrections of BG/NBD, for purchase days and for GSV. Poisson loss on outcome / BG/NBD forecast
+    weighted by that forecast is a Poisson model with BG/NBD as its offset: BG/NBD keeps what it does well
+    (clients ageing and lapsing, which a tree trained on a younger population extrapolates flat) and the trees
+    move it with what it ignores (channel, size, AI work, spend trend, ...)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    models = {}
+    for name, y in (("days", np.nan_to_num(y_days)), ("gsv", np.clip(np.nan_to_num(y_gsv), 0, None))):
+        b = np.maximum(base0[name], 1e-6)
+        m = HistGradientBoostingRegressor(loss="poisson", max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
+                                          min_samples_leaf=100, l2_regularization=1.0,
+                                          categorical_features=categorical, early_stopping=True,
+                                          validation_fraction=0.15, n_iter_no_change=20, random_state=0)
+        models[name] = m.fit(q0, y / b, sample_weight=b)
+    return models
+
+
+def _corrected(s: pd.DataFrame, spend: np.ndarray, bg: BGNBD, window: int, horizon: int,
+               features: tuple[dict[str, list[str]], list[str], dict[int, np.ndarray]],
+               models: dict[str, Any]) -> dict[str, np.ndarray]:
+    """BG/NBD's P(active) and the trees' forecasts for every row of ``s``, a slice of clients at a time: the
+    features of 1.8M clients and their quantised copy held whole were the largest part of the peak memory."""
+    cats, keep, edges = features
+    parts: dict[str, list[np.ndarray]] = {"days": [], "gsv": [], "alive": []}
+    for lo in range(0, len(s), APPLY_ROWS):
+        part, spend_part = s.iloc[lo:lo + APPLY_ROWS], spend[lo:lo + APPLY_ROWS]
+        x1 = _features(part, bg, float(window), spend_part, cats)
+        # the features hold the forecast over the training window: over the horizon it is the same when they match
+        days_h = x1["bg_days"].to_numpy(float) if window == horizon else bg.expected(
+            part["x"], part["t_x"], part["T"], float(horizon))
+        base1 = {"days": days_h, "gsv": days_h * spend_part}
+        parts["alive"].append(x1["bg_alive"].to_numpy(float))
+        # a client BG/NBD gives almost nothing keeps that forecast: the trees' correction is a multiplier learnt
+        # with the forecast as weight, too small to lift it past a hundredth of a day, and over half of a large
+        # store's clients are long gone, which made them half the cost of scoring
+        live = days_h >= MIN_CORRECTED_DAYS
+        q1 = _quantised(x1.loc[live, keep], edges)
+        for name, m in models.items():
+            factor = np.ones(len(part))
+            if live.any():
+                factor[live] = np.clip(m.predict(q1), 0, None)
+            parts[name].append(factor * base1[name])
+    return {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+
+
 def covariate(s0: pd.DataFrame, s: pd.DataFrame, window: int, horizon: int,
               rows: np.ndarray | None = None) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
     """Gradient-boosted trees trained on ``s0`` (the summary ``window`` days before ``s``) with the purchase days
     and GSV each client had in those days, applied to ``s`` (to its rows at positions ``rows`` when given) as a
     correction of its BG/NBD forecast over ``horizon`` days."""
-    from sklearn.ensemble import HistGradientBoostingRegressor
-
     _check_fit(s0)
     _check_fit(s)
     y_days, y_gsv = realised(s0, s)
@@ -225,47 +271,18 @@ def covariate(s0: pd.DataFrame, s: pd.DataFrame, window: int, horizon: int,
     x0, y_days, y_gsv = x0.iloc[train], y_days[train], y_gsv[train]
     bg: BGNBD = fitted(s)
     spend, gg, notes = fitted(s, "spend")
-    notes = list(notes)
     if rows is not None:
         s, spend = s.iloc[rows], spend[rows]
-    # The trees learn a correction to BG/NBD, not the outcome itself: Poisson loss on outcome / BG/NBD forecast
-    # weighted by that forecast is a Poisson model with BG/NBD as its offset. BG/NBD keeps what it does well
-    # (clients ageing and lapsing, which a tree trained on a younger population extrapolates flat) and the trees
-    # move it with what it ignores (channel, size, AI work, spend trend, ...).
     base0 = {"days": x0["bg_days"].to_numpy(float), "gsv": x0["bg_gsv"].to_numpy(float)}
     # covariates the store lacks (all empty or constant) carry nothing and upset the binning
     keep = [c for c in x0.columns if x0[c].nunique(dropna=True) > 1]
     edges = _edges(x0[keep], set(CATEGORICAL))
-    q0 = _quantised(x0[keep], edges)
-    del x0
-    models = {}
-    for name, y in (("days", np.nan_to_num(y_days)), ("gsv", np.clip(np.nan_to_num(y_gsv), 0, None))):
-        b = np.maximum(base0[name], 1e-6)
-        m = HistGradientBoostingRegressor(loss="poisson", max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
-                                          min_samples_leaf=100, l2_regularization=1.0,
-                                          categorical_features=[c in CATEGORICAL for c in keep],
-                                          early_stopping=True, validation_fraction=0.15, n_iter_no_change=20,
-                                          random_state=0)
-        models[name] = m.fit(q0, y / b, sample_weight=b)
-    parts: dict[str, list[np.ndarray]] = {"days": [], "gsv": [], "alive": []}
-    # applied a slice of clients at a time: the features of 1.8M clients and their quantised copy held whole
-    # were the largest part of the process's peak memory
-    for lo in range(0, len(s), APPLY_ROWS):
-        part, spend_part = s.iloc[lo:lo + APPLY_ROWS], spend[lo:lo + APPLY_ROWS]
-        x1 = _features(part, bg, float(window), spend_part, cats)
-        # the features hold the forecast over the training window: over the horizon it is the same when they match
-        days_h = x1["bg_days"].to_numpy(float) if window == horizon else bg.expected(
-            part["x"], part["t_x"], part["T"], float(horizon))
-        base1 = {"days": days_h, "gsv": days_h * spend_part}
-        parts["alive"].append(x1["bg_alive"].to_numpy(float))
-        q1 = _quantised(x1[keep], edges)
-        for name, m in models.items():
-            parts[name].append(np.clip(m.predict(q1), 0, None) * base1[name])
-    got = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+    models = _trees(_quantised(x0[keep], edges), [c in CATEGORICAL for c in keep], base0, y_days, y_gsv)
+    got = _corrected(s, spend, bg, window, horizon, (cats, keep, edges), models)
     out = pd.DataFrame({"client_id": s["client_id"], "p_active": got["alive"],
                         "expected_purchase_days": got["days"], "expected_gsv": got["gsv"]})
     info = {"bgnbd": params(bg), "gamma_gamma": gg, "trained_on_clients": len(s0), "training_window_days": window}
-    return out, info, notes
+    return out, info, list(notes)
 
 
 def finish(s: pd.DataFrame, fc: pd.DataFrame, horizon: int, discount_rate: float) -> pd.DataFrame:

@@ -54,9 +54,28 @@ def hyp2f1(a: Any, b: Any, c: Any, z: Any) -> Any:
     return f(a, b, c, z)
 
 
-def _fit(nll: Any, start: list[float], name: str) -> Array:
-    """Minimise a negative log-likelihood over log-parameters (keeps them positive); Nelder-Mead takes over
-    only when the quasi-Newton search does not converge."""
+def digamma(x: Any) -> Any:
+    from scipy.special import digamma as f
+
+    return f(x)
+
+
+def _mean_nll(loglik: Any, score: Any, w: Array, *data: Array) -> tuple[Any, Any]:
+    """The weighted mean negative log-likelihood over log-parameters, and its gradient from the per-row score
+    (d loglik / d parameter): with it the quasi-Newton search takes one evaluation a step instead of five."""
+    def nll(p: Array) -> float:
+        return -float(np.sum(w * loglik(np.exp(p), *data))) / float(w.sum())
+
+    def grad(p: Array) -> Array:
+        theta = np.exp(p)
+        return np.asarray(-(score(theta, *data) @ w) * theta / w.sum(), dtype=float)
+
+    return nll, grad
+
+
+def _fit(nll: Any, start: list[float], name: str, grad: Any = None) -> Array:
+    """Minimise a negative log-likelihood over log-parameters (keeps them positive), with its gradient when
+    given; Nelder-Mead takes over only when the quasi-Newton search does not converge."""
     from scipy.optimize import minimize  # deferred, like the special functions below
 
     def safe(p: Array) -> float:
@@ -64,7 +83,16 @@ def _fit(nll: Any, start: list[float], name: str) -> Array:
             v = float(nll(p))
         return v if np.isfinite(v) else 1e12
 
-    best = minimize(safe, np.log(start), method="L-BFGS-B", options={"ftol": 1e-13, "gtol": 1e-9})
+    def safe_with_grad(p: Array) -> tuple[float, Array]:
+        with np.errstate(all="ignore"):
+            v, g = float(nll(p)), np.asarray(grad(p), dtype=float)
+        return (v, g) if np.isfinite(v) and np.all(np.isfinite(g)) else (1e12, np.zeros_like(p))
+
+    options = {"ftol": 1e-13, "gtol": 1e-9}
+    if grad is None:
+        best = minimize(safe, np.log(start), method="L-BFGS-B", options=options)
+    else:
+        best = minimize(safe_with_grad, np.log(start), jac=True, method="L-BFGS-B", options=options)
     if not best.success:
         best = minimize(safe, best.x, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
     if not np.all(np.isfinite(best.x)) or not np.isfinite(best.fun):
@@ -94,14 +122,40 @@ class BGNBD:
                           -np.inf)
         return np.asarray(a1 + a2 + np.logaddexp(a3, a4), dtype=float)
 
+    @staticmethod
+    def score(params: Array, x: Array, t_x: Array, T: Array) -> Array:
+        """d loglik / d (r, alpha, a, b), one column per row.
+
+        >>> x, t_x, T = np.array([0.0, 3.0]), np.array([0.0, 20.0]), np.array([30.0, 40.0])
+        >>> p, h = np.array([0.3, 4.0, 0.8, 2.5]), 1e-6
+        >>> numeric = [(BGNBD.loglik(p + h * e, x, t_x, T) - BGNBD.loglik(p - h * e, x, t_x, T)) / (2 * h)
+        ...            for e in np.eye(4)]
+        >>> bool(np.allclose(BGNBD.score(p, x, t_x, T), numeric, atol=1e-6))
+        True
+        """
+        r, alpha, a, b = params
+        a3 = -(r + x) * np.log(alpha + T)
+        repeat = x > 0
+        gap = np.where(repeat, b + x - 1, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a4 = np.where(repeat, np.log(a) - np.log(gap) - (r + x) * np.log(alpha + t_x), -np.inf)
+            w4 = np.exp(a4 - np.logaddexp(a3, a4))  # the weight of "still active" in the mixture
+        w3 = 1 - w4
+        ab = digamma(a + b) - digamma(a + b + x)
+        return np.vstack([
+            digamma(r + x) - digamma(r) + np.log(alpha) - w3 * np.log(alpha + T) - w4 * np.log(alpha + t_x),
+            r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x)),
+            ab + w4 / a,
+            ab + digamma(b + x) - digamma(b) - w4 / gap,
+        ])
+
     @classmethod
     def fit(cls, x: Any, t_x: Any, T: Any) -> BGNBD:
         """Maximum-likelihood estimates from one row per client."""
         (gx, gt, gT), w, _ = _grouped(x, t_x, T)
         scale = float(np.mean(T)) or 1.0
-        params = _fit(lambda p: -float(np.sum(w * cls.loglik(np.exp(p), gx, gt, gT))) / w.sum(),
-                      [0.5, scale / 10, 1.0, 2.0], "BG/NBD")
-        return cls(*map(float, params))
+        nll, grad = _mean_nll(cls.loglik, cls.score, w, gx, gt, gT)
+        return cls(*map(float, _fit(nll, [0.5, scale / 10, 1.0, 2.0], "BG/NBD", grad)))
 
     def p_alive(self, x: Any, t_x: Any, T: Any) -> Array:
         """Probability that the client has not dropped out by ``T``."""
@@ -205,6 +259,23 @@ class GammaGamma:
         return np.asarray(gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + (px - 1) * np.log(m)
                           + px * np.log(x) - (px + q) * np.log(g + m * x), dtype=float)
 
+    @staticmethod
+    def score(params: Array, x: Array, m: Array) -> Array:
+        """d loglik / d (p, q, gamma), one column per row.
+
+        >>> x, m, p, h = np.array([1.0, 4.0]), np.array([20.0, 35.0]), np.array([6.0, 3.7, 15.0]), 1e-6
+        >>> numeric = [(GammaGamma.loglik(p + h * e, x, m) - GammaGamma.loglik(p - h * e, x, m)) / (2 * h)
+        ...            for e in np.eye(3)]
+        >>> bool(np.allclose(GammaGamma.score(p, x, m), numeric, atol=1e-6))
+        True
+        """
+        p, q, g = params
+        px = p * x
+        both = digamma(px + q)
+        return np.vstack([x * (both - digamma(px) + np.log(m) + np.log(x) - np.log(g + m * x)),
+                          both - digamma(q) + np.log(g) - np.log(g + m * x),
+                          q / g - (px + q) / (g + m * x)])
+
     @classmethod
     def fit(cls, x: Any, m: Any) -> GammaGamma:
         x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
@@ -213,9 +284,8 @@ class GammaGamma:
             raise GigsightError(f"only {int(keep.sum())} clients have a repeat purchase with positive spend: too few "
                                 "to fit spend per purchase; use a longer history")
         (gx, gm), w, _ = _grouped(x[keep], m[keep])
-        start = [1.0, 2.0, float(np.median(gm))]
-        return cls(*map(float, _fit(lambda p: -float(np.sum(w * cls.loglik(np.exp(p), gx, gm))) / w.sum(),
-                                    start, "Gamma-Gamma")))
+        nll, grad = _mean_nll(cls.loglik, cls.score, w, gx, gm)
+        return cls(*map(float, _fit(nll, [1.0, 2.0, float(np.median(gm))], "Gamma-Gamma", grad)))
 
     def mean_spend(self, x: Any, m: Any) -> Array:
         """Expected spend per purchase for each client: a weighted mean of its own repeat spend and the
