@@ -84,3 +84,27 @@ def test_a_log_without_a_client_column_names_what_it_needs(duck: Store, tmp_path
     (tmp_path / "tx.csv").write_text("when,amount\n2024-01-01,3.00\n")
     with pytest.raises(SourceError, match=r"tx.csv: no client column .*found: when, amount.*customer_id"):
         gigsight.ingest(tmp_path / "tx.csv", con=duck, table="transactions")
+
+
+def test_an_exports_own_column_names_are_found_and_loaded_exactly(duck: Store, tmp_path: Path) -> None:
+    """Camel-case headers and names that only contain the role's word (TotalAmount) are recognised; the amounts
+    land as written."""
+    (tmp_path / "export.csv").write_text("InvoiceNo,InvoiceDate,CustomerID,TotalAmount\n"
+                                         "489434,2009-12-01 07:45:00,13085,83.40\n"
+                                         "489435,2009-12-02 08:00:00,13085,0.35\n")
+    assert gigsight.ingest(tmp_path / "export.csv", con=duck, table="transactions").rejected == 0
+    got = duck.con.table("payments").to_pandas().sort_values("amount")
+    assert [Decimal(str(a)) for a in got["amount"]] == [Decimal("0.35"), Decimal("83.40")]
+    assert set(got["client_id"]) == {"13085"}
+
+
+@pytest.mark.parametrize(("header", "message"), [
+    ("Customer,Date,Quantity,UnitPrice", r"no amount column .*quantity and a unit price: write their product"),
+    ("Customer,Date,NetSales,GrossSales", r"several columns could be the amount .*NetSales, GrossSales.*rename"),
+])
+def test_a_log_whose_amount_is_not_one_column_says_what_to_do(duck: Store, tmp_path: Path, header: str,
+                                                              message: str) -> None:
+    (tmp_path / "lines.csv").write_text(f"{header}\nc1,2024-01-01,2,3.50\n")
+    with pytest.raises(SourceError, match=message):
+        gigsight.ingest(tmp_path / "lines.csv", con=duck, table="transactions")
+    assert "payments" not in duck.con.list_tables() or duck.con.table("payments").count().to_pyarrow().as_py() == 0

@@ -44,29 +44,52 @@ ROLES = {  # canonical role -> accepted column names (normalised), in order of p
     # one id per row: an order or invoice number is not one (an order's lines repeat it), so it stays a value
     "id": ("payment_id", "transaction_id", "txn_id"),
 }
+WORDS = {  # a column none of whose names is listed above still plays a role when one of its words says so
+    "client": {"customer", "client", "buyer"},
+    "date": {"date", "datetime", "timestamp"},
+    "amount": {"amount", "revenue", "sales", "spend", "total", "gmv", "gsv"},
+}
 PREFIX = "tx:"  # the derived ids: tx:<client id> for its job and contract
 SELLER = PREFIX + "unattributed"
 
 
 def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+    """A column name as words joined by ``_``: case, punctuation and camel case ignored.
+
+    >>> [_norm(n) for n in ("InvoiceDate", "Customer ID", "customerID", "order-date ", "GMV")]
+    ['invoice_date', 'customer_id', 'customer_id', 'order_date', 'gmv']
+    """
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())  # InvoiceDate, CustomerID
+    return re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
 
 
 def find_columns(label: str, columns: list[str]) -> dict[str, str]:
-    """The file's column for each role (``id`` only when present).
+    """The file's column for each role (``id`` only when present): a listed name, else the one column a word of
+    whose name says the role.
 
     >>> find_columns("f.csv", ["Customer", "Date", "Sales"])
     {'client': 'Customer', 'date': 'Date', 'amount': 'Sales'}
+    >>> find_columns("f.csv", ["InvoiceNo", "InvoiceDate", "CustomerID", "TotalAmount"])
+    {'client': 'CustomerID', 'date': 'InvoiceDate', 'amount': 'TotalAmount'}
     """
     by_norm = {_norm(c): c for c in columns}
-    found = {}
+    found: dict[str, str] = {}
     for role, names in ROLES.items():
         hit = next((by_norm[n] for n in names if n in by_norm), None)
+        if hit is None and role in WORDS:
+            said = [c for n, c in by_norm.items() if WORDS[role] & set(n.split("_")) and c not in found.values()]
+            if len(said) > 1:
+                raise SourceError(f"{label}: several columns could be the {role} of a transaction log "
+                                  f"({', '.join(said)}): rename the one you mean to {names[0]}")
+            hit = said[0] if said else None
         if hit is not None:
             found[role] = hit
         elif role != "id":
+            lines = role == "amount" and {"quantity", "price"} <= {w for n in by_norm for w in n.split("_")}
+            hint = ("; a log of order lines holds a quantity and a unit price: write their product to an amount "
+                    "column first, so that every amount is the one you mean") if lines else ""
             raise SourceError(f"{label}: no {role} column in a transaction log (found: {', '.join(columns)}; "
-                              f"expected one of: {', '.join(names)})")
+                              f"expected one of: {', '.join(names)}){hint}")
     return found
 
 
