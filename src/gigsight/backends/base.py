@@ -295,7 +295,7 @@ def bounded_memory(con: Backend, limit: str, release: bool = False) -> Iterator[
         yield
         if release:
             # evicting its buffers is how DuckDB frees them: after the client summaries of 1.8M clients this
-            # gave back half a gigabyte. What cannot be evicted stays.
+            # gave back 110-540 MB. What cannot be evicted stays.
             with suppress(duckdb.Error):
                 con.con.execute("SET memory_limit = '32MB'")
 

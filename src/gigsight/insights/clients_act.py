@@ -25,8 +25,9 @@ from gigsight.insights.client_summary import client_summaries, client_summary, p
 
 LISTS = ("value", "at-risk", "rising", "win-back")
 CHECK_ROWS = 300_000  # clients auto's check scores both models on
-EARLIER_CLIENTS = 600_000  # clients the summaries before --at keep (a fixed sample past that): they only
-# train and check models, which use 200,000 and 300,000 of them
+# clients the summaries before --at keep (a fixed sample past that): they only train and check models, which use
+# 200,000 and 300,000 of them
+EARLIER_CLIENTS = 600_000
 
 
 def last_day(con: Backend) -> str:
