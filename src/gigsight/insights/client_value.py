@@ -285,6 +285,15 @@ def covariate(s0: pd.DataFrame, s: pd.DataFrame, window: int, horizon: int,
     return out, info, list(notes)
 
 
+def cleaned(fc: pd.DataFrame, column: str) -> np.ndarray:
+    """A forecast column as it is reported and scored: missing as 0, never below 0.
+
+    >>> cleaned(pd.DataFrame({"v": [1.5, None, -0.2]}), "v").tolist()
+    [1.5, 0.0, 0.0]
+    """
+    return np.asarray(np.clip(np.nan_to_num(fc[column].to_numpy(float)), 0, None), dtype=float)
+
+
 def finish(s: pd.DataFrame, fc: pd.DataFrame, horizon: int, discount_rate: float) -> pd.DataFrame:
     """Add the forecast ``fc`` (one row per row of the summary ``s``, in its order, as every model returns it) to
     the summary, with the discounted value and the rank by expected GSV (ties in the summary's order). The
@@ -297,8 +306,7 @@ def finish(s: pd.DataFrame, fc: pd.DataFrame, horizon: int, discount_rate: float
     >>> finish(s, fc, 365, 0.0)[["client_id", "expected_gsv", "p_active", "rank"]].to_dict("list")
     {'client_id': ['b', 'a', 'c'], 'expected_gsv': [30.0, 10.0, 10.0], 'p_active': [0.9, 0.5, 0.0], 'rank': [1, 2, 3]}
     """
-    values = {c: np.clip(np.nan_to_num(fc[c].to_numpy(float)), 0, None)
-              for c in ("p_active", "expected_purchase_days", "expected_gsv")}
+    values = {c: cleaned(fc, c) for c in ("p_active", "expected_purchase_days", "expected_gsv")}
     order = np.argsort(-values["expected_gsv"], kind="stable")
     out = pd.DataFrame(index=pd.RangeIndex(len(order)))  # not the summary's attrs (its fitted models)
     for c in list(s.columns):  # a column at a time, each freed once moved: never two copies of the summary

@@ -56,8 +56,7 @@ def _score(s: pd.DataFrame, fc: pd.DataFrame, later: pd.DataFrame) -> tuple[floa
     """MAE of purchase days and the total GSV error of a forecast ``fc`` (rows aligned with the summary ``s``)
     against a later summary."""
     real_days, real_gsv = cv.realised(s, later)
-    days, gsv = (np.clip(np.nan_to_num(fc[c].to_numpy(float)), 0, None) for c in ("expected_purchase_days",
-                                                                                  "expected_gsv"))
+    days, gsv = (cv.cleaned(fc, c) for c in ("expected_purchase_days", "expected_gsv"))
     mae = float(np.mean(np.abs(days - real_days)))
     total = float(gsv.sum() / real_gsv.sum() - 1) if real_gsv.sum() > 0 else float("inf")
     return mae, total
