@@ -125,7 +125,9 @@ def _mix(con: Backend, p: Any, ends: list[int], ids: tuple[str | None, str | Non
         elif "jobs" in tables and "is_ai" in con.table("jobs").columns:  # the user's own flag, before enrich
             labels = con.table("jobs")
         if labels is not None:
+            # only the slice's jobs: hashing all of them (4M at full size) for every slice cost a quarter second
             lab = labels.select(job_id_l="job_id", is_ai_l="is_ai")
+            lab = lab.filter(lab.job_id_l.isin(c.job_id_c))
             per = per.left_join(lab, per.job_id_c == lab.job_id_l)
         else:
             per = per.mutate(is_ai_l=ibis.null().cast("boolean"))
