@@ -15,7 +15,10 @@ so every alias names one skill.
   and upwork_skills.json): where the marketplace lists both a skill and one of its aliases as skills of their own
   (Email Marketing and Mailchimp, iOS Development and iOS, REST API and API Integration), the alias becomes a skill
   under the marketplace's name, in the same category and AI class, so a client who writes and tags "Mailchimp"
-  sees "Mailchimp" extracted. Spelling variants the marketplace does not list apart stay aliases.
+  sees "Mailchimp" extracted. Spelling variants the marketplace does not list apart stay aliases. Products and terms
+  of art it files under a speciality, that an open source above holds and no skill covers, become skills of their
+  own (``upwork_additions`` in scripts/taxonomy_upwork.py; wordfreq tells everyday English apart:
+  ``pip install -e ".[taxonomy]"``).
 """
 from __future__ import annotations
 
@@ -23,10 +26,10 @@ import argparse
 import csv
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+from taxonomy_upwork import STOP_ALIASES, VENDORS, upwork_additions, upwork_names, upwork_renames, upwork_splits
 
 from gigsight.skills.taxonomy import CURATED, Skill, load_curated, normalise_alias, slug
 
@@ -59,13 +62,6 @@ COMMODITY_CATEGORY = [  # checked before the class: the commodity says more
      r"configuration management", "Web, Mobile & Software Dev"),
     (r"operating system|network|security|server|backup|transaction", "IT & Networking"),
 ]
-STOP_ALIASES = {"etc", "div", "mac", "pig", "gs", "ids", "ips", "mis", "plt", "gdb", "lis", "oms", "pms", "dcs", "gms",
-                "idb"}
-VENDORS = ("microsoft", "adobe", "oracle", "ibm", "google", "apple", "amazon", "autodesk", "sap", "salesforce",
-           "atlassian", "intuit", "apache", "the mathworks", "sas", "dassault systemes", "bentley", "esri")
-VENDOR_WORDS = {w for v in VENDORS for w in v.split()}
-HOMONYMS = {"lora"}  # Upwork's LoRa is the radio protocol; our alias is LoRA, the fine-tuning method
-NOT_SPELLINGS = {"sap erp"}  # one vendor's ERP, not ERP spelled with its vendor (IBM SPSS is SPSS)
 
 
 def _onet(folder: Path) -> list[Skill]:
@@ -171,128 +167,6 @@ def _merge(skills: dict[str, Skill], layer: list[Skill], owner: dict[str, str]) 
         owner.update({normalise_alias(a): known for a in fresh})
 
 
-def _upwork_names(folder: Path) -> dict[str, str]:
-    """Normalised name -> the marketplace's spelling, for every skill Upwork lists."""
-    names = [r["skill"] for r in csv.DictReader((folder / "all_skills.csv").open(encoding="utf-8"))]
-    for speciality in json.loads((folder / "upwork_skills.json").read_text(encoding="utf-8")):
-        for group in speciality["attributeGroups"]:
-            names += group["attributes"]
-    return {normalise_alias(n): n for n in sorted(set(names))}
-
-
-def _word_list(name: str) -> list[str]:
-    """A name's words in order, lower case, vendor words left out."""
-    return [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w not in VENDOR_WORDS]
-
-
-def _words(name: str) -> set[str]:
-    return set(_word_list(name))
-
-
-def _abbreviates(short: str, phrase: str) -> bool:
-    """Whether a short word is an abbreviation of a phrase of two or more words: its letters in order, the first
-    one the phrase's ("VBA" for Visual Basic for Applications, "DAX" for Data Analysis Expressions)."""
-    words = [w for w in re.split(r"[^a-z0-9]+", phrase.lower()) if w]
-    if not 2 <= len(short) <= 5 or len(words) < 2 or short[0] != words[0][0]:
-        return False
-    rest = iter("".join(words)[1:])
-    return all(c in rest for c in short[1:])
-
-
-def _related(a: str, b: str) -> bool:
-    """Whether two names spell one thing: a word of one starts the other's ("Go", "Golang"; "Web", "Website"), a
-    word of five letters or more lies in the other's ("HighLevel", "GoHighLevel"), they share a five-letter stem
-    ("Wireframe", "Wireframing") or one abbreviates the other ("VBA", "UX" for User Experience).
-
-    >>> _related("Golang", "Go"), _related("VBA", "Visual Basic for Applications"), _related("Wireframe", "Wireframing")
-    (True, True, True)
-    >>> _related("ArcGIS", "Geospatial Analysis"), _related("Microsoft Teams", "Microsoft 365")
-    (False, False)
-    >>> _related("CAD", "AutoCAD")
-    False
-    """
-    wa, wb = _words(a), _words(b)
-    if not wa or not wb or any(_abbreviates(w, b) for w in wa) or any(_abbreviates(w, a) for w in wb):
-        return True
-    return any(x.startswith(y) or y.startswith(x) or (len(x) >= 5 and x[:5] == y[:5])
-               or (min(len(x), len(y)) >= 5 and (x in y or y in x)) for x in wa for y in wb)
-
-
-def _upwork_splits(upwork: dict[str, str], skills: dict[str, Skill], owner: dict[str, str]) -> None:
-    """Aliases the marketplace lists as skills beside their skill become skills of their own (see the module doc);
-    where it lists the alias but not the skill, only an alias that names another thing (a product: ArcGIS under
-    Geospatial Analysis, SAP under ERP) is split, never a spelling (Go and Golang stay one skill). ``upwork``:
-    :func:`_upwork_names`."""
-    for s in list(skills.values()):
-        own = normalise_alias(s.name)
-        split: dict[str, list[str]] = {}
-        for a in s.aliases:
-            n = normalise_alias(a)
-            if n in upwork and n != own and n not in HOMONYMS and (own in upwork or not _related(a, s.name)):
-                split.setdefault(n, []).append(a)
-        if not split:
-            continue
-        skills[s.skill_id] = replace(s, aliases=tuple(a for a in s.aliases if normalise_alias(a) not in split))
-        heads: dict[str, list[str]] = {}  # spellings of one product make one skill, named by the shortest
-        for n in sorted(split, key=lambda k: (len(k), k)):
-            head = None if own in upwork else next((h for h in heads if _related(upwork[n], upwork[h])), None)
-            heads.setdefault(head or n, []).extend(split[n] + ([upwork[n]] if head else []))
-        for n, spellings in heads.items():
-            name = upwork[n]
-            sid = slug(name) if slug(name) not in skills else f"{slug(name)}-upwork"
-            skills[sid] = Skill(sid, name, s.category, s.is_ai, s.ai_kind, s.weak_ai,
-                                tuple(a for a in dict.fromkeys(spellings) if a != name), "upwork")
-            owner[n] = sid
-
-
-def _spells_whole(alias: str, name: str) -> bool:
-    """Whether an alias names the whole skill, only spelled another way: the name less some of its words (Android
-    for Android Development, Claude for Claude API; vendor words ignored), one abbreviating the other (SEO, Search
-    Engine Optimization), or the same words spelled apart (Golang, ExpressJS, Smart Contract, Automated Testing).
-    A narrower thing (AWS Lambda for AWS, Copy Editing for Editing) or another word (Facial for Face) is not.
-
-    >>> _spells_whole("Android", "Android Development"), _spells_whole("Search Engine Optimization", "SEO")
-    (True, True)
-    >>> _spells_whole("AWS Lambda", "AWS"), _spells_whole("Copy Editing", "Editing")
-    (False, False)
-    >>> _spells_whole("Golang", "Go"), _spells_whole("Automated Testing", "Automation Testing")
-    (True, True)
-    """
-    wa, wn = _words(alias), _words(name)
-    if not wa or normalise_alias(alias) in NOT_SPELLINGS:
-        return False
-    if wa <= wn or _acronym(wn, alias) or _acronym(wa, name):
-        return True
-    la, ln = _word_list(alias), _word_list(name)
-    if "".join(la).rstrip("s") == "".join(ln).rstrip("s"):
-        return True
-    if len(la) != len(ln):
-        return False
-    return all(x == y or x in (y + "lang", y + "js") or y in (x + "lang", x + "js")
-               or (min(len(x), len(y)) >= 5 and x[:5] == y[:5]) for x, y in zip(la, ln, strict=True))
-
-
-def _acronym(words: set[str], phrase: str) -> bool:
-    """Whether ``words`` is one word that abbreviates ``phrase`` without being one of its words (SEO, not eBay for
-    eBay Listing)."""
-    return len(words) == 1 and (w := next(iter(words))) not in _words(phrase) and _abbreviates(w, phrase)
-
-
-def _upwork_renames(upwork: dict[str, str], skills: dict[str, Skill]) -> None:
-    """A skill the marketplace lists only under another spelling of its whole name takes that spelling as its name
-    (its id stays, the old name becomes an alias): a client who writes and tags "Android" sees "Android", not our
-    "Android Development". Several such spellings: the shortest."""
-    for sid, s in list(skills.items()):
-        if normalise_alias(s.name) in upwork:
-            continue
-        keys = {a: normalise_alias(a) for a in s.aliases}
-        found = sorted((k for a, k in keys.items() if k in upwork and k not in HOMONYMS and _spells_whole(a, s.name)),
-                       key=lambda k: (len(k), k))
-        if found:
-            rest = tuple(a for a, k in keys.items() if k != found[0])
-            skills[sid] = replace(s, name=upwork[found[0]], aliases=(s.name, *rest), source=f"{s.source}+upwork-name")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--taxonomy", type=Path, required=True,
@@ -307,9 +181,10 @@ def main() -> None:
     _merge(skills, _onet(folder), owner)
     _merge(skills, _stackoverflow(folder), owner)
     _esco_aliases(folder, skills, owner)
-    upwork = _upwork_names(args.upwork)
-    _upwork_splits(upwork, skills, owner)
-    _upwork_renames(upwork, skills)
+    upwork = upwork_names(args.upwork)
+    upwork_splits(upwork, skills, owner)
+    upwork_renames(upwork, skills)
+    upwork_additions(upwork, (folder, args.upwork), skills, owner)
     with OUT.open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["skill_id", "name", "category", "is_ai", "ai_kind", "weak_ai", "aliases", "source"])
