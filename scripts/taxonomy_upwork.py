@@ -43,13 +43,18 @@ NOT_SKILLS = re.compile(r"employees|\binc\b|\bllc\b")  # client attributes and c
 RARE_ZIPF = 3.0  # rarer than once per million words of English (wordfreq's Zipf scale)
 
 
+def _listed(folder: Path) -> list[tuple[str, str]]:
+    """(skill name, speciality) for every skill upwork_skills.json files under a speciality, in file order."""
+    return [(name, speciality["specialities"])
+            for speciality in json.loads((folder / "upwork_skills.json").read_text(encoding="utf-8"))
+            for group in speciality["attributeGroups"] for name in group["attributes"]]
+
+
 def _specialities(folder: Path) -> dict[str, str]:
-    """Normalised name -> the first Upwork speciality that lists the skill (upwork_skills.json)."""
+    """Normalised name -> the first Upwork speciality that lists the skill."""
     out: dict[str, str] = {}
-    for speciality in json.loads((folder / "upwork_skills.json").read_text(encoding="utf-8")):
-        for group in speciality["attributeGroups"]:
-            for name in group["attributes"]:
-                out.setdefault(normalise_alias(name), speciality["specialities"])
+    for name, speciality in _listed(folder):
+        out.setdefault(normalise_alias(name), speciality)
     return out
 
 
@@ -111,9 +116,7 @@ def upwork_additions(upwork: dict[str, str], folders: tuple[Path, Path], skills:
 def upwork_names(folder: Path) -> dict[str, str]:
     """Normalised name -> the marketplace's spelling, for every skill Upwork lists."""
     names = [r["skill"] for r in csv.DictReader((folder / "all_skills.csv").open(encoding="utf-8"))]
-    for speciality in json.loads((folder / "upwork_skills.json").read_text(encoding="utf-8")):
-        for group in speciality["attributeGroups"]:
-            names += group["attributes"]
+    names += [name for name, _ in _listed(folder)]
     return {normalise_alias(n): n for n in sorted(set(names))}
 
 
