@@ -85,11 +85,18 @@ def test_several_days_in_one_pass_match_the_oracle(store: Store, sample: Path,
     monkeypatch.setattr(summary_module, "ROWS_PER_SLICE", 97)
     assert gigsight.ingest(sample, con=store).rejected == 0
     days = ["2025-06-30", "2024-12-31", "2025-03-31"]
-    for at, got in zip(days, summary_module.client_summaries(store.con, days), strict=True):
+    whole = summary_module.client_summaries(store.con, days)
+    # the earlier days thinned to half their clients: the same clients on both, chosen by the id's hash
+    half = summary_module.client_summaries(store.con, days, fractions=[1.0, 0.5, 0.5])
+    for at, got, thin in zip(days, whole, half, strict=True):
         want = oracle_clients.summary(sample, at)
         assert list(got["client_id"]) == list(want["client_id"]), at
         for c in COMPARED:
             np.testing.assert_allclose(got[c].to_numpy(float), want[c].to_numpy(float), atol=0.005, err_msg=c)
+        kept = summary_module.thinned(want, 0.5 if at != days[0] else 1.0)
+        assert 0 < len(kept) < len(want) or at == days[0]
+        assert list(thin["client_id"]) == list(kept["client_id"]), at
+        pd.testing.assert_frame_equal(thin, got[got["client_id"].isin(kept["client_id"])].reset_index(drop=True))
 
 
 def test_forecast_runs_on_every_engine(store: Store, sample: Path) -> None:
