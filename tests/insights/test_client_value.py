@@ -99,6 +99,19 @@ def test_several_days_in_one_pass_match_the_oracle(store: Store, sample: Path,
         pd.testing.assert_frame_equal(thin, got[got["client_id"].isin(kept["client_id"])].reset_index(drop=True))
 
 
+def test_a_slice_compiled_once_reads_what_its_expression_reads(duck: Store, sample: Path) -> None:
+    """DuckDB's slices run one compiled query with each slice's ends written in: ends holding a quote or nothing
+    give the rows the Ibis expression of that range gives."""
+    assert gigsight.ingest(sample, con=duck).rejected == 0
+    ends = [summary_module.epoch_day(summary_module.parse_day(d)) for d in ("2025-06-30", "2025-03-31")]
+    run = summary_module._compiled_once(duck.con, ends)
+    for ids in [(None, "c00030"), ("c00010", "c00040'; drop table payments; --"), ("c0'", None), (None, None)]:
+        got = run(ids).to_pandas().sort_values("client_id", ignore_index=True)
+        want = summary_module._summary_expr(duck.con, ends, ids).to_pyarrow().to_pandas()
+        pd.testing.assert_frame_equal(got, want.sort_values("client_id", ignore_index=True))
+    assert run((None, "c00030")).num_rows > 0 and "payments" in duck.con.list_tables()
+
+
 def test_forecast_runs_on_every_engine(store: Store, sample: Path) -> None:
     gigsight.ingest(sample, con=store)
     f = gigsight.client_value("2025-06-30", horizon_days=90, model="bgnbd", con=store)
