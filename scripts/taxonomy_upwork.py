@@ -76,7 +76,7 @@ def _term_of_art(name: str) -> bool:
 
 def _open_names(folder: Path) -> set[str]:
     """Every name the open sources hold, normalised: Stack Overflow tags and synonyms, the skill-extractor
-    gazetteer, all O*NET technology examples and ESCO labels, whatever the filters above kept."""
+    gazetteer, all O*NET technology examples and ESCO labels, whatever build_taxonomy.py's filters kept."""
     so = pd.read_csv(folder / "stackoverflow" / "Tags.csv", keep_default_na=False).TagName.tolist()
     so += pd.read_csv(folder / "stackoverflow" / "TagSynonyms.csv", keep_default_na=False).SourceTagName.tolist()
     names = so + [t.replace("-", " ") for t in so]
@@ -107,10 +107,15 @@ def upwork_additions(upwork: dict[str, str], folders: tuple[Path, Path], skills:
                 or NOT_SKILLS.search(key) or sp in AI_SPECIALITIES or not _term_of_art(name)
                 or any(_related(name, n) for w in _words(name) for n in by_word.get(w, ()))):
             continue
-        category = SPECIALITY_CATEGORY.get(sp, "Web, Mobile & Software Dev")
-        sid = slug(name) if slug(name) not in skills else f"{slug(name)}-upwork"
-        skills[sid] = Skill(sid, name, category, False, None, False, (), "upwork-list")
+        sid = _free_id(name, skills)
+        skills[sid] = Skill(sid, name, SPECIALITY_CATEGORY.get(sp, "Web, Mobile & Software Dev"), False, None, False,
+                            (), "upwork-list")
         owner[key] = sid
+
+
+def _free_id(name: str, skills: dict[str, Skill]) -> str:
+    """The id of a skill the marketplace's list adds: its name's slug, marked when a skill holds that id already."""
+    return slug(name) if slug(name) not in skills else f"{slug(name)}-upwork"
 
 
 def upwork_names(folder: Path) -> dict[str, str]:
@@ -179,7 +184,7 @@ def upwork_splits(upwork: dict[str, str], skills: dict[str, Skill], owner: dict[
             heads.setdefault(head or n, []).extend(split[n] + ([upwork[n]] if head else []))
         for n, spellings in heads.items():
             name = upwork[n]
-            sid = slug(name) if slug(name) not in skills else f"{slug(name)}-upwork"
+            sid = _free_id(name, skills)
             skills[sid] = Skill(sid, name, s.category, s.is_ai, s.ai_kind, s.weak_ai,
                                 tuple(a for a in dict.fromkeys(spellings) if a != name), "upwork")
             owner[n] = sid
