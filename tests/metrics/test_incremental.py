@@ -13,13 +13,14 @@ import pandas as pd
 import pytest
 
 import gigsight
-from gigsight.backends import fact_log
+from gigsight.backends import fact_log, upkeep
 from gigsight.backends import kept as storage
 from gigsight.backends.base import Store
 from gigsight.backends.capabilities import capable
 from gigsight.ingest.pipeline import ingest
 from gigsight.ingest.sample import write_sample
 from gigsight.metrics import compute, facts, incremental
+from gigsight.metrics.fact_scopes import PARTITION
 from tests.helpers.cli import run
 from tests.helpers.metric_checks import BUILTIN, answers, close
 from tests.helpers.oracle import Oracle
@@ -332,3 +333,37 @@ def test_a_write_or_refresh_stopped_half_way_is_rebuilt_and_never_read_mixed(sto
     r = facts.refresh(store, force=False)
     assert fact_log.status(store.con)["state"] == "current" or r.mode == "incremental", r
     _same_as_a_full_rebuild(store, seen)
+
+
+def _indexed(store: Store) -> set[tuple[str, tuple[str, ...]]]:
+    """(table, columns) of every index in the store's schema, read from the server's catalogue."""
+    defs = storage.rows(store.con, "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()")
+    return {(t, tuple(c.strip().strip('"') for c in d.rsplit("(", 1)[1].rstrip(")").split(","))) for t, d in defs}
+
+
+def test_a_daily_load_finds_its_rows_by_index_where_the_engine_scans_otherwise(store: Store, tmp_path: Path) -> None:
+    """Postgres reads a whole table for each statement that finds rows by id without an index: a day's upsert
+    deleting the rows it replaces, the log and the refresh looking up the touched ids' payments and kept facts.
+    Every store table and kept fact carries its id indexes, and planner statistics, after ingest, enrich and a
+    refresh, and still after a load whose refresh patches the facts."""
+    if not capable(store.name, "tends_tables"):
+        pytest.skip(f"{store.name} scans its tables by design")
+    write_sample(tmp_path / "in", clients=20, seed=5)
+    ingest(store, tmp_path / "in")
+    gigsight.enrich(con=store)
+    for step in ("built", "patched"):
+        if step == "patched":
+            data = {t: pd.read_csv(tmp_path / "in" / f"{t}.csv", dtype=str) for t in TABLES}
+            assert ingest(store, _write(_new_client(data, random.Random(1), 0), tmp_path / "day")).rejected == 0
+        assert facts.refresh(store).mode == ("full" if step == "built" else "incremental")
+        wanted = {(t, cols) for t in store.tables() for cols in upkeep.indexed_columns(t)}
+        registry = storage.current(store.con, set(store.con.list_tables())) or {}
+        for key, name in registry.items():  # the id a refresh deletes by, and the readers' ids of payment facts
+            read_by = {"client_id", "freelancer_id"} & set(store.con.table(name).columns)
+            wanted |= {(name, (c,)) for c in {PARTITION[key.split("'")[1]], *read_by}}
+        assert len(registry) >= 10 and {"payments", "job_skills"} <= {t for t, _ in wanted}
+        assert wanted - _indexed(store) == set(), step
+        filled = {t for t, n in storage.rows(store.con, "SELECT relname, reltuples FROM pg_class") if n > 0}
+        analysed = {t for (t,) in storage.rows(
+            store.con, "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()")}
+        assert ({t for t, _ in wanted} & filled) - analysed == set(), step

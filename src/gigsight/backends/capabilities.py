@@ -13,12 +13,14 @@ CAPABILITIES: dict[str, dict[str, bool]] = {
     # keeps_facts: metric facts are kept in the store between processes.
     # patches_facts: a write logs what it touched and the refresh rebuilds only that (in place, or on Spark by
     # rewriting each touched table beside the old one).
+    # tends_tables: the tables a write fills get indexes on their id columns and fresh planner statistics
+    # (backends.upkeep: Postgres scans a whole table per lookup without them and plans blind until autovacuum).
     "duckdb": {"atomic_ingest": True, "count_distinct_window": True, "atomic_replace": True, "keeps_facts": True,
-               "patches_facts": True},
+               "patches_facts": True, "tends_tables": False},
     "postgres": {"atomic_ingest": True, "count_distinct_window": False, "atomic_replace": True, "keeps_facts": True,
-                 "patches_facts": True},
+                 "patches_facts": True, "tends_tables": True},
     "spark": {"atomic_ingest": False, "count_distinct_window": False, "atomic_replace": False, "keeps_facts": True,
-              "patches_facts": True},
+              "patches_facts": True, "tends_tables": False},
 }
 
 _ENGINE = {"pyspark": "spark"}  # the Ibis backend's name -> the store's

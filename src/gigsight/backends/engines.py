@@ -19,7 +19,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gigsight.backends import atomic, fact_log
+from gigsight.backends import atomic, fact_log, upkeep
 from gigsight.backends import kept as kept_store
 from gigsight.backends.base import REJECTS, Store, WriteResult, duckdb_settings, key_match, select_columns
 from gigsight.backends.shared import forget
@@ -42,17 +42,12 @@ def _duckdb(path: str, read_only: bool) -> Any:
     return con
 
 
-def _count(stage: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = stage.sql(sql).fetchone()
-    return int(row[0]) if row else 0
-
-
 def parquet_columns(folder: Path) -> str:
     """The quoted column list of the Parquet files in ``folder`` (they share one schema)."""
     return ", ".join(f'"{c}"' for c in pq.read_schema(next(folder.glob("*.parquet"))).names)
 
 
-def _scalar(cur: Any) -> object:
+def _scalar(cur: Any) -> Any:
     """The one value a query answered (DuckDB connections and psycopg cursors alike)."""
     row = cur.fetchone()
     return None if row is None else row[0]
@@ -125,9 +120,9 @@ class DuckDBStore(Store):
         stage.execute("BEGIN TRANSACTION")
         try:
             for table, rel in plan:
-                total = _count(stage, f"SELECT count(*) FROM {rel}")
-                updated = _count(stage, f"SELECT count(*) FROM main.{table} s SEMI JOIN {rel} r "
-                                        f"ON {key_match(table, 's', 'r')}") if total else 0
+                total = int(_scalar(stage.execute(f"SELECT count(*) FROM {rel}")))
+                updated = int(_scalar(stage.execute(f"SELECT count(*) FROM main.{table} s SEMI JOIN {rel} r "
+                                                    f"ON {key_match(table, 's', 'r')}"))) if total else 0
                 replaced = f"(SELECT s.* FROM main.{table} s SEMI JOIN {rel} r ON {key_match(table, 's', 'r')})"
                 for sql in fact_log.log_statements(table, rel, replaced if updated else None) if log else ():
                     stage.execute(sql)
@@ -247,6 +242,7 @@ class PostgresStore(Store):
             self._copy(stage, cur, f"SELECT {_REJECT_COLS} FROM {rejects}", REJECTS, _REJECT_COLS)
             for sql in fact_log.head_statements(present) if log else ():
                 cur.execute(sql)
+            upkeep.tend(cur, {t: r.inserted + r.updated for t, r in out.items()})
         return out
 
     def _copy(self, stage: duckdb.DuckDBPyConnection, cur: Any, sql: str, target: str, cols: str) -> None:
@@ -276,6 +272,7 @@ class PostgresStore(Store):
                     cur.execute(f'ALTER TABLE "{nxt[name]}" RENAME TO "{name}"')
                 for sql in fact_log.head_statements(present | set(tables)) if log else ():
                     cur.execute(sql)
+                upkeep.tend(cur, dict.fromkeys(tables))
                 atomic.crash_point("before-rename")  # every table swapped, not committed: the server rolls back
             atomic.crash_point("after-rename")
         finally:
@@ -317,6 +314,7 @@ class PostgresStore(Store):
             conn = self.con.con
             with conn.transaction(), conn.cursor() as cur:
                 self._copy(stage, cur, f"SELECT {cols} FROM {src}", f'"{table}"', cols)
+                upkeep.tend(cur, {table: None})  # after the rows: an index built in one sort, not row by row
         finally:
             stage.close()
 

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from gigsight.backends import upkeep
 from gigsight.backends.capabilities import capable
 from gigsight.backends.types import Backend
 
@@ -130,10 +131,14 @@ def writer(con: Backend) -> _Writer | None:
     return _WRITERS.get(id(con))
 
 
-def keep(con: Backend, w: _Writer, key: tuple[Any, ...], expr: Any) -> Any:
-    """Write ``expr`` as the kept fact table for ``key`` and return the table."""
+def keep(con: Backend, w: _Writer, key: tuple[Any, ...], expr: Any, index: str | None = None) -> Any:
+    """Write ``expr`` as the kept fact table for ``key`` and return the table, indexed on its id column ``index``
+    and analysed where the engine needs it (:mod:`~gigsight.backends.upkeep`)."""
     name = table_name(key)
     con.create_table(name, obj=expr, overwrite=True)
+    if index is not None and capable(con.name, "tends_tables"):
+        for sql in upkeep.fact_statements(name, index, con.table(name).columns):
+            execute(con, sql)
     w.rows.append({"key": key_text(key), "name": name, "fingerprint": w.fingerprint})
     return con.table(name)
 

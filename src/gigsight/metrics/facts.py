@@ -38,7 +38,7 @@ import pandas as pd
 from gigsight.backends import ibis_of
 from gigsight.backends.base import Connection
 from gigsight.backends.capabilities import capable
-from gigsight.backends.fact_log import clear
+from gigsight.backends.fact_log import clear, head
 from gigsight.backends.kept import REGISTRY, current, drop, fingerprint, writing
 from gigsight.backends.shared import Shared, forget
 from gigsight.backends.types import Backend
@@ -85,8 +85,10 @@ def refresh(con: Connection, settings: Settings | None = None, *, force: bool = 
         step = task(progress, "metric facts (incremental)", 1, "steps")
         try:
             forget(id(ibis_con))
+            # the data's fingerprint, which pending() found equal to the last write's: counting every table again
+            # cost a scan per table on Postgres, and a write after this point must not be taken as refreshed
+            fp = str(head(ibis_con, set(ibis_con.list_tables())))
             registry, touched = update(ibis_con, settings, GRAINS)
-            fp = fingerprint(ibis_con, set(ibis_con.list_tables()))
             _register(ibis_con, [{"key": k, "name": n} for k, n in registry.items()], fp, "incremental")
             clear(ibis_con)
             step(1)

@@ -153,7 +153,7 @@ class Grains:
         if w is not None and w.scope is not None:
             return facts.patch(self.con, w, full, PARTITION[full[0]], build)  # an incremental refresh
         if w is not None:
-            return facts.keep(self.con, w, full, build())
+            return facts.keep(self.con, w, full, build(), PARTITION.get(full[0]))
         name = (self.kept or {}).get(facts.key_text(full))
         return None if name is None else self.con.table(name)
 

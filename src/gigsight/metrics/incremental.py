@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gigsight.backends.base import bounded_memory
+from gigsight.backends.capabilities import capable
 from gigsight.backends.fact_log import LOG, head
 from gigsight.backends.kept import PREFIX, REGISTRY, NotKept, execute, fingerprint, rows, writing
 from gigsight.backends.shared import Shared
@@ -48,6 +49,11 @@ _MOVED_FIRST = (  # clients whose first positive payment is not the kept one (or
     f"WHERE amount > 0 AND client_id IN (SELECT id FROM {SCOPE}client_id) GROUP BY client_id) n FULL OUTER JOIN "
     f"(SELECT client_id, first_at FROM {{client_first}} WHERE client_id IN (SELECT id FROM {SCOPE}client_id)) o "
     "ON n.client_id = o.client_id WHERE n.first_at IS DISTINCT FROM o.first_at")
+# clients whose first month moved, a table of its own, analysed where the engine plans from statistics: Postgres,
+# planning the condition inline, expected many and hashed every payment to find the few (0.75 s of a one-day
+# refresh at 4.4M payments). The id scopes are not analysed: told their exact size (a thousand clients), it hashed
+# every payment fact instead of looking those clients' up by index (a refresh's work 4.0 -> 6.8 s)
+_MOVED = "moved_first"
 # (id column, SQL of its ids), in order: later scopes read earlier ones
 _SCOPES = (
     ("job_id", f"SELECT id FROM {LOG} WHERE entity IN ('job', 'job_stats') UNION {_FLAGGED_JOBS}"),
@@ -55,10 +61,12 @@ _SCOPES = (
                     f"FROM contracts WHERE job_id IN ({_FLAGGED_JOBS})"),
     ("client_id", f"SELECT id FROM {LOG} WHERE entity IN ('client', 'client_row') UNION SELECT "
                   f"CAST(client_id AS VARCHAR) FROM payments WHERE contract_id IN (SELECT id FROM {SCOPE}contract_id)"),
+    (_MOVED, _MOVED_FIRST),
     ("payment_id", f"SELECT id FROM {LOG} WHERE entity = 'payment' UNION " + " UNION ".join(
         f"SELECT CAST(payment_id AS VARCHAR) FROM payments WHERE {cond}" for cond in (
             f"contract_id IN (SELECT id FROM {SCOPE}contract_id)",
-            f"client_id IN (SELECT id FROM {LOG} WHERE entity = 'client_row')", f"client_id IN ({_MOVED_FIRST})"))),
+            f"client_id IN (SELECT id FROM {LOG} WHERE entity = 'client_row')",
+            f"client_id IN (SELECT id FROM {SCOPE}{_MOVED})"))),
     ("freelancer_id", f"SELECT id FROM {LOG} WHERE entity = 'freelancer' UNION SELECT CAST(freelancer_id AS VARCHAR) "
                       f"FROM payments WHERE contract_id IN (SELECT id FROM {SCOPE}contract_id)"),
 )
@@ -121,6 +129,10 @@ def _scopes(con: Backend, client_first: str) -> dict[str, int]:
         execute(con, f"DROP TABLE IF EXISTS {SCOPE}{column}")
         execute(con, f"CREATE TABLE {SCOPE}{column} AS SELECT DISTINCT id FROM "
                      f"({sql.format(client_first=client_first)}) t WHERE id IS NOT NULL")
+        if column == _MOVED:  # a step towards the payment scope, not ids of facts
+            if capable(con.name, "tends_tables"):
+                execute(con, f"ANALYZE {SCOPE}{column}")
+            continue
         touched[column] = int(rows(con, f"SELECT COUNT(*) FROM {SCOPE}{column}")[0][0])
     return touched
 
