@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -32,18 +34,34 @@ def store_of_transactions(csv: Path, folder: Path) -> str:
     return f"duckdb://{path}"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The options of every client-value benchmark: where the records are, ``--at`` and the horizon."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--db", help="a store URL or .duckdb path")
     ap.add_argument("--transactions", type=Path, help="CSV client_id,date,amount")
     ap.add_argument("--at", required=True)
     ap.add_argument("--horizon-days", type=int, default=365)
-    ap.add_argument("--models", default="bgnbd,pareto,covariates,auto")
-    a = ap.parse_args()
+    return ap
+
+
+@contextmanager
+def opened(a: argparse.Namespace) -> Iterator[gigsight.Store]:
+    """The store the options name (a throwaway one for ``--transactions``), closed after."""
     with tempfile.TemporaryDirectory() as tmp:
         url = store_of_transactions(a.transactions, Path(tmp)) if a.transactions else (
             a.db if "://" in a.db else f"duckdb://{a.db}")
         store = gigsight.connect(url, read_only=url.startswith("duckdb://"))
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def main() -> None:
+    ap = arguments(__doc__)
+    ap.add_argument("--models", default="bgnbd,pareto,covariates,auto")
+    a = ap.parse_args()
+    with opened(a) as store:
         for m in a.models.split(","):
             t = time.perf_counter()
             row = backtest(store.con, a.at, a.horizon_days, (m,)).iloc[0]
@@ -52,7 +70,6 @@ def main() -> None:
         t = time.perf_counter()
         f = gigsight.client_value(a.at, horizon_days=a.horizon_days, con=store)
         print(f"client_value (auto -> {f.model}) for {len(f.clients):,} clients: {time.perf_counter() - t:.1f} s")
-        store.close()
 
 
 if __name__ == "__main__":

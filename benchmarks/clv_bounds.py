@@ -16,18 +16,14 @@ data given, with rules that are *told the outcome* (so no forecast can do better
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from clv_backtest import store_of_transactions
+from clv_backtest import arguments, opened
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.model_selection import KFold, cross_val_predict
 
-import gigsight
 from gigsight.insights import client_value as cv
 from gigsight.insights.client_summary import client_summary
 
@@ -48,7 +44,8 @@ def bounds(s: pd.DataFrame, later: pd.DataFrame, horizon: int) -> list[str]:
     out += [line(f"realised {how} of alike clients (told the outcome)", cells.transform(how).to_numpy(float), real)
             for how in ("mean", "median")]
     x = s[FEATURES].astype(float).to_numpy()
-    trees = HistGradientBoostingRegressor(loss="poisson", max_iter=100, max_leaf_nodes=15, min_samples_leaf=100)
+    trees = HistGradientBoostingRegressor(loss="poisson", max_iter=100, max_leaf_nodes=15, min_samples_leaf=100,
+                                          random_state=0)  # its early stopping holds out a random tenth
     out.append(line("trees fitted to the outcome, in-sample", trees.fit(x, real).predict(x), real))
     folds = cross_val_predict(trees, x, real, cv=KFold(5, shuffle=True, random_state=0))
     out.append(line("trees fitted to the outcome, five folds of clients", folds, real))
@@ -56,20 +53,11 @@ def bounds(s: pd.DataFrame, later: pd.DataFrame, horizon: int) -> list[str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", help="a store URL or .duckdb path")
-    ap.add_argument("--transactions", type=Path, help="CSV client_id,date,amount")
-    ap.add_argument("--at", required=True)
-    ap.add_argument("--horizon-days", type=int, default=365)
-    a = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = store_of_transactions(a.transactions, Path(tmp)) if a.transactions else (
-            a.db if "://" in a.db else f"duckdb://{a.db}")
-        store = gigsight.connect(url, read_only=url.startswith("duckdb://"))
-        day = dt.date.fromisoformat(a.at)
+    a = arguments(__doc__).parse_args()
+    day = dt.date.fromisoformat(a.at)
+    with opened(a) as store:
         s = client_summary(store.con, day)
         later = client_summary(store.con, day + dt.timedelta(days=a.horizon_days))
-        store.close()
     print(f"{len(s):,} clients as of {day}, {a.horizon_days} days after\n\n| forecast | MAE purchase days | total |\n"
           "|---|---|---|")
     print("\n".join(bounds(s, later, a.horizon_days)))
